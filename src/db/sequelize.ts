@@ -1,0 +1,22 @@
+import { Sequelize } from 'sequelize';
+import pg from 'pg';
+
+// Return BIGINT (count(*)) as JS numbers: counts in this app stay far below 2^53.
+pg.types.setTypeParser(20, (v: string) => Number.parseInt(v, 10));
+
+export interface SequelizeOptions {
+  poolMax?: number;
+  /** Called with every SQL statement (used by the query-count tests and `npm run bench`). */
+  onQuery?: (sql: string) => void;
+}
+
+export function createSequelize(url: string, opts: SequelizeOptions = {}): Sequelize {
+  return new Sequelize(url, {
+    dialect: 'postgres',
+    logging: opts.onQuery ? (sql: string) => opts.onQuery!(sql) : false,
+    benchmark: false,
+    pool: { max: opts.poolMax ?? 10, min: 0, idle: 10_000, acquire: 30_000 },
+    define: { underscored: true, timestamps: true },
+    timezone: '+00:00',
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * The Express 4 application: public shop API under /v1/shop, health check, error shape.
+ * (AdminJS, when mounted, must come before the body parsers: see STACK.md.)
+ */
+import express, { type Express } from 'express';
+import type { AppDeps } from './types.js';
+import { errorHandler, notFoundHandler, ah } from './errors.js';
+import { productRoutes } from './shop/products.js';
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.trustProxy);
+  app.set('query parser', 'simple'); // no nested objects from query strings
+
+  app.get(
+    '/healthz',
+    ah(async (_req, res) => {
+      try {
+        await deps.sequelize.query('SELECT 1');
+        res.json({ status: 'ok', database: 'ok' });
+      } catch {
+        res.status(503).json({
+          type: 'server_error',
+          errors: [{ code: 'database_unavailable', detail: '데이터베이스에 연결할 수 없습니다.', attr: null }],
+          status: 'degraded',
+          database: 'unavailable',
+        });
+      }
+    }),
+  );
+
+  app.use(express.json({ limit: '100kb' }));
+  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+
+  app.use('/v1/shop/products', productRoutes(deps));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

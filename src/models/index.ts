@@ -1,0 +1,147 @@
+/**
+ * All models and — in this one file — all associations (no import cycles), plus the audit hooks of the
+ * history-tracked models (spec §0: every change records who, when, before/after).
+ */
+import type { Model, ModelStatic, Sequelize, Transaction } from 'sequelize';
+import { addActorHooks } from './base.js';
+import { initUserModels, User, SocialAccount } from './user.js';
+import { initCatalogModels, CategoryGroup, Category, Tag, Product, ProductTagRelation, OptionGroup, Option } from './catalog.js';
+import {
+  initOrderModels,
+  Order,
+  OrderProductRelation,
+  OrderProductOptionRelation,
+  SingleProductCart,
+  CustomerInfo,
+  PaymentHistory,
+  PaymentWebhookEvent,
+} from './order.js';
+import { initSystemModels, ApiKey, AuditLog } from './system.js';
+import { currentActor } from '../context.js';
+
+export * from './user.js';
+export * from './catalog.js';
+export * from './order.js';
+export * from './system.js';
+export { UNBOUNDED } from './catalog.js';
+
+/** Models whose every change is written to audit_logs. PaymentHistory is itself an append-only ledger. */
+const HISTORY_TRACKED: ModelStatic<Model>[] = [
+  CategoryGroup,
+  Category,
+  Tag,
+  Product,
+  ProductTagRelation,
+  OptionGroup,
+  Option,
+  Order,
+  OrderProductRelation,
+  OrderProductOptionRelation,
+  SingleProductCart,
+  CustomerInfo,
+  User,
+];
+
+const SECRET_FIELDS = new Set(['passwordHash', 'totpSecret']);
+
+function plain(row: Model, keys?: string[]): Record<string, unknown> {
+  const all = row.get({ plain: true }) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of keys ?? Object.keys(all)) {
+    if (typeof all[k] === 'object' && all[k] !== null && !(all[k] instanceof Date) && !Array.isArray(all[k]) && k !== 'preparedCartSnapshot') continue; // nested includes
+    out[k] = SECRET_FIELDS.has(k) ? (all[k] == null ? null : '[redacted]') : all[k];
+  }
+  return out;
+}
+
+async function writeAudit(
+  row: Model,
+  action: string,
+  before: Record<string, unknown> | null,
+  after: Record<string, unknown> | null,
+  transaction: Transaction | null | undefined,
+): Promise<void> {
+  const actor = currentActor();
+  const model = row.constructor as ModelStatic<Model>;
+  await AuditLog.create(
+    {
+      tableName: model.getTableName() as string,
+      recordId: String(row.get('id')),
+      action,
+      actorUserId: actor.userId,
+      actorLabel: actor.label,
+      before,
+      after,
+    },
+    { transaction: transaction ?? undefined },
+  );
+}
+
+function addAuditHooks(model: ModelStatic<Model>): void {
+  model.addHook('afterCreate', async (row: Model, options: { transaction?: Transaction | null }) => {
+    await writeAudit(row, 'create', null, plain(row), options.transaction);
+  });
+  model.addHook('afterUpdate', async (row: Model, options: { transaction?: Transaction | null; fields?: string[] }) => {
+    const changed = (options.fields ?? []).filter((f) => f !== 'updatedAt');
+    if (changed.length === 0) return;
+    const before: Record<string, unknown> = {};
+    for (const f of changed) before[f] = SECRET_FIELDS.has(f) ? '[redacted]' : row.previous(f);
+    await writeAudit(row, row.get('deletedAt') && changed.includes('deletedAt') ? 'delete' : 'update', before, plain(row, changed), options.transaction);
+  });
+  model.addHook('afterDestroy', async (row: Model, options: { transaction?: Transaction | null }) => {
+    await writeAudit(row, 'delete', plain(row), null, options.transaction);
+  });
+}
+
+let initialised: Sequelize | null = null;
+
+export function initModels(sequelize: Sequelize): void {
+  if (initialised === sequelize) return;
+  initUserModels(sequelize);
+  initCatalogModels(sequelize);
+  initOrderModels(sequelize);
+  initSystemModels(sequelize);
+
+  const c = { constraints: false };
+  CategoryGroup.hasMany(Category, { as: 'categories', foreignKey: 'groupId', ...c });
+  Category.belongsTo(CategoryGroup, { as: 'group', foreignKey: 'groupId', ...c });
+  Category.hasMany(Product, { as: 'products', foreignKey: 'categoryId', ...c });
+  Product.belongsTo(Category, { as: 'category', foreignKey: 'categoryId', ...c });
+  Product.hasMany(ProductTagRelation, { as: 'tagRelations', foreignKey: 'productId', ...c });
+  ProductTagRelation.belongsTo(Product, { as: 'product', foreignKey: 'productId', ...c });
+  ProductTagRelation.belongsTo(Tag, { as: 'tag', foreignKey: 'tagId', ...c });
+  Tag.hasMany(ProductTagRelation, { as: 'productRelations', foreignKey: 'tagId', ...c });
+  Product.hasMany(OptionGroup, { as: 'optionGroups', foreignKey: 'productId', ...c });
+  OptionGroup.belongsTo(Product, { as: 'product', foreignKey: 'productId', ...c });
+  OptionGroup.hasMany(Option, { as: 'options', foreignKey: 'groupId', ...c });
+  Option.belongsTo(OptionGroup, { as: 'group', foreignKey: 'groupId', ...c });
+
+  User.hasMany(Order, { as: 'orders', foreignKey: 'userId', ...c });
+  User.hasMany(SocialAccount, { as: 'socialAccounts', foreignKey: 'userId', ...c });
+  SocialAccount.belongsTo(User, { as: 'user', foreignKey: 'userId', ...c });
+  Order.belongsTo(User, { as: 'user', foreignKey: 'userId', ...c });
+  Order.hasMany(OrderProductRelation, { as: 'products', foreignKey: 'orderId', ...c });
+  Order.hasMany(PaymentHistory, { as: 'paymentHistories', foreignKey: 'orderId', ...c });
+  Order.hasOne(CustomerInfo, { as: 'customerInfo', foreignKey: 'orderId', ...c });
+  OrderProductRelation.belongsTo(Order, { as: 'order', foreignKey: 'orderId', ...c });
+  OrderProductRelation.belongsTo(Product, { as: 'product', foreignKey: 'productId', ...c });
+  OrderProductRelation.hasMany(OrderProductOptionRelation, { as: 'options', foreignKey: 'orderProductRelationId', ...c });
+  OrderProductRelation.hasOne(SingleProductCart, { as: 'singleProductCart', foreignKey: 'orderProductRelationId', ...c });
+  OrderProductOptionRelation.belongsTo(OrderProductRelation, { as: 'orderProductRelation', foreignKey: 'orderProductRelationId', ...c });
+  OrderProductOptionRelation.belongsTo(OptionGroup, { as: 'optionGroup', foreignKey: 'productOptionGroupId', ...c });
+  OrderProductOptionRelation.belongsTo(Option, { as: 'option', foreignKey: 'productOptionId', ...c });
+  SingleProductCart.belongsTo(User, { as: 'user', foreignKey: 'userId', ...c });
+  SingleProductCart.belongsTo(OrderProductRelation, { as: 'item', foreignKey: 'orderProductRelationId', ...c });
+  SingleProductCart.hasOne(CustomerInfo, { as: 'customerInfo', foreignKey: 'singleProductCartId', ...c });
+  PaymentHistory.belongsTo(Order, { as: 'order', foreignKey: 'orderId', ...c });
+  PaymentWebhookEvent.belongsTo(Order, { as: 'order', foreignKey: 'orderId', ...c });
+  ApiKey.belongsTo(User, { as: 'createdBy', foreignKey: 'createdById', ...c });
+  AuditLog.belongsTo(User, { as: 'actorUser', foreignKey: 'actorUserId', ...c });
+
+  for (const model of HISTORY_TRACKED) {
+    if (model !== User) addActorHooks(model);
+    addAuditHooks(model);
+  }
+  addActorHooks(PaymentHistory);
+  initialised = sequelize;
+}

@@ -1,0 +1,66 @@
+/**
+ * The test database: TEST_DATABASE_URL (default: the local server, database shop_test). The first caller
+ * creates the database if needed, wipes the schema and runs every migration; `resetDb()` truncates all
+ * tables so each test starts from a known, empty state.
+ */
+import pg from 'pg';
+import type { Sequelize } from 'sequelize';
+import { createSequelize } from '../../src/db/sequelize.js';
+import { migrate } from '../../src/db/migrator.js';
+import { initModels } from '../../src/models/index.js';
+import { parseConfig, type Config } from '../../src/config.js';
+
+export const testConfig: Config = parseConfig({
+  ...process.env,
+  NODE_ENV: 'test',
+  SECRET_KEY: 'test-secret-key-0123456789',
+  BACKEND_DOMAIN: 'http://shop.test',
+});
+
+/** Every SQL statement the app sends, for the query-count tests. */
+export const queryLog: string[] = [];
+
+let ready: Promise<Sequelize> | null = null;
+
+async function ensureDatabase(url: string): Promise<void> {
+  const u = new URL(url);
+  const name = u.pathname.replace(/^\//, '');
+  u.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: u.toString() });
+  await client.connect();
+  try {
+    const r = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (r.rowCount === 0) await client.query(`CREATE DATABASE "${name.replace(/"/g, '')}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+export function testDb(): Promise<Sequelize> {
+  ready ??= (async () => {
+    await ensureDatabase(testConfig.testDatabaseUrl);
+    const sequelize = createSequelize(testConfig.testDatabaseUrl, { poolMax: 20, onQuery: (sql) => queryLog.push(sql) });
+    await sequelize.query('DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;');
+    initModels(sequelize);
+    await migrate(sequelize);
+    return sequelize;
+  })();
+  return ready;
+}
+
+export async function resetDb(): Promise<Sequelize> {
+  const sequelize = await testDb();
+  const [rows] = await sequelize.query(
+    `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'SequelizeMeta'`,
+  );
+  const tables = (rows as Array<{ tablename: string }>).map((r) => `"${r.tablename}"`);
+  if (tables.length) await sequelize.query(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY CASCADE`);
+  return sequelize;
+}
+
+/** Count the SQL statements `fn` sends (ignores transaction bookkeeping). */
+export async function countQueries(fn: () => Promise<unknown>): Promise<number> {
+  const start = queryLog.length;
+  await fn();
+  return queryLog.slice(start).filter((q) => !/^Executing \((default|[0-9a-f-]+)\): (START TRANSACTION|COMMIT|ROLLBACK|SET)/.test(q)).length;
+}
