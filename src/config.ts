@@ -19,6 +19,11 @@ const list = z.string().transform((v) =>
 );
 const port = z.coerce.number().int().min(0).max(65535);
 const url = z.string().url();
+/** Optional: an empty string counts as unset (so `.env.example` can list the variable with no value). */
+const optional = <T extends z.ZodType>(t: T) => z.preprocess((v) => (v === '' ? undefined : v), t.optional());
+/** RFC 6265 cookie-name token characters (Django's defaults are `sessionid` / `csrftoken`). */
+const cookieName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, 'not a valid cookie name');
+const positiveInt = z.coerce.number().int().min(1);
 
 const DEV_SECRET = 'dev-only-secret-key-change-me';
 
@@ -44,6 +49,7 @@ const schema = z.object({
   PORTONE_IMP_SECRET: z.string().default(''),
   PORTONE_IP_LIST: list.default(['52.78.100.19', '52.78.48.223', '52.78.5.241']),
   ORDER_SCANCODE_SALT: list.default(['local_order_scancode_salt']),
+  CHECKOUT_HOLD_MINUTES: z.coerce.number().int().min(1).max(120).default(15),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -64,6 +70,8 @@ export interface Config {
   frontendOrigins: string[];
   portone: { apiUrl: string; impKey: string; impSecret: string; ipList: string[] };
   scancodeSalts: string[];
+  /** How long a checked-out cart holds its units for the buyer to pay. */
+  checkoutHoldMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -79,6 +87,27 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
   if (e.NODE_ENV === 'production' && e.SECRET_KEY === DEV_SECRET) {
     throw new ConfigError('Invalid configuration:\n  SECRET_KEY: must be set in production');
   }
+  const problems: string[] = [];
+  const secure = e.SESSION_COOKIE_SECURE ?? e.NODE_ENV === 'production';
+  if (e.SESSION_COOKIE_SAMESITE === 'none' && !secure) problems.push('SESSION_COOKIE_SAMESITE: none requires SESSION_COOKIE_SECURE=true');
+  let loginErrorUrl = e.SOCIAL_LOGIN_ERROR_URL;
+  if (!loginErrorUrl) {
+    const first = e.FRONTEND_ORIGINS.find((o) => !o.includes('*'));
+    if (first) loginErrorUrl = `${first.replace(/\/+$/, '')}/`;
+    else problems.push('SOCIAL_LOGIN_ERROR_URL: required when FRONTEND_ORIGINS has no plain origin');
+  }
+  const providers: AuthConfig['providers'] = {};
+  const provider = (p: SocialProvider, id: string, secret: string, authz: string, token: string, info: string, secretRequired: boolean) => {
+    if (!id) return;
+    const P = p.toUpperCase();
+    if (secretRequired && !secret) problems.push(`${P}_CLIENT_SECRET: required when ${P}_CLIENT_ID is set`);
+    providers[p] = { clientId: id, clientSecret: secret, authorizationUrl: authz, tokenUrl: token, userInfoUrl: info };
+  };
+  provider('google', e.GOOGLE_CLIENT_ID, e.GOOGLE_CLIENT_SECRET, e.GOOGLE_AUTHORIZATION_URL, e.GOOGLE_TOKEN_URL, e.GOOGLE_USERINFO_URL, true);
+  provider('naver', e.NAVER_CLIENT_ID, e.NAVER_CLIENT_SECRET, e.NAVER_AUTHORIZATION_URL, e.NAVER_TOKEN_URL, e.NAVER_USERINFO_URL, true);
+  // Kakao's client secret is optional (it is enforced only when enabled in the Kakao console).
+  provider('kakao', e.KAKAO_CLIENT_ID, e.KAKAO_CLIENT_SECRET, e.KAKAO_AUTHORIZATION_URL, e.KAKAO_TOKEN_URL, e.KAKAO_USERINFO_URL, false);
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((l) => `  ${l}`).join('\n')}`);
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -100,6 +129,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
       ipList: e.PORTONE_IP_LIST,
     },
     scancodeSalts: e.ORDER_SCANCODE_SALT,
+    checkoutHoldMs: e.CHECKOUT_HOLD_MINUTES * 60_000,
   };
 }
 

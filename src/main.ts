@@ -6,13 +6,15 @@ import type { Server } from 'node:http';
 import { loadConfig, ConfigError } from './config.js';
 import { openDatabase } from './db/bootstrap.js';
 import { createApp } from './http/app.js';
+import { createPortOneClient } from './portone/client.js';
 import { logger } from './logger.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   logger.setLevel(config.logLevel);
   const db = await openDatabase(config, { migrate: true, seed: true });
-  const app = createApp({ config, sequelize: db.sequelize });
+  const portone = createPortOneClient(config.portone);
+  const app = createApp({ config, sequelize: db.sequelize, portone });
   const server: Server = app.listen(config.port, config.host, () => {
     logger.info('listening', { url: `http://localhost:${config.port}`, catalog: `http://localhost:${config.port}/v1/shop/products/` });
   });

@@ -6,6 +6,7 @@ import express, { type Express } from 'express';
 import type { AppDeps } from './types.js';
 import { errorHandler, notFoundHandler, ah } from './errors.js';
 import { productRoutes } from './shop/products.js';
+import { orderRoutes, patronRoutes } from './shop/orders.js';
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -34,6 +35,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
 
   app.use('/v1/shop/products', productRoutes(deps));
+  app.use('/v1/shop/orders', orderRoutes(deps));
+  app.use('/v1/shop/patron', patronRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

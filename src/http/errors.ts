@@ -8,33 +8,15 @@ import { BaseError as SequelizeBaseError, ConnectionError, ConnectionAcquireTime
 import type { FieldError } from '../domain/messages.js';
 import { Messages } from '../domain/messages.js';
 import { logger } from '../logger.js';
+import { ServiceError, type ErrorType } from '../services/errors.js';
 
-export type ErrorType = 'validation_error' | 'client_error' | 'server_error';
+export type { ErrorType };
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: ErrorType,
-    readonly errors: FieldError[],
-  ) {
-    super(errors.map((e) => e.detail).join('; '));
-  }
-
-  static validation(errors: FieldError[]): ApiError {
-    return new ApiError(400, 'validation_error', errors);
-  }
-  static client(status: number, code: string, detail: string, attr: string | null = null): ApiError {
-    return new ApiError(status, 'client_error', [{ code, detail, attr }]);
-  }
-  static notFound(detail = '찾을 수 없습니다.'): ApiError {
-    return ApiError.client(404, 'not_found', detail);
-  }
+/** The HTTP-side name of ServiceError, with the shortcuts routes use. */
+export class ApiError extends ServiceError {
   static notAuthenticated(): ApiError {
     const m = Messages.SignIn.USER_NOT_SIGNED_IN;
     return ApiError.client(401, m.code, m.text);
-  }
-  static server(status: number, code: string, detail: string): ApiError {
-    return new ApiError(status, 'server_error', [{ code, detail, attr: null }]);
   }
 }
 
@@ -52,7 +34,7 @@ export function zodToFieldErrors(err: ZodError, prefix?: string): FieldError[] {
   });
 }
 
-export function sendError(res: Parameters<RequestHandler>[1], err: ApiError): void {
+export function sendError(res: Parameters<RequestHandler>[1], err: ServiceError): void {
   res.status(err.status).json({ type: err.type, errors: err.errors });
 }
 
@@ -66,7 +48,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.end();
     return;
   }
-  if (err instanceof ApiError) return sendError(res, err);
+  if (err instanceof ServiceError) return sendError(res, err);
   if (err instanceof ZodError) return sendError(res, ApiError.validation(zodToFieldErrors(err)));
   const e = err as { type?: string; status?: number; statusCode?: number; message?: string };
   // body-parser errors

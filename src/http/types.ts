@@ -1,10 +1,12 @@
 import type { Sequelize } from 'sequelize';
 import type { Config } from '../config.js';
+import type { PortOneClient } from '../portone/client.js';
 
-/** What every adapter gets: configuration and the database. Later layers add their clients here. */
+/** What every adapter gets: configuration, the database and the PortOne client. */
 export interface AppDeps {
   config: Config;
   sequelize: Sequelize;
+  portone: PortOneClient;
 }
 
 declare global {

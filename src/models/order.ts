@@ -12,6 +12,8 @@ export class Order extends Model {
   declare nameEn: string;
   declare preparedCartSnapshot: unknown | null;
   declare preparedCartHash: string | null;
+  /** A prepared (checked-out) cart holds its units until then; null = no hold. */
+  declare stockHeldUntil: Date | null;
 }
 
 export interface OrderProductRelation extends BaseFields {}
@@ -42,6 +44,9 @@ export class SingleProductCart extends Model {
   declare orderProductRelationId: string;
   declare preparedCartSnapshot: unknown | null;
   declare preparedCartHash: string | null;
+  declare stockHeldUntil: Date | null;
+  /** Hash of the buy-now request: a double-clicked "buy" returns the same held cart. */
+  declare requestFingerprint: string | null;
 }
 
 export interface CustomerInfo extends BaseFields {}
@@ -99,6 +104,7 @@ export function initOrderModels(sequelize: Sequelize): void {
       nameEn: { type: DataTypes.TEXT, allowNull: false, defaultValue: '' },
       preparedCartSnapshot: { type: DataTypes.JSONB, allowNull: true },
       preparedCartHash: { type: DataTypes.STRING(16), allowNull: true },
+      stockHeldUntil: { type: DataTypes.DATE, allowNull: true },
     },
     shopModelOptions(sequelize, 'orders'),
   );
@@ -132,6 +138,8 @@ export function initOrderModels(sequelize: Sequelize): void {
       orderProductRelationId: uuid(false),
       preparedCartSnapshot: { type: DataTypes.JSONB, allowNull: true },
       preparedCartHash: { type: DataTypes.STRING(16), allowNull: true },
+      stockHeldUntil: { type: DataTypes.DATE, allowNull: true },
+      requestFingerprint: { type: DataTypes.STRING(64), allowNull: true },
     },
     shopModelOptions(sequelize, 'single_product_carts'),
   );

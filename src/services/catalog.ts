@@ -124,7 +124,7 @@ export async function listProducts(sequelize: Sequelize, q: CatalogQuery): Promi
 
   const optionIds = groups.flatMap((g) => (g.get('options') as Option[]).map((o) => o.id));
   const [sold, taken] = await Promise.all([
-    soldCounts(sequelize, { productIds, tagIds: [], optionIds }),
+    soldCounts(sequelize, { productIds, tagIds: [], optionIds }, { now: q.now }),
     q.userId ? takenCounts(sequelize, q.userId) : Promise.resolve<TakenCounts | null>(null),
   ]);
   const takenOf = (m: keyof TakenCounts, id: string) => {

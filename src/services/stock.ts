@@ -2,9 +2,9 @@
  * Stock and per-user counters from the database (spec §3.1), as aggregate queries — one query for all sold
  * counts, one for all of a buyer's counts — so a page of any size costs the same number of queries.
  *
- * What consumes stock: OPRs with status paid|used that belong to a non-deleted Order (buy-now carts own
- * their OPR with order_id NULL and never count; pending cart items do not reserve stock); soft-deleted
- * OPR / OPOR / tag-relation rows never count.
+ * What consumes stock: OPRs with status paid|used that belong to a non-deleted Order, plus pending OPRs
+ * under a live checkout hold (see `consuming`). Carts and buy-now carts that are not checked out, expired
+ * holds, and soft-deleted OPR / OPOR / tag-relation rows never count.
  */
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 
@@ -29,34 +29,72 @@ export interface TakenCounts {
 const PURCHASED = `opr.status IN ('paid', 'used') AND opr.deleted_at IS NULL`;
 const LIVE_ORDER = `JOIN orders o ON o.id = opr.order_id AND o.deleted_at IS NULL`;
 
+/**
+ * The units that consume stock, as `(opr_id, product_id)` rows, restricted by `filter` (SQL on `opr`):
+ * purchased units (paid|used in a live order) plus pending units under a live checkout hold (a prepared
+ * cart or buy-now cart whose `stock_held_until` is after :now), except the hold of :exclude (the checkout
+ * being re-validated must not compete with itself).
+ */
+function consuming(filter: string): string {
+  return `(
+    SELECT opr.id, opr.product_id FROM order_product_relations opr ${LIVE_ORDER}
+     WHERE ${PURCHASED} AND ${filter}
+    UNION ALL
+    SELECT opr.id, opr.product_id FROM orders o JOIN order_product_relations opr ON opr.order_id = o.id
+     WHERE o.deleted_at IS NULL AND o.stock_held_until > :now AND o.id <> :exclude
+       AND opr.status = 'pending' AND opr.deleted_at IS NULL AND ${filter}
+    UNION ALL
+    SELECT opr.id, opr.product_id FROM single_product_carts spc JOIN order_product_relations opr ON opr.id = spc.order_product_relation_id
+     WHERE spc.deleted_at IS NULL AND spc.stock_held_until > :now AND spc.id <> :exclude
+       AND opr.status = 'pending' AND opr.deleted_at IS NULL AND ${filter}
+  )`;
+}
+
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+export interface SoldCountOptions {
+  transaction?: Transaction;
+  /** Holds expire relative to this instant (default: now). */
+  now?: Date;
+  /** The cart / buy-now cart whose own hold is ignored. */
+  excludeHolderId?: string | null;
+}
+
 export async function soldCounts(
   sequelize: Sequelize,
   ids: { productIds: string[]; tagIds: string[]; optionIds: string[] },
-  transaction?: Transaction,
+  opts: SoldCountOptions = {},
 ): Promise<SoldCounts> {
   const out: SoldCounts = { product: new Map(), tag: new Map(), option: new Map() };
   if (ids.productIds.length + ids.tagIds.length + ids.optionIds.length === 0) return out;
+  const tagProducts = `opr.product_id IN (SELECT product_id FROM product_tag_relations WHERE deleted_at IS NULL AND tag_id = ANY(CAST(:tagIds AS uuid[])))`;
+  const optionOprs = `opr.id IN (SELECT order_product_relation_id FROM order_product_option_relations WHERE deleted_at IS NULL AND product_option_id = ANY(CAST(:optionIds AS uuid[])))`;
   const rows = await sequelize.query<{ kind: keyof SoldCounts; id: string; n: number }>(
-    `SELECT 'product' AS kind, opr.product_id::text AS id, count(*) AS n
-       FROM order_product_relations opr ${LIVE_ORDER}
-      WHERE ${PURCHASED} AND opr.product_id = ANY(CAST(:productIds AS uuid[]))
-      GROUP BY opr.product_id
+    `SELECT 'product' AS kind, c.product_id::text AS id, count(*) AS n
+       FROM ${consuming('opr.product_id = ANY(CAST(:productIds AS uuid[]))')} c
+      GROUP BY c.product_id
      UNION ALL
      SELECT 'tag', ptr.tag_id::text, count(*)
-       FROM order_product_relations opr ${LIVE_ORDER}
-       JOIN product_tag_relations ptr ON ptr.product_id = opr.product_id AND ptr.deleted_at IS NULL
-      WHERE ${PURCHASED} AND ptr.tag_id = ANY(CAST(:tagIds AS uuid[]))
+       FROM ${consuming(tagProducts)} c
+       JOIN product_tag_relations ptr ON ptr.product_id = c.product_id AND ptr.deleted_at IS NULL
+      WHERE ptr.tag_id = ANY(CAST(:tagIds AS uuid[]))
       GROUP BY ptr.tag_id
      UNION ALL
      SELECT 'option', opor.product_option_id::text, count(*)
-       FROM order_product_relations opr ${LIVE_ORDER}
-       JOIN order_product_option_relations opor ON opor.order_product_relation_id = opr.id AND opor.deleted_at IS NULL
-      WHERE ${PURCHASED} AND opor.product_option_id = ANY(CAST(:optionIds AS uuid[]))
+       FROM ${consuming(optionOprs)} c
+       JOIN order_product_option_relations opor ON opor.order_product_relation_id = c.id AND opor.deleted_at IS NULL
+      WHERE opor.product_option_id = ANY(CAST(:optionIds AS uuid[]))
       GROUP BY opor.product_option_id`,
     {
       type: QueryTypes.SELECT,
-      transaction,
-      replacements: { productIds: pgArray(ids.productIds), tagIds: pgArray(ids.tagIds), optionIds: pgArray(ids.optionIds) },
+      transaction: opts.transaction,
+      replacements: {
+        productIds: pgArray(ids.productIds),
+        tagIds: pgArray(ids.tagIds),
+        optionIds: pgArray(ids.optionIds),
+        now: opts.now ?? new Date(),
+        exclude: opts.excludeHolderId ?? NIL_UUID,
+      },
     },
   );
   for (const r of rows) out[r.kind].set(r.id, Number(r.n));

@@ -143,6 +143,12 @@ describe('domain/cart/orderability — §3.3', () => {
       expect(res.options).to.deep.equal([entry('g1', 'o1'), entry('g1', 'o1'), entry('g1', 'o2')]);
     });
 
+    it('ids are matched case-insensitively (like uuids) and normalized to the facts ids', () => {
+      const res = run(product({ optionGroups: [group()] }), { request: { product: 'P1', options: [entry('G1', 'O1')] } });
+      expect(res.errors).to.deep.equal([]);
+      expect(res.options).to.deep.equal([entry('g1', 'o1')]);
+    });
+
     it('accepts Map-based counts (the services shape) as well as records', () => {
       const p = product({ maxQuantityPerUser: 1 });
       const viaMap = run(p, { taken: { product: new Map([['p1', { cart: 1, purchased: 0 }]]) } });

@@ -96,7 +96,9 @@ export interface CustomerInfoResult {
  * `attrPrefix` (e.g. `'customer_info.'`) for nested payloads.
  */
 export function validateCustomerInfo(input: CustomerInfoInput | null | undefined, attrPrefix = ''): CustomerInfoResult {
-  const data: Record<string, unknown> = (input ?? {}) as Record<string, unknown>;
+  const data: Record<string, unknown> = { ...((input ?? {}) as Record<string, unknown>) };
+  // The frontend contract types organization as `string | null`: a null is "no organization" (blank).
+  if (data.organization === null) data.organization = '';
   const has = (k: string): boolean => Object.prototype.hasOwnProperty.call(data, k);
   const errors: FieldError[] = [];
   const out: Partial<CustomerInfo> = {};

@@ -286,6 +286,8 @@ interface KnownGroup {
   productName: string;
 }
 
+const idKey = (id: string): string => id.toLowerCase();
+
 function err(msg: MessageDef, attr: string | null, ...args: Array<string | number>): FieldError {
   return fieldError(msg, attr, ...args);
 }
@@ -370,19 +372,20 @@ export function checkOrderability(input: OrderabilityInput): OrderabilityResult 
   }
 
   // --- group / option lookups ---
+  // (ids are compared case-insensitively, like PostgreSQL uuids; outputs use the facts' ids)
   const groups = new Map<string, KnownGroup>();
   const optionsById = new Map<string, OptionFacts>();
-  const existingOptions = new Set<string>(facts.existingOptionIds ?? []);
+  const existingOptions = new Set<string>([...(facts.existingOptionIds ?? [])].map(idKey));
   if (product) {
-    for (const g of product.optionGroups) groups.set(g.id, { group: g, productId: product.id, productName: product.name });
+    for (const g of product.optionGroups) groups.set(idKey(g.id), { group: g, productId: product.id, productName: product.name });
   }
   for (const g of facts.foreignOptionGroups ?? []) {
-    if (!groups.has(g.id)) groups.set(g.id, { group: g, productId: g.productId, productName: g.productName });
+    if (!groups.has(idKey(g.id))) groups.set(idKey(g.id), { group: g, productId: g.productId, productName: g.productName });
   }
   for (const { group } of groups.values()) {
     for (const o of group.options) {
-      optionsById.set(o.id, o);
-      existingOptions.add(o.id);
+      optionsById.set(idKey(o.id), o);
+      existingOptions.add(idKey(o.id));
     }
   }
 
@@ -390,7 +393,7 @@ export function checkOrderability(input: OrderabilityInput): OrderabilityResult 
   const productId = readId(req, 'product');
   if (productId.kind === 'missing') errors.push(err(FieldMessages.REQUIRED, 'product'));
   else if (productId.kind === 'null') errors.push(err(FieldMessages.NULL, 'product'));
-  else if (!product || product.id !== productId.id) errors.push(err(FieldMessages.DOES_NOT_EXIST, 'product', productId.id));
+  else if (!product || idKey(product.id) !== idKey(productId.id)) errors.push(err(FieldMessages.DOES_NOT_EXIST, 'product', productId.id));
   else {
     errors.push(...productFieldErrors(mode, product, taken, now));
   }
@@ -409,7 +412,7 @@ export function checkOrderability(input: OrderabilityInput): OrderabilityResult 
 
       // product_option_group
       const gid = readId(entry, 'product_option_group');
-      const known = gid.kind === 'id' ? groups.get(gid.id) : undefined;
+      const known = gid.kind === 'id' ? groups.get(idKey(gid.id)) : undefined;
       if (gid.kind === 'missing') errors.push(err(FieldMessages.REQUIRED, at('product_option_group')));
       else if (gid.kind === 'null') errors.push(err(FieldMessages.NULL, at('product_option_group')));
       else if (!known) errors.push(err(FieldMessages.DOES_NOT_EXIST, at('product_option_group'), gid.id));
@@ -422,10 +425,10 @@ export function checkOrderability(input: OrderabilityInput): OrderabilityResult 
       let option: OptionFacts | null = null;
       let normalizedOption: string | null = null;
       if (oid.kind === 'missing') errors.push(err(FieldMessages.REQUIRED, at('product_option')));
-      else if (oid.kind === 'id' && !existingOptions.has(oid.id)) {
+      else if (oid.kind === 'id' && !existingOptions.has(idKey(oid.id))) {
         errors.push(err(FieldMessages.DOES_NOT_EXIST, at('product_option'), oid.id));
       } else if (known && !known.group.isCustomResponse) {
-        option = oid.kind === 'id' ? (optionsById.get(oid.id) ?? null) : null;
+        option = oid.kind === 'id' ? (optionsById.get(idKey(oid.id)) ?? null) : null;
         if (!option || option.groupId !== known.group.id) {
           errors.push(err(Messages.OptionGroup.OPTION_NOT_SELECTED, at('product_option')));
         } else {
@@ -458,7 +461,7 @@ export function checkOrderability(input: OrderabilityInput): OrderabilityResult 
 
       if (gid.kind === 'id') {
         normalized.push({
-          product_option_group: gid.id,
+          product_option_group: known ? known.group.id : gid.id,
           product_option: known?.group.isCustomResponse ? null : normalizedOption,
           custom_response: known?.group.isCustomResponse ? normalizedResponse : null,
         });
@@ -491,7 +494,7 @@ function objectLevelError(
   const NF = 'non_field_errors';
 
   // 6a. a chosen group of another product
-  if (entries.some((e) => groups.get(e.product_option_group)?.productId !== product.id)) {
+  if (entries.some((e) => groups.get(idKey(e.product_option_group))?.productId !== product.id)) {
     return err(Messages.OptionGroup.OPTION_NOT_MATCH_PRODUCT, NF, product.name);
   }
 

@@ -1,0 +1,333 @@
+/**
+ * What a signed-in buyer does before paying: add to / remove from the cart, buy now (a single-product
+ * cart), and check out the cart. Every checkout re-validates everything on locked rows, claims the units
+ * with a time-limited hold (README: "Stock is claimed at checkout"), takes the payment snapshot
+ * (merchant_uid) and, after commit, registers the amount with PortOne.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { Op, literal, type Sequelize, type Transaction } from 'sequelize';
+import {
+  User,
+  Order,
+  OrderProductRelation,
+  OrderProductOptionRelation,
+  SingleProductCart,
+  CustomerInfo,
+  Product,
+} from '../models/index.js';
+import {
+  checkOrderability,
+  checkCartOrderable,
+  sortForCartCheck,
+  prefixErrors,
+  type ItemRequest,
+  type OrderabilityMode,
+} from '../domain/cart/orderability.js';
+import { validateCustomerInfo, type CustomerInfo as CustomerInfoValue } from '../domain/cart/customer-info.js';
+import { orderName } from '../domain/cart/order-name.js';
+import { preparePayment, canonicalJson, pythonIsoformat, type SnapshotItemInput } from '../domain/checkout/snapshot.js';
+import { Messages, fieldError, type FieldError } from '../domain/messages.js';
+import type { Lang } from '../domain/i18n.js';
+import type { PortOneClient } from '../portone/client.js';
+import { loadOrderabilityFacts, type LoadedFacts } from './orderability.js';
+import { orderView, singleProductCartView, type OrderDto, type ViewContext } from './order-view.js';
+import { logger } from '../logger.js';
+import { ServiceError as ShopError } from './errors.js';
+
+export { ShopError };
+
+export interface ShopDeps {
+  sequelize: Sequelize;
+  portone: PortOneClient;
+  secretKey: string;
+  checkoutHoldMs: number;
+  backendDomain: string;
+  scancodeSalts: readonly string[];
+}
+
+export interface CallContext {
+  userId: number;
+  lang: Lang;
+  now: Date;
+}
+
+const viewCtx = (deps: ShopDeps, c: CallContext, transaction?: Transaction): ViewContext => ({
+  lang: c.lang,
+  now: c.now,
+  backendDomain: deps.backendDomain,
+  scancodeSalts: deps.scancodeSalts,
+  transaction,
+});
+
+const NO_HISTORY = literal(
+  `NOT EXISTS (SELECT 1 FROM payment_histories ph WHERE ph.order_id = "Order"."id" AND ph.deleted_at IS NULL)`,
+);
+
+/** The buyer's cart: their newest live order without any payment history. */
+export async function findCart(userId: number, t?: Transaction, lock = false): Promise<Order | null> {
+  return Order.findOne({
+    where: { userId, [Op.and]: [NO_HISTORY] },
+    order: [['createdAt', 'DESC']],
+    transaction: t,
+    lock: lock && t ? t.LOCK.UPDATE : undefined,
+  });
+}
+
+/** Serialize one buyer's cart and checkout calls (double clicks, two tabs): lock their user row. */
+async function lockBuyer(userId: number, t: Transaction): Promise<void> {
+  const u = await User.findByPk(userId, { transaction: t, lock: t.LOCK.UPDATE, attributes: ['id'] });
+  if (!u) throw ShopError.validation([fieldError(Messages.SignIn.USER_NOT_SIGNED_IN, 'product')]);
+}
+
+/** Any change to a prepared cart voids its payment preparation and its hold (spec §4.2). */
+async function clearPreparation(holder: Order | SingleProductCart, t: Transaction): Promise<void> {
+  if (holder.preparedCartHash || holder.preparedCartSnapshot || holder.stockHeldUntil) {
+    await holder.update({ preparedCartSnapshot: null, preparedCartHash: null, stockHeldUntil: null }, { transaction: t });
+  }
+}
+
+/** A buyer has one live checkout hold at a time: a new checkout releases the others. */
+async function releaseOtherHolds(deps: ShopDeps, userId: number, keepId: string | null, t: Transaction): Promise<void> {
+  const replacements = { userId, keep: keepId ?? '00000000-0000-0000-0000-000000000000' };
+  await deps.sequelize.query(
+    `UPDATE orders SET stock_held_until = NULL WHERE user_id = :userId AND stock_held_until IS NOT NULL AND id <> :keep`,
+    { replacements, transaction: t },
+  );
+  await deps.sequelize.query(
+    `UPDATE single_product_carts SET stock_held_until = NULL WHERE user_id = :userId AND stock_held_until IS NOT NULL AND id <> :keep`,
+    { replacements, transaction: t },
+  );
+}
+
+function asItemRequest(body: unknown): ItemRequest {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw ShopError.validation([{ code: 'invalid', detail: '잘못된 요청 형식입니다. JSON 객체가 필요합니다.', attr: 'non_field_errors' }]);
+  }
+  return body as ItemRequest;
+}
+
+/** Cross-item tag quota at checkout: the units claimed together must fit what the tag has left. */
+function tagQuotaErrors(facts: LoadedFacts, productIds: string[]): FieldError[] {
+  const claimed = new Map<string, number>();
+  for (const pid of productIds) for (const tag of facts.products.get(pid)?.tags ?? []) claimed.set(tag.id, (claimed.get(tag.id) ?? 0) + 1);
+  const errors: FieldError[] = [];
+  for (const [tagId, n] of claimed) {
+    const info = facts.tags.get(tagId)!;
+    if (info.stock !== 0 && n > info.stock - info.sold) errors.push(fieldError(Messages.Tag.SOLDOUT, 'non_field_errors', info.name));
+  }
+  return errors;
+}
+
+async function createItem(
+  orderId: string | null,
+  productId: string,
+  price: number,
+  donationPrice: number,
+  options: Array<{ product_option_group: string; product_option: string | null; custom_response: string | null }>,
+  t: Transaction,
+): Promise<OrderProductRelation> {
+  const opr = await OrderProductRelation.create({ orderId, productId, status: 'pending', price, donationPrice }, { transaction: t });
+  for (const o of options) {
+    await OrderProductOptionRelation.create(
+      { orderProductRelationId: opr.id, productOptionGroupId: o.product_option_group, productOptionId: o.product_option, customResponse: o.custom_response },
+      { transaction: t },
+    );
+  }
+  return opr;
+}
+
+async function snapshotItems(oprs: OrderProductRelation[], t: Transaction): Promise<SnapshotItemInput[]> {
+  const opors = oprs.length
+    ? await OrderProductOptionRelation.findAll({ where: { orderProductRelationId: oprs.map((o) => o.id) }, transaction: t })
+    : [];
+  return oprs.map((o) => ({
+    id: o.id,
+    productId: o.productId,
+    price: o.price,
+    donationPrice: o.donationPrice,
+    options: opors
+      .filter((x) => x.orderProductRelationId === o.id)
+      .map((x) => ({ id: x.id, productOptionGroupId: x.productOptionGroupId, productOptionId: x.productOptionId, customResponse: x.customResponse })),
+  }));
+}
+
+async function registerWithPortOne(deps: ShopDeps, merchantUid: string, amount: number): Promise<void> {
+  try {
+    await deps.portone.registerOrUpdatePrepared(merchantUid, amount);
+  } catch (e) {
+    logger.error('PortOne prepare failed', { merchantUid, error: e instanceof Error ? e.message : String(e) });
+    // The checkout is committed and held: calling it again (the client's retry) prepares again.
+    throw ShopError.server(502, 'portone_error', '결제 준비에 실패했습니다. 잠시 후 다시 시도해주세요.');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+export async function getCart(deps: ShopDeps, c: CallContext): Promise<OrderDto | null> {
+  const cart = await findCart(c.userId);
+  return cart ? orderView(cart.id, viewCtx(deps, c)) : null;
+}
+
+export async function addToCart(deps: ShopDeps, c: CallContext, body: unknown): Promise<OrderDto> {
+  const request = asItemRequest(body);
+  const cartId = await deps.sequelize.transaction(async (t) => {
+    await lockBuyer(c.userId, t);
+    const facts = await loadOrderabilityFacts(deps.sequelize, c.userId, [request], { transaction: t, lang: c.lang, now: c.now });
+    const result = checkOrderability({ mode: 'ADD', request, facts: facts.factsFor(request), taken: facts.taken, now: c.now });
+    if (!result.ok) throw ShopError.validation(result.errors);
+    let cart = await findCart(c.userId, t, true);
+    cart ??= await Order.create({ userId: c.userId, nameKo: '', nameEn: '' }, { transaction: t });
+    await createItem(cart.id, facts.factsFor(request).product!.id, result.price, result.donationPrice, result.options, t);
+    await clearPreparation(cart, t);
+    return cart.id;
+  });
+  return (await orderView(cartId, viewCtx(deps, c)))!;
+}
+
+export async function removeFromCart(deps: ShopDeps, c: CallContext, oprId: string): Promise<OrderDto | null> {
+  const cartId = await deps.sequelize.transaction(async (t) => {
+    await lockBuyer(c.userId, t);
+    const opr = await OrderProductRelation.findOne({ where: { id: oprId, status: 'pending' }, transaction: t });
+    const cart = opr?.orderId
+      ? await Order.findOne({ where: { id: opr.orderId, userId: c.userId, [Op.and]: [NO_HISTORY] }, transaction: t, lock: t.LOCK.UPDATE })
+      : null;
+    if (!opr || !cart) throw ShopError.notFound('장바구니에서 해당 상품을 찾을 수 없습니다.');
+    await opr.destroy({ transaction: t });
+    await clearPreparation(cart, t);
+    return cart.id;
+  });
+  return orderView(cartId, viewCtx(deps, c));
+}
+
+function customerInfoFrom(body: Record<string, unknown>, prefix: string): { errors: FieldError[]; value: CustomerInfoValue | null } {
+  return validateCustomerInfo(body as never, prefix);
+}
+
+/** Buy now: one unit in a single-product cart, prepared for payment at once (spec §5.5). */
+export async function checkoutSingle(deps: ShopDeps, c: CallContext, body: unknown): Promise<OrderDto> {
+  const request = asItemRequest(body);
+  const raw = body as Record<string, unknown>;
+  const info =
+    raw.customer_info && typeof raw.customer_info === 'object' && !Array.isArray(raw.customer_info)
+      ? customerInfoFrom(raw.customer_info as Record<string, unknown>, 'customer_info.')
+      : { errors: [fieldError(raw.customer_info === undefined ? { code: 'required', text: '이 필드는 필수 항목입니다.' } : { code: 'invalid', text: '잘못된 형식입니다.' }, 'customer_info')], value: null };
+  const fingerprint = createHash('sha256')
+    .update(canonicalJson({ product: request.product ?? null, options: request.options ?? null, donation: request.donation_price ?? 0, info: info.value }))
+    .digest('hex');
+
+  const prepared = await deps.sequelize.transaction(async (t) => {
+    await lockBuyer(c.userId, t);
+    if (info.value) {
+      // A double-clicked "buy": the same request while its hold is live returns the same prepared cart.
+      const same = await SingleProductCart.findOne({
+        where: { userId: c.userId, requestFingerprint: fingerprint, stockHeldUntil: { [Op.gt]: c.now } },
+        transaction: t,
+      });
+      if (same?.preparedCartHash) return { id: same.id, snapshot: same.preparedCartSnapshot as { price: number }, hash: same.preparedCartHash };
+    }
+    const facts = await loadOrderabilityFacts(deps.sequelize, c.userId, [request], { transaction: t, lang: c.lang, now: c.now, lock: true });
+    const result = checkOrderability({ mode: 'SINGLE', request, facts: facts.factsFor(request), taken: facts.taken, now: c.now });
+    const errors = [...result.errors, ...info.errors];
+    if (errors.length || !info.value) throw ShopError.validation(errors);
+
+    await releaseOtherHolds(deps, c.userId, null, t);
+    const opr = await createItem(null, facts.factsFor(request).product!.id, result.price, result.donationPrice, result.options, t);
+    const spc = await SingleProductCart.create({ userId: c.userId, orderProductRelationId: opr.id, requestFingerprint: fingerprint }, { transaction: t });
+    await CustomerInfo.create({ singleProductCartId: spc.id, ...info.value }, { transaction: t });
+    const p = preparePayment(spc.id, { id: randomUUID(), prepared_at: pythonIsoformat(c.now) }, await snapshotItems([opr], t), deps.secretKey);
+    await spc.update(
+      { preparedCartSnapshot: p.snapshot, preparedCartHash: p.hash, stockHeldUntil: new Date(c.now.getTime() + deps.checkoutHoldMs) },
+      { transaction: t },
+    );
+    return { id: spc.id, snapshot: p.snapshot, hash: p.hash };
+  });
+  const view = (await singleProductCartView(prepared.id, viewCtx(deps, c)))!;
+  await registerWithPortOne(deps, view.merchant_uid!, prepared.snapshot.price);
+  return view;
+}
+
+/** Check out the whole cart with the buyer's contact data (spec §5.6). */
+export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown): Promise<OrderDto> {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw ShopError.validation([{ code: 'invalid', detail: '잘못된 요청 형식입니다. JSON 객체가 필요합니다.', attr: 'non_field_errors' }]);
+  }
+  const info = customerInfoFrom(body as Record<string, unknown>, '');
+  const mode: OrderabilityMode = 'CART';
+
+  const prepared = await deps.sequelize.transaction(async (t) => {
+    await lockBuyer(c.userId, t);
+    const cart = await findCart(c.userId, t, true);
+    const oprs = cart
+      ? await OrderProductRelation.findAll({ where: { orderId: cart.id }, order: [['createdAt', 'ASC'], ['id', 'ASC']], transaction: t })
+      : [];
+    if (!cart || oprs.length === 0) throw ShopError.validation([fieldError(Messages.Cart.EMPTY, null)]);
+
+    const existingInfo = await CustomerInfo.findOne({ where: { orderId: cart.id }, transaction: t });
+    const sameInfo =
+      !!info.value && !!existingInfo &&
+      (['name', 'phone', 'email', 'organization'] as const).every((k) => (existingInfo[k] ?? '') === (info.value![k] ?? ''));
+    if (sameInfo && cart.preparedCartHash && cart.stockHeldUntil && cart.stockHeldUntil > c.now) {
+      // Double-clicked checkout: nothing changed since the last one (a change clears the preparation).
+      return { id: cart.id, price: (cart.preparedCartSnapshot as { price: number }).price };
+    }
+
+    const items = await snapshotItems(oprs, t);
+    const requests = items.map<ItemRequest>((i) => ({
+      product: i.productId,
+      donation_price: i.donationPrice,
+      options: i.options.map((o) => ({ product_option_group: o.productOptionGroupId, product_option: o.productOptionId, custom_response: o.customResponse })),
+    }));
+    const facts = await loadOrderabilityFacts(deps.sequelize, c.userId, requests, {
+      transaction: t,
+      lang: c.lang,
+      now: c.now,
+      lock: true,
+      excludeHolderId: cart.id,
+    });
+    const errors: FieldError[] = [...info.errors];
+    const ordered = sortForCartCheck(items.map((item, index) => ({ item, index, price: item.price })));
+    const repriced = new Map<string, number>();
+    ordered.forEach(({ item, index }, i) => {
+      const r = checkOrderability({ mode, request: requests[index]!, facts: facts.factsFor(requests[index]!), taken: facts.taken, now: c.now });
+      errors.push(...prefixErrors(r.errors, `${i}.`));
+      if (r.ok && r.price !== item.price) repriced.set(item.id, r.price); // prices are always the server's current ones
+    });
+    if (errors.length === 0) {
+      errors.push(...tagQuotaErrors(facts, items.map((i) => i.productId)));
+      const priced = oprs.map((o) => ({ status: o.status, price: repriced.get(o.id) ?? o.price, donationPrice: o.donationPrice }));
+      errors.push(...checkCartOrderable({ id: cart.id, currentStatus: 'pending', hasPaymentHistory: false, items: priced }));
+    }
+    if (errors.length || !info.value) throw ShopError.validation(errors);
+
+    await releaseOtherHolds(deps, c.userId, cart.id, t);
+    for (const o of oprs) {
+      const price = repriced.get(o.id);
+      if (price !== undefined) await o.update({ price }, { transaction: t });
+    }
+    if (existingInfo) await existingInfo.update(info.value, { transaction: t });
+    else await CustomerInfo.create({ orderId: cart.id, ...info.value }, { transaction: t });
+
+    const products = await productNames(oprs.map((o) => o.productId), t);
+    const name = orderName(oprs.map((o) => ({ price: o.price, productNameKo: products.get(o.productId)!.ko, productNameEn: products.get(o.productId)!.en })));
+    const p = preparePayment(cart.id, { id: randomUUID(), prepared_at: pythonIsoformat(c.now) }, await snapshotItems(oprs, t), deps.secretKey);
+    await cart.update(
+      {
+        nameKo: name.ko,
+        nameEn: name.en,
+        preparedCartSnapshot: p.snapshot,
+        preparedCartHash: p.hash,
+        stockHeldUntil: new Date(c.now.getTime() + deps.checkoutHoldMs),
+      },
+      { transaction: t },
+    );
+    return { id: cart.id, price: p.amount };
+  });
+  const view = (await orderView(prepared.id, viewCtx(deps, c)))!;
+  await registerWithPortOne(deps, view.merchant_uid!, prepared.price);
+  return view;
+}
+
+async function productNames(ids: string[], t: Transaction): Promise<Map<string, { ko: string; en: string }>> {
+  const rows = await Product.findAll({ where: { id: [...new Set(ids)] }, paranoid: false, attributes: ['id', 'nameKo', 'nameEn'], transaction: t });
+  return new Map(rows.map((r) => [r.id, { ko: r.nameKo, en: r.nameEn }]));
+}

@@ -1,0 +1,246 @@
+/**
+ * The one place the contract's `Order` shape is produced (cart, buy-now cart, purchased order), loaded in a
+ * constant number of queries for any number of orders. Soft-deleted items, options and ledger rows are
+ * never shown; catalogue rows are read even when soft-deleted later (a past order keeps its product name).
+ */
+import type { Transaction } from 'sequelize';
+import {
+  Order,
+  OrderProductRelation,
+  OrderProductOptionRelation,
+  PaymentHistory,
+  CustomerInfo,
+  SingleProductCart,
+  Product,
+  Category,
+  OptionGroup,
+  Option,
+} from '../models/index.js';
+import { tr, type Lang } from '../domain/i18n.js';
+import { deriveOrderPayment, type PaymentStatus } from '../domain/payment/status.js';
+import { notRefundableReason, notFullyRefundableReason, type RefundOrderFacts } from '../domain/refund/reasons.js';
+import { merchantUid } from '../domain/checkout/snapshot.js';
+import { signScancodeToken, scancodeUrl } from '../domain/scancode/token.js';
+
+export interface CustomerInfoDto {
+  name: string;
+  phone: string;
+  email: string;
+  organization: string | null;
+}
+
+export interface OrderOptionDto {
+  id: string;
+  product_option_group: {
+    id: string;
+    name: string;
+    is_custom_response: boolean;
+    custom_response_pattern: string | null;
+    response_modifiable_ends_at: string | null;
+  };
+  product_option: { id: string; name: string; additional_price: number } | null;
+  custom_response: string | null;
+}
+
+export interface OrderItemDto {
+  id: string;
+  status: 'pending' | 'paid' | 'used' | 'refunded';
+  price: number;
+  donation_price: number;
+  not_refundable_reason: string | null;
+  scancode_url: string | null;
+  product: { id: string; name: string; price: number; image: string | null };
+  options: OrderOptionDto[];
+}
+
+export interface OrderDto {
+  id: string;
+  name: string;
+  merchant_uid: string | null;
+  first_paid_price: number;
+  current_paid_price: number;
+  current_status: PaymentStatus;
+  not_fully_refundable_reason: string | null;
+  created_at: string;
+  first_paid_at: string | null;
+  scancode_url: string | null;
+  payment_histories: Array<{ price: number; status: PaymentStatus }>;
+  products: OrderItemDto[];
+  customer_info: CustomerInfoDto | null;
+}
+
+export interface ViewContext {
+  lang: Lang;
+  now: Date;
+  backendDomain: string;
+  scancodeSalts: readonly string[];
+  transaction?: Transaction;
+}
+
+const TICKET_MARK = '티켓';
+
+interface LoadedItems {
+  items: Map<string, OrderProductRelation[]>; // by owner key (order id, or spc id)
+  options: Map<string, OrderProductOptionRelation[]>;
+  products: Map<string, Product & { category?: Category }>;
+  groups: Map<string, OptionGroup>;
+  optionRows: Map<string, Option>;
+}
+
+async function loadItems(oprs: OrderProductRelation[], t?: Transaction): Promise<Omit<LoadedItems, 'items'>> {
+  const oprIds = oprs.map((o) => o.id);
+  const productIds = [...new Set(oprs.map((o) => o.productId))];
+  const [options, products] = await Promise.all([
+    oprIds.length ? OrderProductOptionRelation.findAll({ where: { orderProductRelationId: oprIds }, order: [['createdAt', 'ASC'], ['id', 'ASC']], transaction: t }) : [],
+    productIds.length
+      ? Product.findAll({ where: { id: productIds }, paranoid: false, include: [{ model: Category, as: 'category', paranoid: false }], transaction: t })
+      : [],
+  ]);
+  const groupIds = [...new Set(options.map((o) => o.productOptionGroupId))];
+  const optionIds = [...new Set(options.map((o) => o.productOptionId).filter((x): x is string => !!x))];
+  const [groups, optionRows] = await Promise.all([
+    groupIds.length ? OptionGroup.findAll({ where: { id: groupIds }, paranoid: false, transaction: t }) : [],
+    optionIds.length ? Option.findAll({ where: { id: optionIds }, paranoid: false, transaction: t }) : [],
+  ]);
+  const byOpr = new Map<string, OrderProductOptionRelation[]>();
+  for (const o of options) byOpr.set(o.orderProductRelationId, [...(byOpr.get(o.orderProductRelationId) ?? []), o]);
+  return {
+    options: byOpr,
+    products: new Map(products.map((p) => [p.id, p])),
+    groups: new Map(groups.map((g) => [g.id, g])),
+    optionRows: new Map(optionRows.map((o) => [o.id, o])),
+  };
+}
+
+function itemDto(
+  opr: OrderProductRelation,
+  loaded: Omit<LoadedItems, 'items'>,
+  refundFacts: RefundOrderFacts | null,
+  ctx: ViewContext,
+): OrderItemDto {
+  const product = loaded.products.get(opr.productId)!;
+  const category = product.get('category') as Category | undefined;
+  const isTicket = !!category && category.name.includes(TICKET_MARK);
+  const reason = refundFacts
+    ? notRefundableReason(
+        { id: opr.id, status: opr.status, price: opr.price, donationPrice: opr.donationPrice, refundableEndsAt: product.refundableEndsAt },
+        refundFacts,
+        ctx.now,
+      )
+    : notRefundableReason(
+        { id: opr.id, status: opr.status, price: opr.price, donationPrice: opr.donationPrice, refundableEndsAt: product.refundableEndsAt },
+        null,
+        ctx.now,
+      );
+  return {
+    id: opr.id,
+    status: opr.status,
+    price: opr.price,
+    donation_price: opr.donationPrice,
+    not_refundable_reason: reason?.text ?? null,
+    scancode_url: isTicket ? scancodeUrl(ctx.backendDomain, signScancodeToken('opr', opr.id, ctx.scancodeSalts)) : null,
+    product: { id: product.id, name: tr(ctx.lang, product.nameKo, product.nameEn), price: product.price, image: product.image },
+    options: (loaded.options.get(opr.id) ?? []).map((o) => {
+      const g = loaded.groups.get(o.productOptionGroupId)!;
+      const opt = o.productOptionId ? loaded.optionRows.get(o.productOptionId) : undefined;
+      return {
+        id: o.id,
+        product_option_group: {
+          id: g.id,
+          name: tr(ctx.lang, g.nameKo, g.nameEn),
+          is_custom_response: g.isCustomResponse,
+          custom_response_pattern: g.isCustomResponse ? g.customResponsePattern : null,
+          response_modifiable_ends_at: g.responseModifiableEndsAt?.toISOString() ?? null,
+        },
+        product_option: opt ? { id: opt.id, name: tr(ctx.lang, opt.nameKo, opt.nameEn), additional_price: opt.additionalPrice } : null,
+        custom_response: g.isCustomResponse ? o.customResponse : null,
+      };
+    }),
+  };
+}
+
+const customerDto = (c: CustomerInfo | undefined | null): CustomerInfoDto | null =>
+  c ? { name: c.name, phone: c.phone, email: c.email, organization: c.organization } : null;
+
+/** Orders (carts or purchased) by id, in the given order. */
+export async function orderViews(orderIds: string[], ctx: ViewContext): Promise<OrderDto[]> {
+  if (orderIds.length === 0) return [];
+  const t = ctx.transaction;
+  const [orders, oprs, histories, infos] = await Promise.all([
+    Order.findAll({ where: { id: orderIds }, transaction: t }),
+    OrderProductRelation.findAll({ where: { orderId: orderIds }, order: [['createdAt', 'ASC'], ['id', 'ASC']], transaction: t }),
+    PaymentHistory.findAll({ where: { orderId: orderIds }, order: [['createdAt', 'DESC'], ['id', 'DESC']], transaction: t }),
+    CustomerInfo.findAll({ where: { orderId: orderIds }, transaction: t }),
+  ]);
+  const loaded = await loadItems(oprs, t);
+  const byId = new Map(orders.map((o) => [o.id, o]));
+  return orderIds
+    .map((id) => byId.get(id))
+    .filter((o): o is Order => !!o)
+    .map((order) => {
+      const items = oprs.filter((o) => o.orderId === order.id);
+      const phs = histories.filter((h) => h.orderId === order.id);
+      const derived = deriveOrderPayment(phs.map((h) => ({ status: h.status, price: h.price, impId: h.impId, createdAt: h.createdAt })));
+      const refundFacts: RefundOrderFacts = {
+        latestImpId: derived.latestImpId,
+        currentStatus: derived.currentStatus,
+        currentPaidPrice: derived.currentPaidPrice,
+        items: items.map((i) => ({
+          id: i.id,
+          status: i.status,
+          price: i.price,
+          donationPrice: i.donationPrice,
+          refundableEndsAt: loaded.products.get(i.productId)!.refundableEndsAt,
+        })),
+      };
+      const fullReason = notFullyRefundableReason(refundFacts, ctx.now);
+      return {
+        id: order.id,
+        name: tr(ctx.lang, order.nameKo, order.nameEn),
+        merchant_uid: order.preparedCartHash ? merchantUid(order.id, order.preparedCartHash) : null,
+        first_paid_price: items.reduce((s, i) => s + i.price + i.donationPrice, 0),
+        current_paid_price: derived.currentPaidPrice,
+        current_status: derived.currentStatus,
+        not_fully_refundable_reason: fullReason?.text ?? null,
+        created_at: order.createdAt.toISOString(),
+        first_paid_at: derived.firstPaidAt?.toISOString() ?? null,
+        scancode_url: scancodeUrl(ctx.backendDomain, signScancodeToken('order', order.id, ctx.scancodeSalts)),
+        payment_histories: phs.map((h) => ({ price: h.price, status: h.status })),
+        products: items.map((i) => itemDto(i, loaded, phs.length ? refundFacts : null, ctx)),
+        customer_info: customerDto(infos.find((c) => c.orderId === order.id)),
+      };
+    });
+}
+
+export async function orderView(orderId: string, ctx: ViewContext): Promise<OrderDto | null> {
+  return (await orderViews([orderId], ctx))[0] ?? null;
+}
+
+/** A buy-now cart in the Order shape (spec §1.11: no history, pending, nothing paid yet). */
+export async function singleProductCartView(spcId: string, ctx: ViewContext): Promise<OrderDto | null> {
+  const t = ctx.transaction;
+  const spc = await SingleProductCart.findByPk(spcId, { transaction: t });
+  if (!spc) return null;
+  const [opr, info] = await Promise.all([
+    OrderProductRelation.findByPk(spc.orderProductRelationId, { transaction: t }),
+    CustomerInfo.findOne({ where: { singleProductCartId: spc.id }, transaction: t }),
+  ]);
+  if (!opr) return null;
+  const loaded = await loadItems([opr], t);
+  const product = loaded.products.get(opr.productId)!;
+  return {
+    id: spc.id,
+    name: tr(ctx.lang, product.nameKo, product.nameEn),
+    merchant_uid: spc.preparedCartHash ? merchantUid(spc.id, spc.preparedCartHash) : null,
+    first_paid_price: opr.price + opr.donationPrice,
+    current_paid_price: 0,
+    current_status: 'pending',
+    not_fully_refundable_reason: null,
+    created_at: spc.createdAt.toISOString(),
+    first_paid_at: null,
+    scancode_url: null,
+    payment_histories: [],
+    products: [itemDto(opr, loaded, null, ctx)],
+    customer_info: customerDto(info),
+  };
+}
