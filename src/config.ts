@@ -49,7 +49,75 @@ const schema = z.object({
   PORTONE_IMP_SECRET: z.string().default(''),
   PORTONE_IP_LIST: list.default(['52.78.100.19', '52.78.48.223', '52.78.5.241']),
   ORDER_SCANCODE_SALT: list.default(['local_order_scancode_salt']),
+  /** Accept webhooks from 127.0.0.1/::1 (the local PortOne simulator). Default: on unless production. */
+  PORTONE_WEBHOOK_ALLOW_LOOPBACK: bool.optional(),
   CHECKOUT_HOLD_MINUTES: z.coerce.number().int().min(1).max(120).default(15),
+
+  // --- background jobs (Agenda on the same PostgreSQL) and e-mail notifications (issue #8) ---
+  /** Run the job worker inside `npm start` (false: only enqueue; run `npm run worker` separately). */
+  JOBS_IN_PROCESS: bool.default(true),
+  /** How often a worker polls for due jobs (new jobs also wake it at once through LISTEN/NOTIFY). */
+  JOBS_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(5000),
+  /** Connections of the job queue's own small pool (one is held for LISTEN). */
+  JOBS_POOL_MAX: z.coerce.number().int().min(2).max(50).default(4),
+  /** On SIGTERM, how long running jobs may take to finish before the process exits anyway. */
+  JOBS_SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** Cron (Asia/Seoul) of the daily PortOne reconciliation, and how far back it looks. */
+  RECONCILE_SCHEDULE: z.string().min(1).default('0 4 * * *'),
+  RECONCILE_LOOKBACK_DAYS: positiveInt.max(365).default(3),
+  /** Cron (Asia/Seoul) of the abandoned-cart clean-up, and the age (days of inactivity) it removes. */
+  CART_CLEANUP_SCHEDULE: z.string().min(1).default('30 4 * * *'),
+  CART_CLEANUP_DAYS: positiveInt.max(3650).default(30),
+  /** SMTP server of notification e-mail; unset = e-mails fail with "SMTP_HOST is not set" (visible to operators). */
+  SMTP_HOST: optional(z.string()),
+  SMTP_PORT: port.default(587),
+  /** true = TLS from the start (port 465); false = STARTTLS when the server offers it. */
+  SMTP_SECURE: bool.default(false),
+  SMTP_USER: z.string().default(''),
+  SMTP_PASSWORD: z.string().default(''),
+  MAIL_FROM: z.string().min(3).default('Conference Shop <no-reply@localhost>'),
+  /** Attempts per notification e-mail (transient SMTP errors are retried with exponential backoff). */
+  NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  /** First retry delay; each further retry doubles it. */
+  NOTIFICATION_RETRY_DELAY_SECONDS: z.coerce.number().positive().max(86_400).default(60),
+
+  // --- sign-in, sessions, CSRF (issue #4) ---
+  SESSION_COOKIE_NAME: cookieName.default('sessionid'),
+  CSRF_COOKIE_NAME: cookieName.default('csrftoken'),
+  /** Session lifetime in seconds (Django's default: two weeks), counted from sign-in. */
+  SESSION_COOKIE_AGE: z.coerce.number().int().min(60).default(1_209_600),
+  SESSION_COOKIE_HTTPONLY: bool.default(true),
+  /** SameSite of both cookies. `none` requires Secure. `strict` breaks the OAuth return from the provider. */
+  SESSION_COOKIE_SAMESITE: z.enum(['lax', 'strict', 'none']).default('lax'),
+  /** Secure flag of both cookies; default: true in production, false otherwise. */
+  SESSION_COOKIE_SECURE: optional(bool),
+  /** Domain attribute of both cookies (e.g. `pycon.kr` so the frontend can read the CSRF cookie); unset = host-only. */
+  COOKIE_DOMAIN: optional(z.string().regex(/^\.?[a-z0-9.-]+$/i, 'not a domain')),
+  /** Origins a social sign-in may return to (`callback_url`); default FRONTEND_ORIGINS. */
+  AUTH_REDIRECT_ORIGINS: optional(list),
+  /** Where a failed social sign-in lands (`?error=<code>&error_process=login` is appended); default: first FRONTEND_ORIGINS entry + `/`. */
+  SOCIAL_LOGIN_ERROR_URL: optional(url),
+  GOOGLE_CLIENT_ID: z.string().default(''),
+  GOOGLE_CLIENT_SECRET: z.string().default(''),
+  GOOGLE_AUTHORIZATION_URL: url.default('https://accounts.google.com/o/oauth2/v2/auth'),
+  GOOGLE_TOKEN_URL: url.default('https://oauth2.googleapis.com/token'),
+  GOOGLE_USERINFO_URL: url.default('https://openidconnect.googleapis.com/v1/userinfo'),
+  NAVER_CLIENT_ID: z.string().default(''),
+  NAVER_CLIENT_SECRET: z.string().default(''),
+  NAVER_AUTHORIZATION_URL: url.default('https://nid.naver.com/oauth2.0/authorize'),
+  NAVER_TOKEN_URL: url.default('https://nid.naver.com/oauth2.0/token'),
+  NAVER_USERINFO_URL: url.default('https://openapi.naver.com/v1/nid/me'),
+  KAKAO_CLIENT_ID: z.string().default(''),
+  KAKAO_CLIENT_SECRET: z.string().default(''),
+  KAKAO_AUTHORIZATION_URL: url.default('https://kauth.kakao.com/oauth/authorize'),
+  KAKAO_TOKEN_URL: url.default('https://kauth.kakao.com/oauth/token'),
+  KAKAO_USERINFO_URL: url.default('https://kapi.kakao.com/v2/user/me'),
+  /** Failed password sign-ins allowed per e-mail / per client IP within the window, then 429. */
+  LOGIN_THROTTLE_MAX_PER_EMAIL: positiveInt.default(10),
+  LOGIN_THROTTLE_MAX_PER_IP: positiveInt.default(30),
+  LOGIN_THROTTLE_WINDOW_SECONDS: positiveInt.default(900),
+  /** bcrypt cost of new password hashes (older, cheaper hashes are upgraded at the next sign-in). */
+  PASSWORD_HASH_ROUNDS: z.coerce.number().int().min(4).max(15).default(12),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -68,10 +136,56 @@ export interface Config {
   backendDomain: string;
   trustProxy: boolean;
   frontendOrigins: string[];
-  portone: { apiUrl: string; impKey: string; impSecret: string; ipList: string[] };
+  portone: { apiUrl: string; impKey: string; impSecret: string; ipList: string[]; allowLoopback: boolean };
   scancodeSalts: string[];
   /** How long a checked-out cart holds its units for the buyer to pay. */
   checkoutHoldMs: number;
+  jobs: JobsConfig;
+  mail: MailConfig;
+  auth: AuthConfig;
+}
+
+export type SocialProvider = 'google' | 'naver' | 'kakao';
+export const SOCIAL_PROVIDERS: readonly SocialProvider[] = ['google', 'naver', 'kakao'];
+
+export interface OAuthProviderConfig {
+  clientId: string;
+  clientSecret: string;
+  authorizationUrl: string;
+  tokenUrl: string;
+  userInfoUrl: string;
+}
+
+export interface AuthConfig {
+  sessionCookie: { name: string; maxAgeMs: number; httpOnly: boolean; sameSite: 'lax' | 'strict' | 'none'; secure: boolean };
+  csrfCookieName: string;
+  cookieDomain: string | undefined;
+  /** Allowed `callback_url` origins (exact, or with `*.` host / `:*` port wildcards). */
+  redirectOrigins: string[];
+  loginErrorUrl: string;
+  /** Configured providers only (a provider is configured when its client id is set). */
+  providers: Partial<Record<SocialProvider, OAuthProviderConfig>>;
+  throttle: { maxPerEmail: number; maxPerIp: number; windowMs: number };
+  passwordHashRounds: number;
+}
+
+export interface JobsConfig {
+  inProcess: boolean;
+  pollIntervalMs: number;
+  poolMax: number;
+  shutdownTimeoutMs: number;
+  reconcileSchedule: string;
+  reconcileLookbackDays: number;
+  cartCleanupSchedule: string;
+  cartCleanupDays: number;
+}
+
+export interface MailConfig {
+  /** null when SMTP_HOST is unset. */
+  smtp: { host: string; port: number; secure: boolean; user: string; password: string } | null;
+  from: string;
+  maxAttempts: number;
+  retryDelayMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -127,9 +241,42 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
       impKey: e.PORTONE_IMP_KEY,
       impSecret: e.PORTONE_IMP_SECRET,
       ipList: e.PORTONE_IP_LIST,
+      allowLoopback: e.PORTONE_WEBHOOK_ALLOW_LOOPBACK ?? e.NODE_ENV !== 'production',
     },
     scancodeSalts: e.ORDER_SCANCODE_SALT,
     checkoutHoldMs: e.CHECKOUT_HOLD_MINUTES * 60_000,
+    jobs: {
+      inProcess: e.JOBS_IN_PROCESS,
+      pollIntervalMs: e.JOBS_POLL_INTERVAL_MS,
+      poolMax: e.JOBS_POOL_MAX,
+      shutdownTimeoutMs: e.JOBS_SHUTDOWN_TIMEOUT_SECONDS * 1000,
+      reconcileSchedule: e.RECONCILE_SCHEDULE,
+      reconcileLookbackDays: e.RECONCILE_LOOKBACK_DAYS,
+      cartCleanupSchedule: e.CART_CLEANUP_SCHEDULE,
+      cartCleanupDays: e.CART_CLEANUP_DAYS,
+    },
+    mail: {
+      smtp: e.SMTP_HOST ? { host: e.SMTP_HOST, port: e.SMTP_PORT, secure: e.SMTP_SECURE, user: e.SMTP_USER, password: e.SMTP_PASSWORD } : null,
+      from: e.MAIL_FROM,
+      maxAttempts: e.NOTIFICATION_MAX_ATTEMPTS,
+      retryDelayMs: Math.round(e.NOTIFICATION_RETRY_DELAY_SECONDS * 1000),
+    },
+    auth: {
+      sessionCookie: {
+        name: e.SESSION_COOKIE_NAME,
+        maxAgeMs: e.SESSION_COOKIE_AGE * 1000,
+        httpOnly: e.SESSION_COOKIE_HTTPONLY,
+        sameSite: e.SESSION_COOKIE_SAMESITE,
+        secure,
+      },
+      csrfCookieName: e.CSRF_COOKIE_NAME,
+      cookieDomain: e.COOKIE_DOMAIN,
+      redirectOrigins: e.AUTH_REDIRECT_ORIGINS ?? e.FRONTEND_ORIGINS,
+      loginErrorUrl: loginErrorUrl!,
+      providers,
+      throttle: { maxPerEmail: e.LOGIN_THROTTLE_MAX_PER_EMAIL, maxPerIp: e.LOGIN_THROTTLE_MAX_PER_IP, windowMs: e.LOGIN_THROTTLE_WINDOW_SECONDS * 1000 },
+      passwordHashRounds: e.PASSWORD_HASH_ROUNDS,
+    },
   };
 }
 

@@ -6,13 +6,19 @@ import express, { type Express } from 'express';
 import type { AppDeps } from './types.js';
 import { errorHandler, notFoundHandler, ah } from './errors.js';
 import { productRoutes } from './shop/products.js';
+import { createAuth } from './auth/index.js';
 import { orderRoutes, patronRoutes } from './shop/orders.js';
+import { webhookRoutes, buyerRefundRoutes } from './shop/payments.js';
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.trustProxy);
   app.set('query parser', 'simple'); // no nested objects from query strings
+
+  // --- auth (issue #4), part 1: CORS first, so preflights and error answers carry its headers ---
+  const auth = createAuth(deps);
+  app.use(auth.cors);
 
   app.get(
     '/healthz',
@@ -34,8 +40,17 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
 
+  // --- auth (issue #4), part 2: after the body parsers (the CSRF form field), before every route:
+  // cookies → session → passport (req.user) → API key (req.apiKey) → CSRF → actor (runAs); then the
+  // sign-in endpoints. Buyer routes use requireUser / requireApiKey(scope) from ./auth/index.js.
+  app.use(auth.middleware);
+  app.use(auth.routes);
+  // --- end auth ---
+
   app.use('/v1/shop/products', productRoutes(deps));
   app.use('/v1/shop/orders', orderRoutes(deps));
+  app.use('/v1/shop/orders', buyerRefundRoutes(deps));
+  app.use('/v1/shop/payment-histories', webhookRoutes(deps));
   app.use('/v1/shop/patron', patronRoutes(deps));
 
   app.use(notFoundHandler);

@@ -16,13 +16,15 @@ import {
   PaymentHistory,
   PaymentWebhookEvent,
 } from './order.js';
-import { initSystemModels, ApiKey, AuditLog } from './system.js';
+import { initSystemModels, initPaymentOpsModels, ApiKey, AuditLog } from './system.js';
+import { initNotificationModels, NotificationTemplate, NotificationHistory, NotificationRecipient } from './notification.js';
 import { currentActor } from '../context.js';
 
 export * from './user.js';
 export * from './catalog.js';
 export * from './order.js';
 export * from './system.js';
+export * from './notification.js';
 export { UNBOUNDED } from './catalog.js';
 
 /** Models whose every change is written to audit_logs. PaymentHistory is itself an append-only ledger. */
@@ -40,6 +42,7 @@ const HISTORY_TRACKED: ModelStatic<Model>[] = [
   SingleProductCart,
   CustomerInfo,
   User,
+  NotificationTemplate,
 ];
 
 const SECRET_FIELDS = new Set(['passwordHash', 'totpSecret']);
@@ -101,6 +104,8 @@ export function initModels(sequelize: Sequelize): void {
   initCatalogModels(sequelize);
   initOrderModels(sequelize);
   initSystemModels(sequelize);
+  initNotificationModels(sequelize);
+  initPaymentOpsModels(sequelize);
 
   const c = { constraints: false };
   CategoryGroup.hasMany(Category, { as: 'categories', foreignKey: 'groupId', ...c });
@@ -137,6 +142,10 @@ export function initModels(sequelize: Sequelize): void {
   PaymentWebhookEvent.belongsTo(Order, { as: 'order', foreignKey: 'orderId', ...c });
   ApiKey.belongsTo(User, { as: 'createdBy', foreignKey: 'createdById', ...c });
   AuditLog.belongsTo(User, { as: 'actorUser', foreignKey: 'actorUserId', ...c });
+  NotificationHistory.hasMany(NotificationRecipient, { as: 'recipients', foreignKey: 'historyId', ...c });
+  NotificationRecipient.belongsTo(NotificationHistory, { as: 'history', foreignKey: 'historyId', ...c });
+  NotificationRecipient.belongsTo(Order, { as: 'order', foreignKey: 'orderId', ...c });
+  NotificationHistory.belongsTo(NotificationTemplate, { as: 'template', foreignKey: 'templateId', ...c });
 
   for (const model of HISTORY_TRACKED) {
     if (model !== User) addActorHooks(model);

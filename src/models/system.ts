@@ -56,3 +56,72 @@ export function initSystemModels(sequelize: Sequelize): void {
     { sequelize, tableName: 'audit_logs', underscored: true, updatedAt: false },
   );
 }
+
+/** One PortOne cancel request and what became of it (see migration 20261125000004). */
+export class RefundAttempt extends Model {
+  declare id: string;
+  declare orderId: string;
+  declare orderProductRelationId: string | null;
+  declare impUid: string | null;
+  declare amount: number;
+  declare checksum: number;
+  declare channel: 'buyer' | 'admin' | 'desk' | 'webhook';
+  declare status: 'requested' | 'cancelled_at_portone' | 'completed' | 'failed';
+  declare actorLabel: string | null;
+  declare authorizerUserId: number | null;
+  declare reason: string | null;
+  declare error: string | null;
+  declare portoneResponse: unknown;
+  declare createdAt: Date;
+  declare updatedAt: Date;
+}
+
+export interface DriftRow {
+  kind: string;
+  order_id: string | null;
+  imp_uid: string | null;
+  merchant_uid: string | null;
+  detail: string;
+}
+
+export class ReconciliationReport extends Model {
+  declare id: string;
+  declare since: Date;
+  declare checked: number;
+  declare driftCount: number;
+  declare drifts: DriftRow[];
+  declare error: string | null;
+  declare createdAt: Date;
+}
+
+export function initPaymentOpsModels(sequelize: import('sequelize').Sequelize): void {
+  RefundAttempt.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      orderId: { type: DataTypes.UUID, allowNull: false },
+      orderProductRelationId: { type: DataTypes.UUID, allowNull: true },
+      impUid: { type: DataTypes.STRING(256), allowNull: true },
+      amount: { type: DataTypes.INTEGER, allowNull: false },
+      checksum: { type: DataTypes.INTEGER, allowNull: false },
+      channel: { type: DataTypes.STRING(16), allowNull: false },
+      status: { type: DataTypes.STRING(32), allowNull: false },
+      actorLabel: { type: DataTypes.STRING(200), allowNull: true },
+      authorizerUserId: { type: DataTypes.INTEGER, allowNull: true },
+      reason: { type: DataTypes.TEXT, allowNull: true },
+      error: { type: DataTypes.TEXT, allowNull: true },
+      portoneResponse: { type: DataTypes.JSONB, allowNull: true },
+    },
+    { sequelize, tableName: 'refund_attempts', underscored: true },
+  );
+  ReconciliationReport.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      since: { type: DataTypes.DATE, allowNull: false },
+      checked: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      driftCount: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      drifts: { type: DataTypes.JSONB, allowNull: false, defaultValue: [] },
+      error: { type: DataTypes.TEXT, allowNull: true },
+    },
+    { sequelize, tableName: 'reconciliation_reports', underscored: true, updatedAt: false },
+  );
+}

@@ -2,7 +2,9 @@ import type { Express } from 'express';
 import { createApp } from '../../src/http/app.js';
 import { createPortOneClient, type PortOneClient } from '../../src/portone/client.js';
 import { startPortOneSimulator, type PortOneSimulator } from '../../src/portone/simulator.js';
-import { testConfig, testDb } from './db.js';
+import { testConfig, testDb, testEnv } from './db.js';
+import { parseConfig } from '../../src/config.js';
+import type { AppDeps } from '../../src/http/types.js';
 
 const IMP = { impKey: 'test-imp-key', impSecret: 'test-imp-secret' };
 
@@ -21,9 +23,17 @@ export async function portoneClient(): Promise<PortOneClient> {
   return client;
 }
 
-export async function makeApp(): Promise<Express> {
+export interface MakeAppOptions {
+  /** Extra environment variables: the app gets `parseConfig({...testEnv, ...env})` instead of testConfig. */
+  env?: Record<string, string>;
+  /** Other dependencies to replace (e.g. a session store or a sign-in throttle). */
+  deps?: Partial<AppDeps>;
+}
+
+export async function makeApp(opts: MakeAppOptions = {}): Promise<Express> {
   const sequelize = await testDb();
-  return createApp({ config: testConfig, sequelize, portone: await portoneClient() });
+  const config = opts.env ? parseConfig({ ...testEnv, ...opts.env }) : testConfig;
+  return createApp({ config, sequelize, portone: await portoneClient(), ...opts.deps });
 }
 
 after(async () => {

@@ -1,0 +1,85 @@
+/**
+ * Sessions: express-session with connect-pg-simple on the application's own PostgreSQL (table `session`,
+ * migration 20261125000002), so sessions survive a restart and every process shares them. The store talks
+ * to the database through the same Sequelize connection pool as the rest of the app (no second pool).
+ */
+import session, { type Store } from 'express-session';
+import connectPgSimple from 'connect-pg-simple';
+import type { RequestHandler } from 'express';
+import type { Sequelize } from 'sequelize';
+import type { Config } from '../../config.js';
+import { logger } from '../../logger.js';
+
+/** One sign-in method of the current session, as allauth reports it (`at` = seconds since the epoch). */
+export type AuthMethod =
+  | { method: 'password'; at: number; email: string }
+  | { method: 'socialaccount'; at: number; provider: string; uid: string };
+
+declare module 'express-session' {
+  interface SessionData {
+    authMethods: AuthMethod[];
+    /** A social sign-in in progress: where to return after the provider's callback. */
+    socialLogin: { provider: string; callbackUrl: string; process: 'login'; startedAt: number };
+  }
+}
+
+/** The part of pg.Pool that connect-pg-simple uses, answered by Sequelize's pool. */
+function sequelizeAsPgPool(sequelize: Sequelize) {
+  return {
+    async query(text: string, params: unknown[] = []) {
+      const [rows] = await sequelize.query(text, { bind: params, raw: true, logging: false });
+      return { rows: Array.isArray(rows) ? rows : [] };
+    },
+    on() {},
+    async end() {},
+  };
+}
+
+/** A new PostgreSQL session store on this database (expired rows pruned every 15 minutes when `prune`). */
+export function createPgSessionStore(sequelize: Sequelize, opts: { prune: boolean }): Store {
+  const PgStore = connectPgSimple(session);
+  return new PgStore({
+    pool: sequelizeAsPgPool(sequelize) as never,
+    tableName: 'session',
+    createTableIfMissing: false,
+    // Django does not extend a session on every request either: its expiry is fixed at sign-in.
+    disableTouch: true,
+    pruneSessionInterval: opts.prune ? 900 : false,
+    errorLog: (...args: unknown[]) => logger.error('session store error', { error: args.map(String).join(' ') }),
+  });
+}
+
+const stores = new WeakMap<Sequelize, Store>();
+
+/** The shared session store of this database (one per Sequelize instance, whatever the number of apps). */
+export function pgSessionStore(sequelize: Sequelize, opts: { prune: boolean }): Store {
+  let store = stores.get(sequelize);
+  if (!store) {
+    store = createPgSessionStore(sequelize, opts);
+    // Each express-session middleware built on a store adds two listeners to it; tests build many apps.
+    store.setMaxListeners(0);
+    stores.set(sequelize, store);
+  }
+  return store;
+}
+
+export function sessionMiddleware(config: Config, store: Store): RequestHandler {
+  const c = config.auth.sessionCookie;
+  return session({
+    name: c.name,
+    secret: config.secretKey,
+    store,
+    resave: false,
+    saveUninitialized: false,
+    rolling: false,
+    unset: 'destroy',
+    cookie: {
+      httpOnly: c.httpOnly,
+      sameSite: c.sameSite,
+      secure: c.secure,
+      domain: config.auth.cookieDomain,
+      maxAge: c.maxAgeMs,
+      path: '/',
+    },
+  });
+}

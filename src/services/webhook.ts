@@ -1,0 +1,327 @@
+/**
+ * PortOne webhook processing (spec §4.3 + [Δ c15d377], stricter where money is at stake):
+ *
+ *   1. record `webhook_received`; reject ready / failed / cancelled notifications
+ *   2. find the target by merchant_uid (Order, else buy-now cart) — never trust the body
+ *   3. fetch the payment from PortOne; require paid, the same merchant_uid, KRW, and the amount + cart hash
+ *      of the prepared snapshot; a forged / tampered payment is cancelled at PortOne automatically
+ *   4. one transaction: lock (or lock and promote) the order, re-check the preparation and the stock /
+ *      per-person caps on the locked rows, append PaymentHistory(completed), mark the items paid
+ *   5. a unit sold meanwhile → roll back, cancel the payment at PortOne, say so
+ *
+ * Every step is logged as PaymentWebhookEvent rows written outside the processing transaction, so the
+ * log survives a rollback. A repeated webhook for an already recorded payment answers 200 and changes
+ * nothing.
+ */
+import type { Sequelize, Transaction } from 'sequelize';
+import {
+  Order,
+  OrderProductRelation,
+  OrderProductOptionRelation,
+  SingleProductCart,
+  CustomerInfo,
+  PaymentHistory,
+  PaymentWebhookEvent,
+  Product,
+  type WebhookEventType,
+} from '../models/index.js';
+import { parseMerchantUid, matchesPreparation, type SnapshotItemInput } from '../domain/checkout/snapshot.js';
+import { deriveOrderPayment } from '../domain/payment/status.js';
+import { singleOrderName } from '../domain/cart/order-name.js';
+import { purchaseRecheckError } from '../domain/cart/purchase-recheck.js';
+import { Messages, type MessageDef, type FieldError } from '../domain/messages.js';
+import type { PortOneClient, PortOnePayment } from '../portone/client.js';
+import { PortOneError } from '../portone/client.js';
+import { loadOrderabilityFacts } from './orderability.js';
+import { emitOrderEvent } from './order-events.js';
+import { logger } from '../logger.js';
+import { runAs } from '../context.js';
+
+export interface WebhookDeps {
+  sequelize: Sequelize;
+  portone: PortOneClient;
+  secretKey: string;
+}
+
+export const WEBHOOK_SUCCESS = { status: 'success', message: '일반 결제 성공' } as const;
+
+interface Target {
+  kind: 'order' | 'spc';
+  id: string;
+  userId: number;
+}
+
+class Rejection extends Error {
+  constructor(
+    readonly error: FieldError,
+    readonly cancel: boolean,
+  ) {
+    super(error.detail);
+  }
+}
+
+const reject = (msg: MessageDef, cancel = false, detail?: string) =>
+  new Rejection({ code: msg.code, detail: detail ?? msg.text, attr: null }, cancel);
+
+async function logEvent(
+  type: WebhookEventType,
+  base: { impUid: string | null; merchantUid: string | null; payload: unknown },
+  extra: Partial<{ orderId: string | null; spcId: string | null; phId: string | null; reasonCode: string; reason: string; lookup: unknown; cancel: unknown }> = {},
+): Promise<void> {
+  try {
+    await PaymentWebhookEvent.create({
+      eventType: type,
+      impUid: base.impUid,
+      merchantUid: base.merchantUid,
+      requestPayload: base.payload,
+      orderId: extra.orderId ?? null,
+      singleProductCartId: extra.spcId ?? null,
+      paymentHistoryId: extra.phId ?? null,
+      reasonCode: extra.reasonCode ?? null,
+      reason: extra.reason ?? null,
+      paymentLookupResponse: extra.lookup ?? null,
+      cancelResponse: extra.cancel ?? null,
+    });
+  } catch (e) {
+    logger.error('could not write a webhook event', { type, error: String(e) });
+  }
+}
+
+/** The active items of an Order or of a buy-now cart, as the snapshot sees them. */
+async function currentItems(target: Target, t?: Transaction): Promise<SnapshotItemInput[]> {
+  let oprs: OrderProductRelation[];
+  if (target.kind === 'order') {
+    oprs = await OrderProductRelation.findAll({ where: { orderId: target.id }, transaction: t });
+  } else {
+    const spc = await SingleProductCart.findByPk(target.id, { transaction: t });
+    const opr = spc ? await OrderProductRelation.findByPk(spc.orderProductRelationId, { transaction: t }) : null;
+    oprs = opr ? [opr] : [];
+  }
+  const opors = oprs.length ? await OrderProductOptionRelation.findAll({ where: { orderProductRelationId: oprs.map((o) => o.id) }, transaction: t }) : [];
+  return oprs.map((o) => ({
+    id: o.id,
+    productId: o.productId,
+    price: o.price,
+    donationPrice: o.donationPrice,
+    options: opors
+      .filter((x) => x.orderProductRelationId === o.id)
+      .map((x) => ({ id: x.id, productOptionGroupId: x.productOptionGroupId, productOptionId: x.productOptionId, customResponse: x.customResponse })),
+  }));
+}
+
+async function findTarget(merchantUid: string, t?: Transaction): Promise<{ target: Target | null; knownId: string | null; snapshot: unknown; hash: string | null }> {
+  const parsed = parseMerchantUid(merchantUid);
+  if (!parsed) return { target: null, knownId: null, snapshot: null, hash: null };
+  const order = await Order.findByPk(parsed.id, { transaction: t });
+  if (order) {
+    const ok = order.preparedCartHash === parsed.hash;
+    return { target: ok ? { kind: 'order', id: order.id, userId: order.userId } : null, knownId: order.id, snapshot: order.preparedCartSnapshot, hash: order.preparedCartHash };
+  }
+  const spc = await SingleProductCart.findByPk(parsed.id, { transaction: t });
+  if (spc) {
+    const ok = spc.preparedCartHash === parsed.hash;
+    return { target: ok ? { kind: 'spc', id: spc.id, userId: spc.userId } : null, knownId: spc.id, snapshot: spc.preparedCartSnapshot, hash: spc.preparedCartHash };
+  }
+  return { target: null, knownId: null, snapshot: null, hash: null };
+}
+
+/** Promote a locked buy-now cart to an Order with the same id (spec §1.8 `to_order`). */
+async function promote(spc: SingleProductCart, t: Transaction): Promise<Order> {
+  const opr = await OrderProductRelation.findByPk(spc.orderProductRelationId, { transaction: t });
+  const product = opr ? await Product.findByPk(opr.productId, { transaction: t, paranoid: false }) : null;
+  const name = singleOrderName(product?.nameKo ?? '', product?.nameEn);
+  const order = await Order.create(
+    {
+      id: spc.id,
+      userId: spc.userId,
+      nameKo: name.ko,
+      nameEn: name.en,
+      preparedCartSnapshot: spc.preparedCartSnapshot,
+      preparedCartHash: spc.preparedCartHash,
+      stockHeldUntil: spc.stockHeldUntil,
+    },
+    { transaction: t },
+  );
+  if (opr) await opr.update({ orderId: order.id }, { transaction: t });
+  await CustomerInfo.update({ orderId: order.id, singleProductCartId: null }, { where: { singleProductCartId: spc.id }, transaction: t, individualHooks: true });
+  await spc.destroy({ transaction: t, force: true });
+  return order;
+}
+
+/** Lock the Order, or lock and promote the buy-now cart; if another webhook promoted it first, lock the Order. */
+async function lockOrPromote(id: string, t: Transaction): Promise<Order | null> {
+  const order = await Order.findByPk(id, { transaction: t, lock: t.LOCK.UPDATE });
+  if (order) return order;
+  const spc = await SingleProductCart.findByPk(id, { transaction: t, lock: t.LOCK.UPDATE });
+  if (spc) return promote(spc, t);
+  return Order.findByPk(id, { transaction: t, lock: t.LOCK.UPDATE });
+}
+
+export interface WebhookResult {
+  status: number;
+  body: unknown;
+}
+
+/** Process one webhook body. Always resolves with what to answer (never throws for expected failures). */
+export async function processWebhook(deps: WebhookDeps, payload: unknown, now = new Date()): Promise<WebhookResult> {
+  return runAs({ userId: null, label: 'webhook:portone' }, () => process(deps, payload, now));
+}
+
+async function process(deps: WebhookDeps, payload: unknown, now: Date): Promise<WebhookResult> {
+  const body = (payload && typeof payload === 'object' && !Array.isArray(payload) ? payload : {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 256 ? v : null);
+  const impUid = str(body.imp_uid);
+  const merchantUid = str(body.merchant_uid);
+  const base = { impUid, merchantUid, payload: body };
+  await logEvent('webhook_received', base);
+
+  const fieldErrors: FieldError[] = [];
+  if (!impUid) fieldErrors.push({ code: body.imp_uid === undefined ? 'required' : 'invalid', detail: '이 필드는 필수 항목입니다.', attr: 'imp_uid' });
+  if (!merchantUid) fieldErrors.push({ code: body.merchant_uid === undefined ? 'required' : 'invalid', detail: '이 필드는 필수 항목입니다.', attr: 'merchant_uid' });
+  const status = body.status;
+  if (!['paid', 'ready', 'failed', 'cancelled'].includes(String(status))) {
+    fieldErrors.push({ code: status === undefined ? 'required' : 'invalid_choice', detail: `"${String(status)}"이 유효하지 않은 선택(choice)입니다.`, attr: 'status' });
+  }
+  if (fieldErrors.length) {
+    await logEvent('payment_rejected', base, { reasonCode: 'validation_error', reason: fieldErrors.map((e) => `${e.attr}: ${e.detail}`).join('; ') });
+    return { status: 400, body: { type: 'validation_error', errors: fieldErrors } };
+  }
+
+  const rejected = async (r: Rejection, ids: { orderId?: string | null; spcId?: string | null }, payment: PortOnePayment | null): Promise<WebhookResult> => {
+    await logEvent('payment_rejected', base, { ...ids, reasonCode: r.error.code, reason: r.error.detail });
+    if (r.cancel && payment) {
+      const cancelError = await cancelAtPortOne(deps, payment, r.error.detail, base, ids);
+      if (cancelError) return { status: 400, body: { type: 'client_error', errors: [r.error, cancelError] } };
+    }
+    return { status: 400, body: { type: 'client_error', errors: [r.error] } };
+  };
+
+  if (status === 'ready') return rejected(reject(Messages.Webhook.VIRTUAL_ACCOUNT_NOT_SUPPORTED), {}, null);
+  if (status === 'failed') return rejected(reject(Messages.Webhook.PURCHASE_FAILED), {}, null);
+  if (status === 'cancelled') return rejected(reject(Messages.Webhook.CANCELLED_NOT_SUPPORTED), {}, null);
+
+  const found = await findTarget(merchantUid!);
+  const ids = { orderId: found.target?.kind === 'order' ? found.target.id : null, spcId: found.target?.kind === 'spc' ? found.target.id : null };
+
+  let payment: PortOnePayment;
+  try {
+    payment = await deps.portone.findPayment(impUid!);
+    await logEvent('payment_lookup_succeeded', base, { ...ids, lookup: payment });
+  } catch (e) {
+    const detail = e instanceof Error ? e.message : String(e);
+    await logEvent('payment_lookup_failed', base, { ...ids, reasonCode: 'portone_error', reason: detail });
+    return { status: 400, body: { type: 'client_error', errors: [{ code: 'portone_error', detail, attr: null }] } };
+  }
+
+  const paidHere = payment.status === 'paid' && payment.merchant_uid === merchantUid;
+  if (!found.target) {
+    // A real payment for one of our orders whose preparation no longer matches (the cart changed after
+    // checkout): nobody will receive anything for it, so give the money back instead of leaving it to a
+    // manual refund.
+    return rejected(reject(Messages.Webhook.ORDER_NOT_FOUND, paidHere && found.knownId !== null), ids, payment);
+  }
+  if (payment.status !== 'paid') return rejected(reject(Messages.Webhook.UNEXPECTED_RETRIEVED_ORDER_STATUS), ids, payment);
+  if (payment.merchant_uid !== merchantUid) return rejected(reject(Messages.Webhook.UNEXPECTED_RETRIEVED_ORDER_ID), ids, payment);
+  if (payment.currency !== 'KRW') return rejected(reject(Messages.Webhook.UNSUPPORTED_CURRENCY, true), ids, payment);
+
+  // Idempotency first: the same payment already recorded → 200, nothing changes.
+  if (await alreadyRecorded(found.target.id, impUid!)) return { status: 200, body: WEBHOOK_SUCCESS };
+
+  const items = await currentItems(found.target);
+  const prepared = matchesPreparation({
+    id: found.target.id,
+    storedSnapshot: found.snapshot,
+    storedHash: found.hash,
+    merchantUid,
+    amount: payment.amount,
+    currentItems: items,
+    secret: deps.secretKey,
+  });
+  if (!prepared) return rejected(reject(Messages.Webhook.UNEXPECTED_PAID_PRICE, true), ids, payment);
+
+  try {
+    const phId = await deps.sequelize.transaction(async (t) => {
+      const order = await lockOrPromote(found.target!.id, t);
+      if (!order) throw reject(Messages.Webhook.ORDER_NOT_FOUND, true);
+      const phs = await PaymentHistory.findAll({ where: { orderId: order.id }, transaction: t });
+      if (phs.some((h) => h.status === 'completed' && h.impId === impUid)) return null; // a concurrent duplicate won
+      const derived = deriveOrderPayment(phs);
+      // A second, different payment for an order that is already paid: give it back.
+      if (derived.currentStatus !== 'pending') throw reject(Messages.Webhook.ILLEGAL_STATUS_TRANSITION, true);
+
+      const target: Target = { kind: 'order', id: order.id, userId: order.userId };
+      const lockedItems = await currentItems(target, t);
+      const stillPrepared = matchesPreparation({
+        id: order.id,
+        storedSnapshot: order.preparedCartSnapshot,
+        storedHash: order.preparedCartHash,
+        merchantUid,
+        amount: payment.amount,
+        currentItems: lockedItems,
+        secret: deps.secretKey,
+      });
+      if (!stillPrepared) throw reject(Messages.Webhook.UNEXPECTED_PAID_PRICE, true);
+
+      // The units must still be there for this buyer (a hold may have expired while paying).
+      const requests = lockedItems.map((i) => ({ product: i.productId, options: [] }));
+      const facts = await loadOrderabilityFacts(deps.sequelize, order.userId, requests, {
+        transaction: t,
+        lang: 'ko',
+        now,
+        lock: true,
+        excludeHolderId: order.id,
+      });
+      const problem = purchaseRecheckError(
+        lockedItems.map((i) => ({ productId: i.productId, options: i.options.map((o) => ({ groupId: o.productOptionGroupId, optionId: o.productOptionId })) })),
+        facts.products,
+        facts.taken,
+      );
+      if (problem) throw new Rejection(problem, true);
+
+      const ph = await PaymentHistory.create({ orderId: order.id, impId: impUid, status: 'completed', price: Math.round(payment.amount) }, { transaction: t });
+      await OrderProductRelation.update(
+        { status: 'paid' },
+        { where: { orderId: order.id, status: 'pending' }, transaction: t, individualHooks: true },
+      );
+      await order.update({ stockHeldUntil: null }, { transaction: t });
+      await emitOrderEvent('paid', order.id, t);
+      return ph.id;
+    });
+    if (phId) await logEvent('payment_accepted', base, { orderId: found.target.id, phId });
+    return { status: 200, body: WEBHOOK_SUCCESS };
+  } catch (e) {
+    if (e instanceof Rejection) {
+      // a rejection after the lock: the promotion is rolled back too; the target id is the same either way
+      return rejected(e, { orderId: found.target.kind === 'order' ? found.target.id : null, spcId: found.target.kind === 'spc' ? found.target.id : null }, payment);
+    }
+    throw e;
+  }
+}
+
+async function alreadyRecorded(orderId: string, impUid: string): Promise<boolean> {
+  const n = await PaymentHistory.count({ where: { orderId, impId: impUid, status: 'completed' } });
+  return n > 0;
+}
+
+/** Cancel the whole remaining balance of a payment we will not honour; record the outcome. */
+async function cancelAtPortOne(
+  deps: WebhookDeps,
+  payment: PortOnePayment,
+  reason: string,
+  base: { impUid: string | null; merchantUid: string | null; payload: unknown },
+  ids: { orderId?: string | null; spcId?: string | null },
+): Promise<FieldError | null> {
+  const balance = Math.round(payment.amount - (payment.cancel_amount ?? 0));
+  if (payment.status !== 'paid' || balance <= 0) return null;
+  try {
+    const res = await deps.portone.cancelPayment({ impUid: payment.imp_uid, amount: balance, checksum: balance, reason });
+    await logEvent('cancel_succeeded', base, { ...ids, reason, cancel: res });
+    return null;
+  } catch (e) {
+    const detail = e instanceof PortOneError || e instanceof Error ? e.message : String(e);
+    await logEvent('cancel_failed', base, { ...ids, reasonCode: 'portone_cancel_error', reason: detail });
+    logger.error('automatic cancel failed: money must be returned by hand', { impUid: payment.imp_uid, merchantUid: payment.merchant_uid });
+    return { code: 'portone_cancel_error', detail, attr: null };
+  }
+}
+
