@@ -49,9 +49,17 @@ const schema = z.object({
   PORTONE_IMP_SECRET: z.string().default(''),
   PORTONE_IP_LIST: list.default(['52.78.100.19', '52.78.48.223', '52.78.5.241']),
   ORDER_SCANCODE_SALT: list.default(['local_order_scancode_salt']),
+  /** NHN KCP card receipt signing (optional; without it the receipt link answers "try later"). */
+  NHN_KCP_PG_API_CERT: z.string().optional(),
+  NHN_KCP_PG_API_PRIVATE_KEY: z.string().optional(),
+  NHN_KCP_PG_API_PASSWORD: z.string().optional(),
   /** Accept webhooks from 127.0.0.1/::1 (the local PortOne simulator). Default: on unless production. */
   PORTONE_WEBHOOK_ALLOW_LOOPBACK: bool.optional(),
   CHECKOUT_HOLD_MINUTES: z.coerce.number().int().min(1).max(120).default(15),
+  /** How long the public catalogue may reuse product rows and sold counts (in-process writes invalidate at once; other processes' writes show within this). 0 = no cache. */
+  CATALOG_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  /** Count SQL statements per request (`X-Query-Count`, `GET /__query-stats`): for `npm run bench` only. */
+  QUERY_STATS: bool.default(false),
 
   // --- background jobs (Agenda on the same PostgreSQL) and e-mail notifications (issue #8) ---
   /** Run the job worker inside `npm start` (false: only enqueue; run `npm run worker` separately). */
@@ -138,8 +146,14 @@ export interface Config {
   frontendOrigins: string[];
   portone: { apiUrl: string; impKey: string; impSecret: string; ipList: string[]; allowLoopback: boolean };
   scancodeSalts: string[];
+  /** NHN KCP receipt signing, or null when not configured. */
+  kcp: { cert: string; privateKey: string; password: string } | null;
   /** How long a checked-out cart holds its units for the buyer to pay. */
   checkoutHoldMs: number;
+  /** Catalogue cache lifetime (0 = off). */
+  catalogCacheMs: number;
+  /** Per-request SQL counting for the benchmark. */
+  queryStats: boolean;
   jobs: JobsConfig;
   mail: MailConfig;
   auth: AuthConfig;
@@ -245,6 +259,12 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
     },
     scancodeSalts: e.ORDER_SCANCODE_SALT,
     checkoutHoldMs: e.CHECKOUT_HOLD_MINUTES * 60_000,
+    catalogCacheMs: e.CATALOG_CACHE_MS,
+    queryStats: e.QUERY_STATS,
+    kcp:
+      e.NHN_KCP_PG_API_CERT && e.NHN_KCP_PG_API_PRIVATE_KEY
+        ? { cert: e.NHN_KCP_PG_API_CERT, privateKey: e.NHN_KCP_PG_API_PRIVATE_KEY.replace(/\\n/g, '\n'), password: e.NHN_KCP_PG_API_PASSWORD ?? '' }
+        : null,
     jobs: {
       inProcess: e.JOBS_IN_PROCESS,
       pollIntervalMs: e.JOBS_POLL_INTERVAL_MS,

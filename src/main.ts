@@ -1,23 +1,35 @@
 /**
  * `npm start`: configuration → database (embedded PostgreSQL unless DATABASE_URL) → migrations → seeders
- * (first run) → HTTP server. SIGINT/SIGTERM stop the server, the pool and the embedded PostgreSQL.
+ * (first run) → job queue (+ in-process worker) → HTTP server. SIGINT/SIGTERM stop the server, let running
+ * jobs finish, close the pools and the embedded PostgreSQL.
  */
 import type { Server } from 'node:http';
 import { loadConfig, ConfigError } from './config.js';
 import { openDatabase } from './db/bootstrap.js';
 import { createApp } from './http/app.js';
+import { clientErrorHandler } from './http/errors.js';
 import { createPortOneClient } from './portone/client.js';
 import { logger } from './logger.js';
+import { startJobs } from './jobs/definitions.js';
+import { registerOrderNotifications } from './services/notifications.js';
+import { mountAdmin, adminSettings } from '../admin/index.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   logger.setLevel(config.logLevel);
   const db = await openDatabase(config, { migrate: true, seed: true });
   const portone = createPortOneClient(config.portone);
+  // Jobs (issue #8): every process enqueues; the worker runs here unless JOBS_IN_PROCESS=false (`npm run worker`).
+  registerOrderNotifications();
+  const jobs = await startJobs({ config, sequelize: db.sequelize, portone, process: config.jobs.inProcess, url: db.url });
   const app = createApp({ config, sequelize: db.sequelize, portone });
+  // Admin panel (issue #7) at /admin; AdminJS is imported lazily (ADMIN_ENABLED=false to leave it out).
+  const admin = adminSettings();
+  if (admin.enabled) await mountAdmin(app, { config, sequelize: db.sequelize, portone }, admin);
   const server: Server = app.listen(config.port, config.host, () => {
     logger.info('listening', { url: `http://localhost:${config.port}`, catalog: `http://localhost:${config.port}/v1/shop/products/` });
   });
+  server.on('clientError', clientErrorHandler); // oversized URL / headers, malformed requests: the error shape too
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -26,6 +38,7 @@ async function main(): Promise<void> {
     logger.info('stopping', { signal });
     server.close();
     server.closeAllConnections?.();
+    await jobs.stop().catch((e) => logger.error('job queue stop failed', { error: String(e) }));
     await db.close().catch((e) => logger.error('close failed', { error: String(e) }));
     process.exit(0);
   };

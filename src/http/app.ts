@@ -8,17 +8,31 @@ import { errorHandler, notFoundHandler, ah } from './errors.js';
 import { productRoutes } from './shop/products.js';
 import { createAuth } from './auth/index.js';
 import { orderRoutes, patronRoutes } from './shop/orders.js';
+import { scancodeRoutes } from './shop/scancode.js';
+import { deskRoutes } from './desk/index.js';
 import { webhookRoutes, buyerRefundRoutes } from './shop/payments.js';
+import { openApiDocument } from './contract/openapi.js';
+import { enableQueryStats, queryStatsMiddleware } from '../db/query-stats.js';
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.trustProxy);
   app.set('query parser', 'simple'); // no nested objects from query strings
+  if (deps.config.queryStats) {
+    // `npm run bench` only (QUERY_STATS=true): SQL statements per request
+    enableQueryStats();
+    app.use(queryStatsMiddleware);
+  }
 
   // --- auth (issue #4), part 1: CORS first, so preflights and error answers carry its headers ---
   const auth = createAuth(deps);
   app.use(auth.cors);
+
+  // --- admin panel (issue #7): a slot before the body parsers; admin/index.ts mountAdmin() fills it ---
+  const adminSlot = express.Router();
+  app.locals.adminSlot = adminSlot;
+  app.use('/admin', adminSlot);
 
   app.get(
     '/healthz',
@@ -37,6 +51,9 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
 
+  // QR pages (§7.3): public HTML, no session/CSRF cookie, mounted before the order routes (not an order id)
+  app.use('/v1/shop/orders/scancode', scancodeRoutes(deps));
+
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
 
@@ -47,11 +64,15 @@ export function createApp(deps: AppDeps): Express {
   app.use(auth.routes);
   // --- end auth ---
 
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
   app.use('/v1/shop/products', productRoutes(deps));
   app.use('/v1/shop/orders', orderRoutes(deps));
   app.use('/v1/shop/orders', buyerRefundRoutes(deps));
   app.use('/v1/shop/payment-histories', webhookRoutes(deps));
   app.use('/v1/shop/patron', patronRoutes(deps));
+  app.use('/v1/internal-api/desk-support', deskRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -42,7 +42,7 @@ interface ProcessorInternals {
 /** pg pool settings equal to a Sequelize instance's connection (host, port, database, user, password, ssl). */
 export function poolConfigOf(sequelize: Sequelize): pg.PoolConfig {
   const c = sequelize.config as unknown as { host?: string; port?: number | string; database?: string; username?: string; password?: string | null };
-  const dialectOptions = (sequelize.options as { dialectOptions?: { ssl?: pg.PoolConfig['ssl'] } }).dialectOptions;
+  const dialectOptions = (sequelize as unknown as { options: { dialectOptions?: { ssl?: pg.PoolConfig['ssl'] } } }).options.dialectOptions;
   return {
     host: c.host,
     port: c.port === undefined ? undefined : Number(c.port),
@@ -75,7 +75,7 @@ export class JobQueue {
       await pool.end().catch(() => {});
       throw new Error(`job queue: cannot connect to PostgreSQL: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const backend = new PostgresBackend({ pool, tableName: AGENDA_TABLE, channelName: AGENDA_TABLE, ensureSchema: false, name: opts.name });
+    const backend = new PostgresBackend({ pool, tableName: AGENDA_TABLE, channelName: AGENDA_TABLE, ensureSchema: false });
     const channel = backend.notificationChannel as unknown as EventEmitter | undefined;
     channel?.on('error', (e: Error) => logger.warn('job queue: LISTEN/NOTIFY channel error', { error: e.message }));
     const agenda = new Agenda({
@@ -146,8 +146,16 @@ export class JobQueue {
     let result = { timedOut: false, running: 0 };
     if (this.processing) {
       const proc = (this.agenda as unknown as { jobProcessor?: ProcessorInternals }).jobProcessor;
-      const drained = await this.agenda.drain({ timeout: timeoutMs, closeConnection: false });
-      result = { timedOut: drained.timedOut, running: drained.running };
+      // Agenda 6.2.6's drain() checks "nothing running" one tick after a job's 'complete' event, but a job
+      // with removeOnComplete leaves the running list only after its row is deleted — so drain() can miss
+      // the last completion and wait for the whole timeout. Watch the running list ourselves as well.
+      const done = new AbortController();
+      const watch = setInterval(() => {
+        if ((proc?.runningJobs?.length ?? 0) === 0) done.abort();
+      }, 20);
+      await this.agenda.drain({ timeout: timeoutMs, signal: done.signal, closeConnection: false }).finally(() => clearInterval(watch));
+      const stillRunning = proc?.runningJobs?.length ?? 0;
+      result = { timedOut: stillRunning > 0, running: stillRunning };
       const running = new Set((proc?.runningJobs ?? []).map((j) => String(j.attrs._id)));
       const leftover = (proc?.lockedJobs ?? []).map((j) => String(j.attrs._id)).filter((id) => !running.has(id));
       if (leftover.length) {
@@ -155,7 +163,7 @@ export class JobQueue {
           logger.warn('job queue: could not unlock jobs at stop', { error: e.message });
         });
       }
-      if (drained.timedOut) logger.warn('job queue: stop timed out, jobs still running', { running: drained.running });
+      if (stillRunning) logger.warn('job queue: stop timed out, jobs still running', { running: stillRunning });
       this.processing = false;
     } else if (this.channelConnectedByUs) {
       await this.backend.notificationChannel?.disconnect().catch(() => {});

@@ -25,6 +25,11 @@ export function registerJobQueue(queue: JobQueue | null): void {
   registered = queue;
 }
 
+/** Unregister `queue` if it is the registered one (a stopping worker must not unregister another). */
+export function unregisterJobQueue(queue: JobQueue): void {
+  if (registered === queue) registered = null;
+}
+
 export function registeredJobQueue(): JobQueue | null {
   return registered;
 }

@@ -14,6 +14,8 @@ export class Order extends Model {
   declare preparedCartHash: string | null;
   /** A prepared (checked-out) cart holds its units until then; null = no hold. */
   declare stockHeldUntil: Date | null;
+  /** Set on orders created by the admin CSV import: sha256(file, row) — a re-import creates nothing. */
+  declare importKey: string | null;
 }
 
 export interface OrderProductRelation extends BaseFields {}
@@ -105,6 +107,7 @@ export function initOrderModels(sequelize: Sequelize): void {
       preparedCartSnapshot: { type: DataTypes.JSONB, allowNull: true },
       preparedCartHash: { type: DataTypes.STRING(16), allowNull: true },
       stockHeldUntil: { type: DataTypes.DATE, allowNull: true },
+      importKey: { type: DataTypes.STRING(64), allowNull: true },
     },
     shopModelOptions(sequelize, 'orders'),
   );

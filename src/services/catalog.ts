@@ -127,24 +127,42 @@ export async function listProducts(sequelize: Sequelize, q: CatalogQuery): Promi
     soldCounts(sequelize, { productIds, tagIds: [], optionIds }, { now: q.now }),
     q.userId ? takenCounts(sequelize, q.userId) : Promise.resolve<TakenCounts | null>(null),
   ]);
+  return buildProductDtos(products, groupByProduct(tagRelations, (r) => r.productId), groupByProduct(groups, (g) => g.productId), sold, taken, q);
+}
+
+/** Rows grouped by product id, in their query order. */
+export function groupByProduct<T>(rows: readonly T[], productId: (row: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = out.get(productId(row));
+    if (list) list.push(row);
+    else out.set(productId(row), [row]);
+  }
+  return out;
+}
+
+/**
+ * The DTOs of these products (already filtered and ordered) from their loaded rows: tag relations (with
+ * `tag`) and option groups (with `options`) by product id, sold counts, and the buyer's counts (null =
+ * anonymous). Pure: shared by the direct query path and the cached one (src/services/catalog-cache.ts).
+ */
+export function buildProductDtos(
+  products: readonly Product[],
+  tagRelationsByProduct: ReadonlyMap<string, readonly ProductTagRelation[]>,
+  groupsByProduct: ReadonlyMap<string, readonly OptionGroup[]>,
+  sold: { product: ReadonlyMap<string, number>; option: ReadonlyMap<string, number> },
+  taken: TakenCounts | null,
+  q: Pick<CatalogQuery, 'lang' | 'now'>,
+): ProductDto[] {
   const takenOf = (m: keyof TakenCounts, id: string) => {
     const t = taken?.[m].get(id) ?? NO_TAKEN;
     return t.cart + t.purchased; // the buyer's pending + paid + used units (spec §3.1 [Δ])
   };
-
-  const tagsByProduct = new Map<string, string[]>();
-  for (const rel of tagRelations) {
-    const tag = rel.get('tag') as Tag;
-    const list = tagsByProduct.get(rel.productId) ?? [];
-    list.push(tr(q.lang, tag.nameKo, tag.nameEn));
-    tagsByProduct.set(rel.productId, list);
-  }
-  const groupsByProduct = new Map<string, OptionGroup[]>();
-  for (const g of groups) {
-    const list = groupsByProduct.get(g.productId) ?? [];
-    list.push(g);
-    groupsByProduct.set(g.productId, list);
-  }
+  const tagNames = (productId: string) =>
+    (tagRelationsByProduct.get(productId) ?? []).map((rel) => {
+      const tag = rel.get('tag') as Tag;
+      return tr(q.lang, tag.nameKo, tag.nameEn);
+    });
 
   return products.map((p) => {
     const category = p.get('category') as Category;
@@ -168,7 +186,7 @@ export async function listProducts(sequelize: Sequelize, q: CatalogQuery): Promi
       donation_min_price: p.donationMinPrice,
       donation_max_price: p.donationMaxPrice,
       leftover_stock: productLeftover,
-      tag_names: tagsByProduct.get(p.id) ?? [],
+      tag_names: tagNames(p.id),
       option_groups: visibleGroups.map((g): OptionGroupDto => {
         const takenGroup = takenOf('group', g.id);
         const groupInfo = optionGroupLeftoverStockInfo(productFacts, g, { product: takenProduct, group: takenGroup });

@@ -79,6 +79,17 @@ export interface ViewContext {
 
 const TICKET_MARK = '티켓';
 
+/**
+ * Run queries in parallel — except inside a transaction: it has one connection, and overlapping queries on
+ * one pg client are deprecated (pg 9 refuses them), so they run one after another there.
+ */
+async function parallel<T extends unknown[]>(t: Transaction | undefined, ...fns: { [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
+  if (!t) return (await Promise.all(fns.map((f) => f()))) as T;
+  const out: unknown[] = [];
+  for (const f of fns) out.push(await f());
+  return out as T;
+}
+
 interface LoadedItems {
   items: Map<string, OrderProductRelation[]>; // by owner key (order id, or spc id)
   options: Map<string, OrderProductOptionRelation[]>;
@@ -90,18 +101,21 @@ interface LoadedItems {
 async function loadItems(oprs: OrderProductRelation[], t?: Transaction): Promise<Omit<LoadedItems, 'items'>> {
   const oprIds = oprs.map((o) => o.id);
   const productIds = [...new Set(oprs.map((o) => o.productId))];
-  const [options, products] = await Promise.all([
-    oprIds.length ? OrderProductOptionRelation.findAll({ where: { orderProductRelationId: oprIds }, order: [['createdAt', 'ASC'], ['id', 'ASC']], transaction: t }) : [],
-    productIds.length
-      ? Product.findAll({ where: { id: productIds }, paranoid: false, include: [{ model: Category, as: 'category', paranoid: false }], transaction: t })
-      : [],
-  ]);
+  const [options, products] = await parallel(
+    t,
+    async () => (oprIds.length ? OrderProductOptionRelation.findAll({ where: { orderProductRelationId: oprIds }, order: [['createdAt', 'ASC'], ['id', 'ASC']], transaction: t }) : []),
+    async () =>
+      productIds.length
+        ? Product.findAll({ where: { id: productIds }, paranoid: false, include: [{ model: Category, as: 'category', paranoid: false }], transaction: t })
+        : [],
+  );
   const groupIds = [...new Set(options.map((o) => o.productOptionGroupId))];
   const optionIds = [...new Set(options.map((o) => o.productOptionId).filter((x): x is string => !!x))];
-  const [groups, optionRows] = await Promise.all([
-    groupIds.length ? OptionGroup.findAll({ where: { id: groupIds }, paranoid: false, transaction: t }) : [],
-    optionIds.length ? Option.findAll({ where: { id: optionIds }, paranoid: false, transaction: t }) : [],
-  ]);
+  const [groups, optionRows] = await parallel(
+    t,
+    async () => (groupIds.length ? OptionGroup.findAll({ where: { id: groupIds }, paranoid: false, transaction: t }) : []),
+    async () => (optionIds.length ? Option.findAll({ where: { id: optionIds }, paranoid: false, transaction: t }) : []),
+  );
   const byOpr = new Map<string, OrderProductOptionRelation[]>();
   for (const o of options) byOpr.set(o.orderProductRelationId, [...(byOpr.get(o.orderProductRelationId) ?? []), o]);
   return {
@@ -166,12 +180,13 @@ const customerDto = (c: CustomerInfo | undefined | null): CustomerInfoDto | null
 export async function orderViews(orderIds: string[], ctx: ViewContext): Promise<OrderDto[]> {
   if (orderIds.length === 0) return [];
   const t = ctx.transaction;
-  const [orders, oprs, histories, infos] = await Promise.all([
-    Order.findAll({ where: { id: orderIds }, transaction: t }),
-    OrderProductRelation.findAll({ where: { orderId: orderIds }, order: [['createdAt', 'ASC'], ['id', 'ASC']], transaction: t }),
-    PaymentHistory.findAll({ where: { orderId: orderIds }, order: [['createdAt', 'DESC'], ['id', 'DESC']], transaction: t }),
-    CustomerInfo.findAll({ where: { orderId: orderIds }, transaction: t }),
-  ]);
+  const [orders, oprs, histories, infos] = await parallel(
+    t,
+    () => Order.findAll({ where: { id: orderIds }, transaction: t }),
+    () => OrderProductRelation.findAll({ where: { orderId: orderIds }, order: [['createdAt', 'ASC'], ['id', 'ASC']], transaction: t }),
+    () => PaymentHistory.findAll({ where: { orderId: orderIds }, order: [['createdAt', 'DESC'], ['id', 'DESC']], transaction: t }),
+    () => CustomerInfo.findAll({ where: { orderId: orderIds }, transaction: t }),
+  );
   const loaded = await loadItems(oprs, t);
   const byId = new Map(orders.map((o) => [o.id, o]));
   return orderIds
@@ -221,10 +236,11 @@ export async function singleProductCartView(spcId: string, ctx: ViewContext): Pr
   const t = ctx.transaction;
   const spc = await SingleProductCart.findByPk(spcId, { transaction: t });
   if (!spc) return null;
-  const [opr, info] = await Promise.all([
-    OrderProductRelation.findByPk(spc.orderProductRelationId, { transaction: t }),
-    CustomerInfo.findOne({ where: { singleProductCartId: spc.id }, transaction: t }),
-  ]);
+  const [opr, info] = await parallel(
+    t,
+    () => OrderProductRelation.findByPk(spc.orderProductRelationId, { transaction: t }),
+    () => CustomerInfo.findOne({ where: { singleProductCartId: spc.id }, transaction: t }),
+  );
   if (!opr) return null;
   const loaded = await loadItems([opr], t);
   const product = loaded.products.get(opr.productId)!;

@@ -28,6 +28,12 @@ export interface TakenCounts {
 
 const PURCHASED = `opr.status IN ('paid', 'used') AND opr.deleted_at IS NULL`;
 const LIVE_ORDER = `JOIN orders o ON o.id = opr.order_id AND o.deleted_at IS NULL`;
+/**
+ * "belongs to a live order", written as an anti-join against the (few) soft-deleted orders so that counting
+ * purchased units reads only the covering index `opr_purchased_cover_idx` instead of joining every order.
+ */
+const IN_LIVE_ORDER = `opr.order_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM orders dead WHERE dead.id = opr.order_id AND dead.deleted_at IS NOT NULL)`;
 
 /**
  * The units that consume stock, as `(opr_id, product_id)` rows, restricted by `filter` (SQL on `opr`):
@@ -37,8 +43,8 @@ const LIVE_ORDER = `JOIN orders o ON o.id = opr.order_id AND o.deleted_at IS NUL
  */
 function consuming(filter: string): string {
   return `(
-    SELECT opr.id, opr.product_id FROM order_product_relations opr ${LIVE_ORDER}
-     WHERE ${PURCHASED} AND ${filter}
+    SELECT opr.id, opr.product_id FROM order_product_relations opr
+     WHERE ${PURCHASED} AND ${IN_LIVE_ORDER} AND ${filter}
     UNION ALL
     SELECT opr.id, opr.product_id FROM orders o JOIN order_product_relations opr ON opr.order_id = o.id
      WHERE o.deleted_at IS NULL AND o.stock_held_until > :now AND o.id <> :exclude
@@ -60,6 +66,10 @@ export interface SoldCountOptions {
   excludeHolderId?: string | null;
 }
 
+/**
+ * Sold counts of these products, tags and options (one query; only the kinds asked for are planned, and the
+ * consuming units are collected once for all three).
+ */
 export async function soldCounts(
   sequelize: Sequelize,
   ids: { productIds: string[]; tagIds: string[]; optionIds: string[] },
@@ -67,24 +77,28 @@ export async function soldCounts(
 ): Promise<SoldCounts> {
   const out: SoldCounts = { product: new Map(), tag: new Map(), option: new Map() };
   if (ids.productIds.length + ids.tagIds.length + ids.optionIds.length === 0) return out;
-  const tagProducts = `opr.product_id IN (SELECT product_id FROM product_tag_relations WHERE deleted_at IS NULL AND tag_id = ANY(CAST(:tagIds AS uuid[])))`;
-  const optionOprs = `opr.id IN (SELECT order_product_relation_id FROM order_product_option_relations WHERE deleted_at IS NULL AND product_option_id = ANY(CAST(:optionIds AS uuid[])))`;
+  const filters: string[] = [];
+  const selects: string[] = [];
+  if (ids.productIds.length) {
+    filters.push('opr.product_id = ANY(CAST(:productIds AS uuid[]))');
+    selects.push(`SELECT 'product' AS kind, c.product_id::text AS id, count(*) AS n
+       FROM c WHERE c.product_id = ANY(CAST(:productIds AS uuid[])) GROUP BY c.product_id`);
+  }
+  if (ids.tagIds.length) {
+    filters.push('opr.product_id IN (SELECT product_id FROM product_tag_relations WHERE deleted_at IS NULL AND tag_id = ANY(CAST(:tagIds AS uuid[])))');
+    selects.push(`SELECT 'tag' AS kind, ptr.tag_id::text AS id, count(*) AS n
+       FROM c JOIN product_tag_relations ptr ON ptr.product_id = c.product_id AND ptr.deleted_at IS NULL
+      WHERE ptr.tag_id = ANY(CAST(:tagIds AS uuid[])) GROUP BY ptr.tag_id`);
+  }
+  if (ids.optionIds.length) {
+    filters.push('opr.id IN (SELECT order_product_relation_id FROM order_product_option_relations WHERE deleted_at IS NULL AND product_option_id = ANY(CAST(:optionIds AS uuid[])))');
+    selects.push(`SELECT 'option' AS kind, opor.product_option_id::text AS id, count(*) AS n
+       FROM c JOIN order_product_option_relations opor ON opor.order_product_relation_id = c.id AND opor.deleted_at IS NULL
+      WHERE opor.product_option_id = ANY(CAST(:optionIds AS uuid[])) GROUP BY opor.product_option_id`);
+  }
   const rows = await sequelize.query<{ kind: keyof SoldCounts; id: string; n: number }>(
-    `SELECT 'product' AS kind, c.product_id::text AS id, count(*) AS n
-       FROM ${consuming('opr.product_id = ANY(CAST(:productIds AS uuid[]))')} c
-      GROUP BY c.product_id
-     UNION ALL
-     SELECT 'tag', ptr.tag_id::text, count(*)
-       FROM ${consuming(tagProducts)} c
-       JOIN product_tag_relations ptr ON ptr.product_id = c.product_id AND ptr.deleted_at IS NULL
-      WHERE ptr.tag_id = ANY(CAST(:tagIds AS uuid[]))
-      GROUP BY ptr.tag_id
-     UNION ALL
-     SELECT 'option', opor.product_option_id::text, count(*)
-       FROM ${consuming(optionOprs)} c
-       JOIN order_product_option_relations opor ON opor.order_product_relation_id = c.id AND opor.deleted_at IS NULL
-      WHERE opor.product_option_id = ANY(CAST(:optionIds AS uuid[]))
-      GROUP BY opor.product_option_id`,
+    `WITH c AS MATERIALIZED ${consuming(filters.length === 1 ? filters[0]! : `(${filters.join(' OR ')})`)}
+     ${selects.join('\n     UNION ALL\n     ')}`,
     {
       type: QueryTypes.SELECT,
       transaction: opts.transaction,
@@ -98,6 +112,44 @@ export async function soldCounts(
     },
   );
   for (const r of rows) out[r.kind].set(r.id, Number(r.n));
+  return out;
+}
+
+export interface CatalogSoldCounts {
+  product: Map<string, number>;
+  option: Map<string, number>;
+  /** The earliest live checkout hold expiry after `now` (the counts change then), or null. */
+  nextHoldExpiry: Date | null;
+}
+
+/**
+ * Sold counts of every product still (or not yet) visible at `now` and of its options — the catalogue
+ * cache's snapshot — and when they next change by themselves (a hold expiring). One query; same rules as
+ * `soldCounts`.
+ */
+export async function catalogSoldCounts(sequelize: Sequelize, now: Date): Promise<CatalogSoldCounts> {
+  // Products whose visible window is over can never be shown again without an edit (which invalidates the
+  // snapshot): their (many) past sales are left out.
+  const current = `opr.product_id IN (SELECT id FROM products WHERE deleted_at IS NULL AND visible_ends_at >= :now)`;
+  const rows = await sequelize.query<{ kind: 'product' | 'option' | 'expiry'; id: string | null; n: number | null; at: Date | null }>(
+    `WITH c AS MATERIALIZED ${consuming(current)}
+     SELECT 'product' AS kind, c.product_id::text AS id, count(*) AS n, NULL::timestamptz AS at FROM c GROUP BY c.product_id
+     UNION ALL
+     SELECT 'option', opor.product_option_id::text, count(*), NULL
+       FROM c JOIN order_product_option_relations opor ON opor.order_product_relation_id = c.id AND opor.deleted_at IS NULL
+      WHERE opor.product_option_id IS NOT NULL
+      GROUP BY opor.product_option_id
+     UNION ALL
+     SELECT 'expiry', NULL, NULL, least(
+       (SELECT min(stock_held_until) FROM orders WHERE deleted_at IS NULL AND stock_held_until > :now),
+       (SELECT min(stock_held_until) FROM single_product_carts WHERE deleted_at IS NULL AND stock_held_until > :now))`,
+    { type: QueryTypes.SELECT, replacements: { now, exclude: NIL_UUID } },
+  );
+  const out: CatalogSoldCounts = { product: new Map(), option: new Map(), nextHoldExpiry: null };
+  for (const r of rows) {
+    if (r.kind === 'expiry') out.nextHoldExpiry = r.at ? new Date(r.at) : null;
+    else out[r.kind].set(r.id!, Number(r.n));
+  }
   return out;
 }
 

@@ -237,7 +237,12 @@ async function process(deps: WebhookDeps, payload: unknown, now: Date): Promise<
     currentItems: items,
     secret: deps.secretKey,
   });
-  if (!prepared) return rejected(reject(Messages.Webhook.UNEXPECTED_PAID_PRICE, true), ids, payment);
+  if (!prepared) {
+    // A duplicate of this notification may have just promoted the buy-now cart and committed (its items now
+    // belong to the Order): that is this very payment, recorded — never cancel it.
+    if (await alreadyRecorded(found.target.id, impUid!)) return { status: 200, body: WEBHOOK_SUCCESS };
+    return rejected(reject(Messages.Webhook.UNEXPECTED_PAID_PRICE, true), ids, payment);
+  }
 
   try {
     const phId = await deps.sequelize.transaction(async (t) => {

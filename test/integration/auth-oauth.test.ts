@@ -86,7 +86,8 @@ describe('auth: social sign-in through Passport against a fake OAuth provider', 
     expect(session.body.data.methods[0].at).to.be.a('number');
     const links = await SocialAccount.findAll();
     expect(links.map((l) => [l.userId, l.provider, l.uid])).to.deep.equal([[user!.id, 'google', 'g-100']]);
-    expect(await AuditLog.count({ where: { tableName: 'users', recordId: String(user!.id), action: 'create' } })).to.equal(1);
+    const created = await AuditLog.findAll({ where: { tableName: 'users', recordId: String(user!.id), action: 'create' } });
+    expect(created.map((a) => a.actorLabel)).to.deep.equal(['social_login:google']);
 
     // the new session's CSRF token (rotated) works for writes; the next sign-in finds the same account
     const rotated = setCookieValue(done, 'csrftoken')!;

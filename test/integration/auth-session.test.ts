@@ -118,7 +118,7 @@ describe('auth: sessions, sign-in and CSRF (/authn/social/browser/v1/auth)', () 
       expect(res.body.data.user.id).to.equal(user.id);
     });
 
-    it('signs in by username too; a deactivated or deleted account is signed out at its next request', async () => {
+    it('signs in by username too; a deactivated account is signed out at its next request', async () => {
       const user = await makeUser({ username: 'lee' }, 'pw-12345678');
       const { agent, csrf } = await anonymousBrowser(app);
       const login = await agent.post(`${AUTH}/login`).set('x-csrftoken', csrf).send({ username: 'lee', password: 'pw-12345678' }).expect(200);

@@ -10,6 +10,7 @@ import { Strategy as GoogleStrategy } from 'passport-google-oauth20';
 import OAuth2Strategy, { type VerifyCallback } from 'passport-oauth2';
 import type { Sequelize } from 'sequelize';
 import type { Config, OAuthProviderConfig, SocialProvider } from '../../config.js';
+import { runAs } from '../../context.js';
 import {
   authenticatePassword,
   findActiveUser,
@@ -117,7 +118,8 @@ export function buildPassport(config: Config, sequelize: Sequelize): passport.Au
     (_accessToken: string, _refreshToken: string, profile: { _json?: unknown }, done: VerifyCallback): void => {
       const mapped = PROFILE_MAPPERS[provider](obj(profile._json));
       if (!mapped) return done(null, false, { code: 'invalid_profile' });
-      findOrCreateSocialUser(sequelize, mapped).then(
+      // A sign-up through a provider is audited as such (the request itself is still anonymous).
+      runAs({ userId: null, label: `social_login:${provider}` }, () => findOrCreateSocialUser(sequelize, mapped)).then(
         (u) => done(null, { id: u.id }, { profile: mapped }),
         (e: unknown) => (e instanceof SocialLoginError ? done(null, false, { code: e.code }) : done(e as Error)),
       );

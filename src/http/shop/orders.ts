@@ -10,6 +10,7 @@ import { parse, uuidParam } from '../validate.js';
 import { requestLang } from '../lang.js';
 import { addToCart, checkoutCart, checkoutSingle, getCart, removeFromCart, type CallContext, type ShopDeps } from '../../services/cart.js';
 import { editItemAnswers, getOrder, listOrders, listPatrons } from '../../services/orders.js';
+import { receiptPage } from '../../services/receipt.js';
 
 export function shopDeps(deps: AppDeps): ShopDeps {
   return {
@@ -76,6 +77,14 @@ export function orderRoutes(deps: AppDeps): Router {
     ah(async (req, res) => {
       const c = buyer(req);
       res.json(await getOrder(shop, c, uuidParam(req, 'orderId')));
+    }),
+  );
+  r.get(
+    '/:orderId/receipt/',
+    ah(async (req, res) => {
+      const c = buyer(req);
+      const page = await receiptPage({ portone: deps.portone, kcp: deps.config.kcp }, c.userId, uuidParam(req, 'orderId'));
+      res.status(page.status).type('html').send(page.html);
     }),
   );
   r.patch(

@@ -5,6 +5,7 @@ import { ah, ApiError } from '../errors.js';
 import { parse, uuidParam } from '../validate.js';
 import { requestLang } from '../lang.js';
 import { listProducts, getProduct } from '../../services/catalog.js';
+import { catalogCache } from '../../services/catalog-cache.js';
 
 export const ProductListQuery = z
   .object({
@@ -15,26 +16,28 @@ export const ProductListQuery = z
 
 export function productRoutes(deps: AppDeps): Router {
   const r = Router();
+  // CATALOG_CACHE_MS > 0: rows and sold counts cached, invalidated by writes (src/services/catalog-cache.ts)
+  const ttl = deps.config.catalogCacheMs;
+  const cache = ttl > 0 ? catalogCache(deps.sequelize) : null;
   r.get(
     '/',
     ah(async (req, res) => {
       const q = parse(ProductListQuery, req.query);
-      res.json(
-        await listProducts(deps.sequelize, {
-          lang: requestLang(req),
-          now: new Date(),
-          userId: req.user?.id ?? null,
-          categoryGroup: q.category_group,
-          category: q.category,
-        }),
-      );
+      const query = { lang: requestLang(req), now: new Date(), userId: req.user?.id ?? null, categoryGroup: q.category_group, category: q.category };
+      if (!cache) return res.json(await listProducts(deps.sequelize, query));
+      if (!query.userId) {
+        const { json, etag } = await cache.anonymousJson(query, ttl);
+        return res.type('json').set('ETag', etag).send(json); // a preset ETag: Express does not hash the body again
+      }
+      res.json(await cache.list(query, ttl));
     }),
   );
   r.get(
     '/:id/',
     ah(async (req, res) => {
       const id = uuidParam(req, 'id');
-      const p = await getProduct(deps.sequelize, id, { lang: requestLang(req), now: new Date(), userId: req.user?.id ?? null });
+      const query = { lang: requestLang(req), now: new Date(), userId: req.user?.id ?? null };
+      const p = cache ? ((await cache.list({ ...query, productId: id }, ttl))[0] ?? null) : await getProduct(deps.sequelize, id, query);
       if (!p) throw ApiError.notFound('상품을 찾을 수 없습니다.');
       res.json(p);
     }),

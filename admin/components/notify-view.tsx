@@ -1,0 +1,126 @@
+/**
+ * E-mail notification to the orders of the list filters (spec §6.6): choose a template, preview (template
+ * variables, recipients, missing variables), then send. Recipients are de-duplicated by e-mail; one job per
+ * recipient is queued after commit; their delivery status is in "Notification recipients".
+ */
+import React, { useEffect, useMemo, useState } from 'react';
+import { ApiClient, useNotice, type ActionProps } from 'adminjs';
+import { Box, Button, H3, Label, MessageBox, Table, TableBody, TableCell, TableHead, TableRow, Text, TextArea } from '@adminjs/design-system';
+
+interface Recipient {
+  order_id: string;
+  recipient: string;
+  context: Record<string, unknown>;
+  missing_variables: string[];
+}
+
+const api = new ApiClient();
+
+const NotifyView: React.FC<ActionProps> = ({ resource }) => {
+  const [templates, setTemplates] = useState<Array<{ id: string; label: string }>>([]);
+  const [canSend, setCanSend] = useState(false);
+  const [templateId, setTemplateId] = useState('');
+  const [override, setOverride] = useState('{}');
+  const [preview, setPreview] = useState<{ template_variables: string[]; recipients: Recipient[] } | null>(null);
+  const [missing, setMissing] = useState<Recipient[] | null>(null);
+  const [sent, setSent] = useState<{ url: string; count: number } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const addNotice = useNotice();
+  const filters = useMemo(() => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of new URLSearchParams(window.location.search).entries()) {
+      if (!k.startsWith('filters.')) continue;
+      const [field, bound] = k.slice(8).split('~~');
+      if (bound) out[field!] = { ...((out[field!] as object) ?? {}), [bound]: v };
+      else out[field!] = v;
+    }
+    return out;
+  }, []);
+  useEffect(() => {
+    api.resourceAction({ resourceId: resource.id, actionName: 'notify' }).then((r) => {
+      const d = r.data as { templates?: Array<{ id: string; label: string }>; canSend?: boolean };
+      setTemplates(d.templates ?? []);
+      setCanSend(!!d.canSend);
+    });
+  }, [resource.id]);
+  const post = async (step: 'preview' | 'send') => {
+    setError(null);
+    setMissing(null);
+    const form = new FormData();
+    form.set('step', step);
+    form.set('templateId', templateId);
+    form.set('contextOverride', override);
+    form.set('filters', JSON.stringify(filters));
+    const r = await api.resourceAction({ resourceId: resource.id, actionName: 'notify', data: form, method: 'post' });
+    const d = r.data as { preview?: typeof preview; missing?: Recipient[]; history?: { recipients: unknown[] }; historyUrl?: string; notice?: { message: string; type: string } };
+    if (d.notice) addNotice({ message: d.notice.message, type: d.notice.type as 'success' | 'error' });
+    if (d.notice?.type === 'error') setError(d.notice.message);
+    if (d.preview) setPreview(d.preview);
+    if (d.missing) setMissing(d.missing);
+    if (d.history && d.historyUrl) setSent({ url: d.historyUrl, count: d.history.recipients.length });
+  };
+  return (
+    <Box variant="container" data-testid="notify-view">
+      <H3>주문 알림 보내기 (이메일)</H3>
+      <Text mb="lg">대상: 목록 필터에 맞는 결제 완료/부분 환불 주문 {Object.keys(filters).length ? `(${JSON.stringify(filters)})` : '(필터 없음: 전체)'}</Text>
+      <Label required>템플릿</Label>
+      <select value={templateId} onChange={(e) => setTemplateId(e.target.value)} style={{ padding: 8, marginBottom: 16 }}>
+        <option value="">템플릿 선택…</option>
+        {templates.map((t) => (
+          <option key={t.id} value={t.id}>
+            {t.label}
+          </option>
+        ))}
+      </select>
+      <Label>추가 변수 (context_override, JSON 객체)</Label>
+      <TextArea value={override} onChange={(e: React.ChangeEvent<HTMLTextAreaElement>) => setOverride(e.target.value)} rows={3} width="100%" />
+      <Box mt="lg" mb="lg">
+        <Button mr="default" disabled={!templateId} onClick={() => post('preview')}>
+          미리보기
+        </Button>
+        {canSend && (
+          <Button variant="contained" disabled={!templateId || !preview || preview.recipients.length === 0} onClick={() => post('send')}>
+            보내기
+          </Button>
+        )}
+      </Box>
+      {error && <MessageBox my="lg" variant="danger" message={error} />}
+      {sent && (
+        <MessageBox my="lg" variant="success" message={`${sent.count}명에게 발송을 예약했습니다.`}>
+          <a href={sent.url}>수신자별 상태 보기</a>
+        </MessageBox>
+      )}
+      {preview && (
+        <Box>
+          <Text mb="default">템플릿 변수: {preview.template_variables.join(', ') || '-'}</Text>
+          <Table>
+            <TableHead>
+              <TableRow>
+                <TableCell>수신자</TableCell>
+                <TableCell>없는 변수</TableCell>
+                <TableCell>변수 값</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {(missing ?? preview.recipients).map((r) => (
+                <TableRow key={r.recipient}>
+                  <TableCell>{r.recipient}</TableCell>
+                  <TableCell>{r.missing_variables.join(', ') || '-'}</TableCell>
+                  <TableCell style={{ fontSize: 12 }}>
+                    {preview.template_variables.map((v) => (
+                      <div key={v}>
+                        {v}: {String(r.context[v] ?? '')}
+                      </div>
+                    ))}
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </Box>
+      )}
+    </Box>
+  );
+};
+
+export default NotifyView;

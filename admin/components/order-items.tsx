@@ -1,0 +1,70 @@
+/** The items of an order on its show page: product, options, price, status, and a refund link per paid item. */
+import React from 'react';
+import type { ShowPropertyProps } from 'adminjs';
+import { Box, Label, Table, TableBody, TableCell, TableHead, TableRow } from '@adminjs/design-system';
+
+interface Item {
+  id: string;
+  status: string;
+  price: number;
+  donation_price: number;
+  not_refundable_reason: string | null;
+  product: { id: string; name: string };
+  options: Array<{ product_option_group: { name: string; is_custom_response: boolean }; product_option: { name: string } | null; custom_response: string | null }>;
+}
+
+const OrderItems: React.FC<ShowPropertyProps> = ({ record }) => {
+  let items: Item[] = [];
+  try {
+    items = JSON.parse(String(record?.params?.itemsJson ?? '[]')) as Item[];
+  } catch {
+    items = [];
+  }
+  return (
+    <Box mb="xl" data-testid="order-items">
+      <Label>주문 상품</Label>
+      <Table>
+        <TableHead>
+          <TableRow>
+            <TableCell>상품</TableCell>
+            <TableCell>옵션</TableCell>
+            <TableCell>금액</TableCell>
+            <TableCell>상태</TableCell>
+            <TableCell />
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {items.map((i) => (
+            <TableRow key={i.id}>
+              <TableCell>
+                <a href={`/admin/resources/products/records/${i.product.id}/show`}>{i.product.name}</a>
+              </TableCell>
+              <TableCell>
+                {i.options.map((o, n) => (
+                  <div key={n}>
+                    {o.product_option_group.name}: {o.product_option_group.is_custom_response ? o.custom_response ?? '' : o.product_option?.name ?? ''}
+                  </div>
+                ))}
+              </TableCell>
+              <TableCell>
+                {(i.price + i.donation_price).toLocaleString('ko-KR')}원{i.donation_price ? ` (후원 ${i.donation_price.toLocaleString('ko-KR')}원)` : ''}
+              </TableCell>
+              <TableCell>{i.status}</TableCell>
+              <TableCell>
+                <a href={`/admin/resources/order_product_relations/records/${i.id}/show`}>상세</a>
+                {i.status === 'paid' && (
+                  <>
+                    {' · '}
+                    <a href={`/admin/resources/order_product_relations/records/${i.id}/refund`}>부분 환불</a>
+                  </>
+                )}
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </Box>
+  );
+};
+
+export default OrderItems;

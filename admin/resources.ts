@@ -1,0 +1,852 @@
+/**
+ * The panel's resources (ids = table names) and their actions. Reading is AdminJS's own; every write goes
+ * through a service with the API's validation (catalogue, templates, customer info, staff flags), and
+ * money / stock / status changes exist only as custom actions calling services (refund, import) — the
+ * order, item, ledger, webhook and audit resources are read-only.
+ */
+import { readFile, unlink } from 'node:fs/promises';
+import type { Sequelize } from 'sequelize';
+import { BaseRecord, ValidationError, type ActionContext, type ActionRequest, type ResourceWithOptions, type ResourceOptions, type Action, type ActionResponse, type RecordActionResponse } from 'adminjs';
+import { Resource as SequelizeResource } from '@adminjs/sequelize';
+import {
+  CategoryGroup,
+  Category,
+  Tag,
+  Product,
+  OptionGroup,
+  Option,
+  Order,
+  OrderProductRelation,
+  OrderProductOptionRelation,
+  CustomerInfo,
+  PaymentHistory,
+  PaymentWebhookEvent,
+  User,
+  ApiKey,
+  AuditLog,
+  NotificationTemplate,
+  NotificationHistory,
+  NotificationRecipient,
+  RefundAttempt,
+  ReconciliationReport,
+} from '../src/models/index.js';
+import type { AppDeps } from '../src/http/types.js';
+import { runAs } from '../src/context.js';
+import { ServiceError } from '../src/services/errors.js';
+import { CatalogService, saveCatalogRow, type CatalogKind, type FieldErrors } from '../src/services/admin-catalog.js';
+import { countOrders, findOrderIds, orderRows, parseOrderFilter, type OrderRow } from '../src/services/admin-orders.js';
+import { orderView } from '../src/services/order-view.js';
+import { previewRefund, refund } from '../src/services/refund.js';
+import { exportFilename, exportOrderIds, writeOrdersCsv, writeOrdersXlsx } from '../src/services/export.js';
+import { importOrders, importTemplate } from '../src/services/import.js';
+import { previewNotification, retryNotifications, sendNotification, MissingContextVariablesError } from '../src/services/notifications.js';
+import { createApiKey, revokeApiKey } from '../src/services/auth.js';
+import { setStaffFlags } from '../src/services/admin-users.js';
+import { saveCustomerInfo, saveNotificationTemplate } from '../src/services/admin-records.js';
+import { adminOf, canWrite, isStaff, isSuperuser, never, type AdminUser } from './roles.js';
+import type { ComponentName } from './components.js';
+
+type Components = Record<ComponentName, string>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Handler = (request: ActionRequest, response: any, context: ActionContext) => Promise<any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ActionDef = Partial<Action<any>>;
+
+const NAV = {
+  catalog: { name: 'Catalogue', icon: 'ShoppingBag' },
+  orders: { name: 'Orders', icon: 'CreditCard' },
+  notify: { name: 'Notifications', icon: 'Mail' },
+  system: { name: 'System', icon: 'Settings' },
+};
+
+/** Tables whose rows are audited (the "history" action is offered on them). */
+const AUDITED = new Set([
+  'category_groups', 'categories', 'tags', 'products', 'product_tag_relations', 'option_groups', 'options', 'orders',
+  'order_product_relations', 'order_product_option_relations', 'customer_infos', 'users', 'notification_templates', 'api_keys',
+]);
+
+const BASE_HIDDEN = ['createdById', 'updatedById', 'deletedById', 'deletedAt'];
+
+function hidden(keys: string[], where: { list?: boolean; show?: boolean; edit?: boolean; filter?: boolean } = { list: false, show: false, edit: false, filter: false }) {
+  return Object.fromEntries(keys.map((k) => [k, { isVisible: where }]));
+}
+
+const readOnlyMeta = { isVisible: { list: false, show: true, edit: false, filter: false } };
+
+/** A service error in AdminJS terms: a notice (and field errors for validation errors). */
+function noticeOf(e: unknown): { message: string; type: 'error' } {
+  if (e instanceof ServiceError) return { message: e.errors.map((x) => x.detail).join(' / '), type: 'error' };
+  throw e;
+}
+
+function fieldErrors(errors: FieldErrors): ValidationError {
+  return new ValidationError(
+    Object.fromEntries(Object.entries(errors).map(([k, message]) => [k, { message }])),
+    { message: Object.values(errors)[0] ?? 'thereWereValidationErrors' },
+  );
+}
+
+/** Run a handler as the signed-in staff member (audit hooks record who). */
+const asAdmin = (handler: Handler): Handler => (request, response, context) => {
+  const a = adminOf(context);
+  return runAs({ userId: a?.userId ?? null, label: a ? `user:${a.userId}` : 'admin' }, () => handler(request, response, context));
+};
+
+function unflat(payload: Record<string, unknown> | undefined): Record<string, unknown> {
+  return { ...(payload ?? {}) };
+}
+
+function recordJson(context: ActionContext) {
+  return context.record!.toJSON(context.currentAdmin);
+}
+
+/** The `history` record action: the audit rows of this record, newest first. */
+function historyAction(components: Components): ActionDef {
+  return {
+    actionType: 'record',
+    icon: 'Clock',
+    isAccessible: isStaff,
+    component: components.AuditHistory,
+    showInDrawer: false,
+    handler: async (_request, _response, context) => {
+      const table = context.resource.id();
+      const rows = await AuditLog.findAll({ where: { tableName: table, recordId: String(context.record!.id()) }, order: [['createdAt', 'DESC'], ['id', 'DESC']], limit: 200 });
+      return {
+        record: recordJson(context),
+        history: rows.map((r) => ({ id: String(r.id), action: r.action, actor: r.actorLabel, at: r.createdAt.toISOString(), reason: r.reason, before: r.before, after: r.after })),
+      } as RecordActionResponse;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// catalogue
+
+class ProductResource extends SequelizeResource {
+  constructor(private readonly catalog: CatalogService) {
+    super(Product);
+  }
+  override async findOne(id: string): Promise<BaseRecord | null> {
+    const rec = await super.findOne(id);
+    if (!rec) return null;
+    const tagIds = await this.catalog.productTagIds(id);
+    return new BaseRecord({ ...rec.params, ...Object.fromEntries(tagIds.map((t, i) => [`tagIds.${i}`, t])) }, this);
+  }
+}
+
+function catalogActions(kind: CatalogKind, svc: CatalogService): ResourceOptions['actions'] {
+  const save: Handler = async (request, _response, context) => {
+    const { resource, h, currentAdmin, record } = context;
+    if (request.method !== 'post') return { record: record ? recordJson(context) : {} } as ActionResponse;
+    const result = await saveCatalogRow(svc, kind, record ? String(record.id()) : null, unflat(request.payload));
+    if (!result.ok) throw fieldErrors(result.errors);
+    const saved = new BaseRecord(result.row.get({ plain: true }) as Record<string, unknown>, resource);
+    return {
+      record: saved.toJSON(currentAdmin),
+      redirectUrl: h.recordActionUrl({ resourceId: resource.id(), recordId: String(result.row.get('id')), actionName: 'show' }),
+      notice: { message: record ? 'successfullyUpdated' : 'successfullyCreated', type: 'success' },
+    } as ActionResponse;
+  };
+  const remove: Handler = async (_request, _response, context) => {
+    const { resource, h, record, records, currentAdmin } = context;
+    const targets = record ? [record] : records ?? [];
+    for (const r of targets) await svc.softDelete(kind, String(r.id()));
+    return {
+      ...(record ? { record: record.toJSON(currentAdmin) } : { records: targets.map((r) => r.toJSON(currentAdmin)) }),
+      redirectUrl: h.resourceUrl({ resourceId: resource.id() }),
+      notice: { message: 'successfullyDeleted', type: 'success' },
+    } as ActionResponse;
+  };
+  return {
+    new: { isAccessible: canWrite, handler: asAdmin(save) },
+    edit: { isAccessible: canWrite, handler: asAdmin(save) },
+    delete: { isAccessible: canWrite, handler: asAdmin(remove) },
+    bulkDelete: { isAccessible: canWrite, handler: asAdmin(remove) },
+    list: { isAccessible: isStaff },
+    show: { isAccessible: isStaff },
+    search: { isAccessible: isStaff },
+  };
+}
+
+function catalogResources(svc: CatalogService, components: Components): ResourceWithOptions[] {
+  const common = (kind: CatalogKind, extra: Partial<ResourceOptions> = {}): ResourceOptions => ({
+    navigation: NAV.catalog,
+    ...extra,
+    properties: { ...hidden(BASE_HIDDEN), createdAt: readOnlyMeta, updatedAt: readOnlyMeta, id: { isVisible: { list: false, show: true, edit: false, filter: true } }, ...(extra.properties ?? {}) },
+    actions: { ...catalogActions(kind, svc), history: historyAction(components), ...(extra.actions ?? {}) },
+  });
+  return [
+    {
+      resource: CategoryGroup,
+      options: common('category_groups', {
+        sort: { sortBy: 'priority', direction: 'asc' },
+        properties: { name: { isTitle: true } },
+        actions: {
+          categories: {
+            actionType: 'record',
+            icon: 'List',
+            isAccessible: isStaff,
+            component: false,
+            handler: async (_req, _res, context) => ({
+              record: recordJson(context),
+              redirectUrl: context.h.resourceUrl({ resourceId: 'categories', search: `?filters.groupId=${context.record!.id()}` }),
+            }),
+          },
+        },
+      }),
+    },
+    {
+      resource: Category,
+      options: common('categories', {
+        sort: { sortBy: 'priority', direction: 'asc' },
+        properties: { name: { isTitle: true }, groupId: { reference: 'category_groups', isRequired: true } },
+      }),
+    },
+    {
+      resource: Tag,
+      options: common('tags', { properties: { nameKo: { isTitle: true, isRequired: true } } }),
+    },
+    {
+      resource: new ProductResource(svc),
+      options: common('products', {
+        sort: { sortBy: 'priority', direction: 'asc' },
+        listProperties: ['nameKo', 'price', 'stock', 'categoryId', 'orderableStartsAt', 'orderableEndsAt'],
+        properties: {
+          nameKo: { isTitle: true, isRequired: true },
+          categoryId: { reference: 'categories', isRequired: true },
+          descriptionKo: { type: 'textarea' },
+          descriptionEn: { type: 'textarea' },
+          price: { isRequired: true },
+          tagIds: { type: 'reference', reference: 'tags', isArray: true, isVisible: { list: false, show: true, edit: true, filter: false } },
+        },
+        actions: {
+          options: {
+            actionType: 'record',
+            icon: 'Settings',
+            isAccessible: isStaff,
+            component: components.ProductOptions,
+            handler: asAdmin(async (request, _res, context) => {
+              const productId = String(context.record!.id());
+              if (request.method === 'post') {
+                if (!canWrite(context)) return { record: recordJson(context), notice: { message: 'forbiddenError', type: 'error' } };
+                let groups: unknown;
+                try {
+                  groups = JSON.parse(String((request.payload as Record<string, unknown>)?.groups ?? ''));
+                } catch {
+                  return { record: recordJson(context), errors: { groups: 'JSON 형식이 올바르지 않습니다.' }, notice: { message: 'JSON 형식이 올바르지 않습니다.', type: 'error' } };
+                }
+                const r = await svc.syncProductOptions(productId, groups);
+                if (!r.ok) return { record: recordJson(context), errors: r.errors, notice: { message: '입력값을 확인해주세요.', type: 'error' } };
+                return { record: recordJson(context), groups: r.row, notice: { message: '옵션을 저장했습니다.', type: 'success' } };
+              }
+              return { record: recordJson(context), groups: await svc.productOptions(productId), canWrite: canWrite(context) };
+            }),
+          },
+        },
+      }),
+    },
+    {
+      resource: OptionGroup,
+      options: common('option_groups', {
+        sort: { sortBy: 'priority', direction: 'asc' },
+        properties: { nameKo: { isTitle: true, isRequired: true }, productId: { reference: 'products', isRequired: true }, customResponsePattern: { type: 'string' } },
+      }),
+    },
+    {
+      resource: Option,
+      options: common('options', {
+        sort: { sortBy: 'priority', direction: 'asc' },
+        properties: { nameKo: { isTitle: true, isRequired: true }, groupId: { reference: 'option_groups', isRequired: true } },
+      }),
+    },
+  ];
+}
+
+/** A resource whose records never carry some columns (password hashes, TOTP secrets, API secret hashes). */
+class RedactedResource extends SequelizeResource {
+  constructor(
+    model: typeof User | typeof ApiKey,
+    private readonly redact: string[],
+  ) {
+    super(model as never);
+  }
+  private clean(r: BaseRecord | null): BaseRecord | null {
+    if (!r) return r;
+    const params = { ...r.params };
+    for (const k of this.redact) delete params[k];
+    return new BaseRecord(params, this);
+  }
+  override async find(...args: Parameters<SequelizeResource['find']>): Promise<BaseRecord[]> {
+    return ((await super.find(...args)) as BaseRecord[]).map((r) => this.clean(r)!);
+  }
+  override async findOne(id: string): Promise<BaseRecord | null> {
+    return this.clean(await super.findOne(id));
+  }
+  override async findMany(ids: Array<string | number>): Promise<BaseRecord[]> {
+    return (await super.findMany(ids as never)).map((r: BaseRecord) => this.clean(r)!);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// orders
+
+type FilterLike = { filters?: Record<string, { path: string; value: unknown }> };
+
+function filterInput(filter: FilterLike | undefined): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const f of Object.values(filter?.filters ?? {})) raw[f.path] = f.value;
+  if (raw.nameKo && !raw.q) raw.q = raw.nameKo; // the reference autocomplete searches the title property
+  return raw;
+}
+
+function rowParams(r: OrderRow): Record<string, unknown> {
+  return {
+    ...r,
+    firstPaidAt: r.firstPaidAt?.toISOString() ?? null,
+    statusChangedAt: r.statusChangedAt?.toISOString() ?? null,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+    title: `${r.nameKo || r.id} (${r.customerName ?? r.userEmail})`,
+  };
+}
+
+class OrderResource extends SequelizeResource {
+  // (not named `sequelize`: AdminJS would take this object for a raw Sequelize model and wrap it again)
+  constructor(
+    private readonly db: Sequelize,
+    private readonly deps: AppDeps,
+  ) {
+    super(Order);
+  }
+  override async find(filter: FilterLike, opts: { limit?: number; offset?: number; sort?: { sortBy?: string; direction?: 'asc' | 'desc' } }): Promise<BaseRecord[]> {
+    const ids = await findOrderIds(this.db, parseOrderFilter(filterInput(filter)), {
+      limit: opts.limit ?? 20,
+      offset: opts.offset ?? 0,
+      sortBy: opts.sort?.sortBy,
+      direction: opts.sort?.direction,
+    });
+    return (await orderRows(this.db, ids)).map((r) => new BaseRecord(rowParams(r), this));
+  }
+  override async count(filter: FilterLike): Promise<number> {
+    return countOrders(this.db, parseOrderFilter(filterInput(filter)));
+  }
+  override async findMany(ids: Array<string | number>): Promise<BaseRecord[]> {
+    return (await orderRows(this.db, ids.map(String))).map((r) => new BaseRecord(rowParams(r), this));
+  }
+  override async findOne(id: string): Promise<BaseRecord | null> {
+    const [row] = await orderRows(this.db, [id]);
+    if (!row) return null;
+    const view = await orderView(id, { lang: 'ko', now: new Date(), backendDomain: this.deps.config.backendDomain, scancodeSalts: this.deps.config.scancodeSalts });
+    return new BaseRecord({ ...rowParams(row), itemsJson: JSON.stringify(view?.products ?? []), historiesJson: JSON.stringify(view?.payment_histories ?? []) }, this);
+  }
+}
+
+const ORDER_STATUSES = ['completed', 'partial_refunded', 'refunded', 'pending'].map((v) => ({ value: v, label: v }));
+
+/** The list page's filters travel in the query (`filters.status=…`) or as a JSON `filters` payload field. */
+function orderFilterFrom(request: ActionRequest) {
+  const q = (request.query ?? {}) as Record<string, unknown>;
+  const raw: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(q)) {
+    if (!k.startsWith('filters.')) continue;
+    const path = k.slice('filters.'.length);
+    const [field, bound] = path.split('~~');
+    if (bound) raw[field!] = { ...((raw[field!] as object) ?? {}), [bound]: v };
+    else raw[path] = v;
+  }
+  const p = (request.payload ?? {}) as Record<string, unknown>;
+  if (typeof p.filters === 'string' && p.filters) {
+    try {
+      Object.assign(raw, JSON.parse(p.filters) as Record<string, unknown>);
+    } catch {
+      /* ignore a bad filter blob: the list's own filters still apply */
+    }
+  }
+  return parseOrderFilter(raw);
+}
+
+function orderResources(deps: AppDeps, components: Components): ResourceWithOptions[] {
+  const { sequelize, config } = deps;
+  const refundDeps = { sequelize, portone: deps.portone, secretKey: config.secretKey };
+  const exportCtx = { backendDomain: config.backendDomain, scancodeSalts: config.scancodeSalts };
+
+  const refundHandler = (scope: 'order' | 'item'): Handler =>
+    asAdmin(async (request, _response, context) => {
+      const rec = context.record!;
+      const orderId = scope === 'order' ? String(rec.id()) : String(rec.param('orderId'));
+      const itemId = scope === 'item' ? String(rec.id()) : null;
+      const admin = adminOf(context)!;
+      const showUrl = context.h.recordActionUrl({ resourceId: 'orders', recordId: orderId, actionName: 'show' });
+      if (request.method !== 'post') {
+        try {
+          const preview = await previewRefund({ orderId, itemId, channel: 'admin' });
+          return { record: recordJson(context), preview, totpEnrolled: admin.totpEnrolled };
+        } catch (e) {
+          return { record: recordJson(context), notice: noticeOf(e) };
+        }
+      }
+      if (!canWrite(context)) return { record: recordJson(context), notice: { message: 'forbiddenError', type: 'error' } };
+      const payload = (request.payload ?? {}) as Record<string, unknown>;
+      try {
+        const outcome = await refund(refundDeps, {
+          orderId,
+          itemId,
+          channel: 'admin',
+          authorizerUserId: admin.userId,
+          totp: typeof payload.totp === 'string' ? payload.totp.trim() : null,
+          reason: typeof payload.reason === 'string' && payload.reason.trim() ? payload.reason.trim().slice(0, 200) : null,
+        });
+        const fresh = await context.resource.findOne(String(rec.id()), context);
+        return {
+          record: (fresh ?? rec).toJSON(context.currentAdmin),
+          outcome,
+          redirectUrl: showUrl,
+          notice: { message: `환불 완료: ${outcome.refunded.toLocaleString('ko-KR')}원 (${outcome.status})`, type: 'success' },
+        };
+      } catch (e) {
+        return { record: recordJson(context), notice: noticeOf(e) };
+      }
+    });
+
+  const refundVisible = (ctx: ActionContext) => canWrite(ctx) && ['completed', 'partial_refunded'].includes(String(ctx.record?.param('currentStatus') ?? ''));
+
+  const exportAction: ActionDef = {
+    actionType: 'resource',
+    icon: 'Download',
+    isAccessible: isStaff,
+    component: components.ExportView,
+    handler: async (request, response, context) => {
+      const q = (request.query ?? {}) as Record<string, unknown>;
+      const format = q.format === 'xlsx' ? 'xlsx' : q.format === 'csv' ? 'csv' : null;
+      if (!format) return {};
+      const productIds = typeof q.productIds === 'string' && q.productIds ? q.productIds.split(',') : [];
+      const ids = await exportOrderIds(sequelize, { filter: orderFilterFrom(request), productIds, includeRefunded: q.includeRefunded === 'true' });
+      const res = response as import('express').Response;
+      res.status(200);
+      res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('Content-Disposition', `attachment; filename="${exportFilename(format)}"`);
+      res.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+      await runAs({ userId: adminOf(context)?.userId ?? null, label: `user:${adminOf(context)?.userId}` }, async () => {
+        const { AuditLog: Audit } = await import('../src/models/index.js');
+        await Audit.create({ tableName: 'orders', recordId: 'export', action: 'shop.order.exported', actorUserId: adminOf(context)?.userId ?? null, actorLabel: `user:${adminOf(context)?.userId}`, after: { format, orders: ids.length, product_ids: productIds, query: q } });
+      });
+      if (format === 'csv') await writeOrdersCsv(sequelize, ids, res, exportCtx);
+      else await writeOrdersXlsx(sequelize, ids, res, exportCtx);
+      return undefined as unknown as ActionResponse; // the response is already streamed
+    },
+  };
+
+  const importAction: ActionDef = {
+    actionType: 'resource',
+    icon: 'Upload',
+    isAccessible: canWrite,
+    component: components.ImportView,
+    handler: asAdmin(async (request, response) => {
+      const q = (request.query ?? {}) as Record<string, unknown>;
+      if (request.method !== 'post') {
+        if (typeof q.template === 'string') {
+          try {
+            const t = await importTemplate(q.template);
+            const res = response as import('express').Response;
+            res.setHeader('Content-Disposition', `attachment; filename="${t.filename}"`);
+            res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+            res.send(t.csv);
+            return undefined as unknown as ActionResponse;
+          } catch (e) {
+            return { notice: noticeOf(e) };
+          }
+        }
+        return {};
+      }
+      const payload = (request.payload ?? {}) as Record<string, unknown>;
+      const file = payload.file as { path?: string; size?: number } | undefined;
+      if (!file?.path) return { notice: { message: 'CSV 파일을 선택해주세요.', type: 'error' } };
+      try {
+        const content = await readFile(file.path);
+        const result = await importOrders(sequelize, content, { apply: payload.apply === 'true' });
+        const message = result.applied
+          ? `가져오기 완료: ${result.created}건 생성, ${result.duplicates}건은 이미 가져온 행`
+          : result.ok
+            ? `확인 완료 (dry run): ${result.rows.filter((r) => r.status === 'ok').length}건 생성 가능, ${result.duplicates}건은 이미 가져온 행`
+            : `오류가 있는 행이 있습니다: ${result.rows.filter((r) => r.status === 'error').length}건 — 아무것도 만들지 않았습니다.`;
+        return { result, notice: { message, type: result.ok ? 'success' : 'error' } };
+      } catch (e) {
+        return { notice: noticeOf(e) };
+      } finally {
+        await unlink(file.path).catch(() => {});
+      }
+    }),
+  };
+
+  const notifyAction: ActionDef = {
+    actionType: 'resource',
+    icon: 'Send',
+    isAccessible: isStaff,
+    component: components.NotifyView,
+    handler: asAdmin(async (request, _response, context) => {
+      const templates = await NotificationTemplate.findAll({ where: { active: true }, order: [['code', 'ASC'], ['language', 'ASC']] });
+      const templateList = templates.map((t) => ({ id: t.id, label: `${t.code} (${t.language}) ${t.name}` }));
+      if (request.method !== 'post') return { templates: templateList, canSend: canWrite(context) };
+      const p = (request.payload ?? {}) as Record<string, unknown>;
+      let contextOverride: unknown = {};
+      if (typeof p.contextOverride === 'string' && p.contextOverride.trim()) {
+        try {
+          contextOverride = JSON.parse(p.contextOverride);
+        } catch {
+          return { notice: { message: 'context_override: JSON 객체가 필요합니다.', type: 'error' } };
+        }
+      }
+      const orderIds = await findOrderIds(sequelize, orderFilterFrom(request));
+      const input = { channel: 'email', templateId: p.templateId, orderIds, contextOverride };
+      try {
+        if (p.step === 'send') {
+          if (!canWrite(context)) return { notice: { message: 'forbiddenError', type: 'error' } };
+          const history = await sendNotification({ ...input, sequelize });
+          return {
+            history,
+            historyUrl: context.h.resourceUrl({ resourceId: 'notification_recipients', search: `?filters.historyId=${history.id}` }),
+            notice: { message: `발송을 예약했습니다: ${history.recipients.length}명`, type: 'success' },
+          };
+        }
+        return { preview: await previewNotification(input), orders: orderIds.length };
+      } catch (e) {
+        if (e instanceof MissingContextVariablesError) return { missing: e.recipients, notice: { message: '템플릿 변수가 없는 수신자가 있습니다.', type: 'error' } };
+        return { notice: noticeOf(e) };
+      }
+    }),
+  };
+
+  const readOnly = { new: { isAccessible: never }, edit: { isAccessible: never }, delete: { isAccessible: never }, bulkDelete: { isAccessible: never } };
+
+  return [
+    {
+      resource: new OrderResource(sequelize, deps),
+      options: {
+        navigation: NAV.orders,
+        sort: { sortBy: 'createdAt', direction: 'desc' },
+        listProperties: ['title', 'currentStatus', 'currentPaidPrice', 'customerName', 'customerEmail', 'firstPaidAt', 'createdAt'],
+        showProperties: [
+          'id', 'nameKo', 'currentStatus', 'currentPaidPrice', 'firstPaidPrice', 'firstPaidAt', 'statusChangedAt', 'latestImpId', 'merchantUid',
+          'userId', 'userEmail', 'customerName', 'customerPhone', 'customerEmail', 'customerOrganization', 'importKey', 'createdAt', 'itemsJson',
+        ],
+        filterProperties: ['q', 'id', 'currentStatus', 'productId', 'categoryId', 'categoryGroupId', 'email', 'name', 'impId', 'createdAt', 'firstPaidAt', 'priceMin', 'priceMax', 'userId'],
+        properties: {
+          title: { type: 'string', isTitle: true, isVisible: { list: true, show: false, edit: false, filter: false } },
+          nameKo: { isTitle: false },
+          q: { type: 'string', isVisible: { list: false, show: false, edit: false, filter: true } },
+          currentStatus: { type: 'string', availableValues: ORDER_STATUSES, isSortable: true },
+          currentPaidPrice: { type: 'number', isSortable: true },
+          firstPaidPrice: { type: 'number' },
+          firstPaidAt: { type: 'datetime', isSortable: true },
+          statusChangedAt: { type: 'datetime' },
+          latestImpId: { type: 'string' },
+          merchantUid: { type: 'string' },
+          userId: { type: 'reference', reference: 'users' },
+          userEmail: { type: 'string' },
+          customerName: { type: 'string' },
+          customerPhone: { type: 'string' },
+          customerEmail: { type: 'string' },
+          customerOrganization: { type: 'string' },
+          productId: { type: 'reference', reference: 'products', isVisible: { list: false, show: false, edit: false, filter: true } },
+          categoryId: { type: 'reference', reference: 'categories', isVisible: { list: false, show: false, edit: false, filter: true } },
+          categoryGroupId: { type: 'reference', reference: 'category_groups', isVisible: { list: false, show: false, edit: false, filter: true } },
+          email: { type: 'string', isVisible: { list: false, show: false, edit: false, filter: true } },
+          name: { type: 'string', isVisible: { list: false, show: false, edit: false, filter: true } },
+          impId: { type: 'string', isVisible: { list: false, show: false, edit: false, filter: true } },
+          priceMin: { type: 'number', isVisible: { list: false, show: false, edit: false, filter: true } },
+          priceMax: { type: 'number', isVisible: { list: false, show: false, edit: false, filter: true } },
+          createdAt: { type: 'datetime', isSortable: true },
+          itemsJson: { type: 'string', components: { show: components.OrderItems }, isVisible: { list: false, show: true, edit: false, filter: false } },
+        },
+        actions: {
+          ...readOnly,
+          list: { isAccessible: isStaff },
+          show: { isAccessible: isStaff },
+          search: { isAccessible: isStaff },
+          refund: { actionType: 'record', icon: 'RotateCcw', isAccessible: canWrite, isVisible: refundVisible, component: components.RefundView, handler: refundHandler('order') },
+          export: exportAction,
+          import: importAction,
+          notify: notifyAction,
+          history: historyAction(components),
+        },
+      },
+    },
+    {
+      resource: OrderProductRelation,
+      options: {
+        navigation: NAV.orders,
+        properties: { ...hidden(BASE_HIDDEN), orderId: { reference: 'orders' }, productId: { reference: 'products' } },
+        actions: {
+          ...readOnly,
+          refund: {
+            actionType: 'record',
+            icon: 'RotateCcw',
+            isAccessible: canWrite,
+            isVisible: (ctx: ActionContext) => canWrite(ctx) && ctx.record?.param('status') === 'paid',
+            component: components.RefundView,
+            handler: refundHandler('item'),
+          },
+          history: historyAction(components),
+        },
+      },
+    },
+    {
+      resource: OrderProductOptionRelation,
+      options: {
+        navigation: NAV.orders,
+        properties: { ...hidden(BASE_HIDDEN), orderProductRelationId: { reference: 'order_product_relations' }, productOptionGroupId: { reference: 'option_groups' }, productOptionId: { reference: 'options' } },
+        actions: { ...readOnly, history: historyAction(components) },
+      },
+    },
+    {
+      resource: CustomerInfo,
+      options: {
+        navigation: NAV.orders,
+        properties: { ...hidden([...BASE_HIDDEN, 'singleProductCartId']), orderId: { reference: 'orders' } },
+        actions: {
+          new: { isAccessible: never },
+          delete: { isAccessible: never },
+          bulkDelete: { isAccessible: never },
+          edit: {
+            isAccessible: canWrite,
+            handler: asAdmin(async (request, _res, context) => {
+              if (request.method !== 'post') return { record: recordJson(context) };
+              const r = await saveCustomerInfo(sequelize, String(context.record!.id()), unflat(request.payload));
+              if (!r.ok) throw fieldErrors(r.errors);
+              return {
+                record: new BaseRecord(r.row.get({ plain: true }) as Record<string, unknown>, context.resource).toJSON(context.currentAdmin),
+                redirectUrl: context.h.recordActionUrl({ resourceId: 'customer_infos', recordId: r.row.id, actionName: 'show' }),
+                notice: { message: 'successfullyUpdated', type: 'success' },
+              };
+            }),
+          },
+          history: historyAction(components),
+        },
+      },
+    },
+    {
+      resource: PaymentHistory,
+      options: { navigation: NAV.orders, sort: { sortBy: 'createdAt', direction: 'desc' }, properties: { ...hidden(BASE_HIDDEN), orderId: { reference: 'orders' } }, actions: readOnly },
+    },
+    {
+      resource: PaymentWebhookEvent,
+      options: {
+        navigation: NAV.orders,
+        sort: { sortBy: 'createdAt', direction: 'desc' },
+        listProperties: ['eventType', 'reasonCode', 'impUid', 'merchantUid', 'orderId', 'createdAt'],
+        properties: { orderId: { reference: 'orders' } },
+        actions: readOnly,
+      },
+    },
+    {
+      resource: RefundAttempt,
+      options: { navigation: NAV.orders, sort: { sortBy: 'createdAt', direction: 'desc' }, properties: { orderId: { reference: 'orders' } }, actions: readOnly },
+    },
+    {
+      resource: ReconciliationReport,
+      options: { navigation: NAV.system, sort: { sortBy: 'createdAt', direction: 'desc' }, actions: readOnly },
+    },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// notifications, users, API keys, audit
+
+function systemResources(deps: AppDeps, components: Components): ResourceWithOptions[] {
+  const { sequelize } = deps;
+  const readOnly = { new: { isAccessible: never }, edit: { isAccessible: never }, delete: { isAccessible: never }, bulkDelete: { isAccessible: never } };
+
+  const saveTemplate: Handler = async (request, _res, context) => {
+    const { record, resource, h, currentAdmin } = context;
+    if (request.method !== 'post') return { record: record ? recordJson(context) : {} } as ActionResponse;
+    const r = await saveNotificationTemplate(sequelize, record ? String(record.id()) : null, unflat(request.payload));
+    if (!r.ok) throw fieldErrors(r.errors);
+    return {
+      record: new BaseRecord(r.row.get({ plain: true }) as Record<string, unknown>, resource).toJSON(currentAdmin),
+      redirectUrl: h.recordActionUrl({ resourceId: 'notification_templates', recordId: r.row.id, actionName: 'show' }),
+      notice: { message: record ? 'successfullyUpdated' : 'successfullyCreated', type: 'success' },
+    } as ActionResponse;
+  };
+
+  return [
+    {
+      resource: NotificationTemplate,
+      options: {
+        navigation: NAV.notify,
+        listProperties: ['code', 'language', 'name', 'subject', 'active', 'updatedAt'],
+        properties: {
+          ...hidden(BASE_HIDDEN),
+          id: { isVisible: { list: false, show: true, edit: false, filter: false } },
+          createdAt: readOnlyMeta,
+          updatedAt: readOnlyMeta,
+          body: { type: 'textarea', props: { rows: 16 } },
+          channel: { availableValues: [{ value: 'email', label: 'email' }] },
+          language: { availableValues: [{ value: 'ko', label: 'ko' }, { value: 'en', label: 'en' }] },
+        },
+        actions: {
+          new: { isAccessible: canWrite, handler: asAdmin(saveTemplate) },
+          edit: { isAccessible: canWrite, handler: asAdmin(saveTemplate) },
+          delete: { isAccessible: canWrite },
+          bulkDelete: { isAccessible: never },
+          history: historyAction(components),
+        },
+      },
+    },
+    {
+      resource: NotificationHistory,
+      options: {
+        navigation: NAV.notify,
+        sort: { sortBy: 'createdAt', direction: 'desc' },
+        listProperties: ['templateCode', 'templateLanguage', 'trigger', 'createdByLabel', 'createdAt'],
+        actions: {
+          ...readOnly,
+          recipients: {
+            actionType: 'record',
+            icon: 'Users',
+            isAccessible: isStaff,
+            component: false,
+            handler: async (_req, _res, context) => ({
+              record: recordJson(context),
+              redirectUrl: context.h.resourceUrl({ resourceId: 'notification_recipients', search: `?filters.historyId=${context.record!.id()}` }),
+            }),
+          },
+        },
+      },
+    },
+    {
+      resource: NotificationRecipient,
+      options: {
+        navigation: NAV.notify,
+        sort: { sortBy: 'createdAt', direction: 'desc' },
+        listProperties: ['recipient', 'status', 'attempts', 'lastError', 'sentAt', 'updatedAt'],
+        properties: {
+          historyId: { reference: 'notification_histories' },
+          orderId: { reference: 'orders' },
+          body: { type: 'textarea' },
+          status: { availableValues: ['CREATED', 'SENDING', 'SENT', 'FAILED'].map((v) => ({ value: v, label: v })) },
+        },
+        actions: {
+          ...readOnly,
+          retry: {
+            actionType: 'bulk',
+            icon: 'RefreshCw',
+            isAccessible: canWrite,
+            component: false,
+            handler: asAdmin(async (request, _res, context) => {
+              const ids = (context.records ?? []).map((r) => String(r.id()));
+              if (request.method !== 'post') return { records: (context.records ?? []).map((r) => r.toJSON(context.currentAdmin)) };
+              const retried = await retryNotifications(sequelize, ids);
+              return {
+                records: (context.records ?? []).map((r) => r.toJSON(context.currentAdmin)),
+                notice: { message: `${retried.length}건을 다시 보냅니다 (FAILED 상태만).`, type: 'success' },
+              };
+            }),
+          },
+        },
+      },
+    },
+    {
+      resource: new RedactedResource(User, ['passwordHash', 'totpSecret', 'totpLastStep']),
+      options: {
+        navigation: NAV.system,
+        listProperties: ['id', 'email', 'username', 'isStaff', 'adminRole', 'isSuperuser', 'isActive', 'lastLoginAt'],
+        editProperties: ['isStaff', 'adminRole', 'isSuperuser', 'isActive'],
+        properties: {
+          ...hidden(['passwordHash', 'totpSecret', 'totpLastStep']),
+          email: { isTitle: true },
+          adminRole: { availableValues: [{ value: 'viewer', label: 'viewer' }, { value: 'manager', label: 'manager' }] },
+        },
+        actions: {
+          new: { isAccessible: never },
+          delete: { isAccessible: never },
+          bulkDelete: { isAccessible: never },
+          edit: {
+            isAccessible: isSuperuser,
+            handler: asAdmin(async (request, _res, context) => {
+              if (request.method !== 'post') return { record: recordJson(context) };
+              const a = adminOf(context) as AdminUser;
+              const r = await setStaffFlags({ userId: a.userId, isSuperuser: a.isSuperuser }, Number(context.record!.id()), unflat(request.payload));
+              if (!r.ok) throw fieldErrors(r.errors);
+              const fresh = await context.resource.findOne(String(r.user.id), context);
+              return {
+                record: (fresh ?? context.record!).toJSON(context.currentAdmin),
+                redirectUrl: context.h.recordActionUrl({ resourceId: 'users', recordId: String(r.user.id), actionName: 'show' }),
+                notice: { message: 'successfullyUpdated', type: 'success' },
+              };
+            }),
+          },
+          history: historyAction(components),
+        },
+      },
+    },
+    {
+      resource: new RedactedResource(ApiKey, ['secretHash']),
+      options: {
+        navigation: NAV.system,
+        listProperties: ['name', 'key', 'scopes', 'createdAt', 'lastUsedAt', 'revokedAt'],
+        properties: { ...hidden(['secretHash']), createdById: { reference: 'users' } },
+        actions: {
+          edit: { isAccessible: never },
+          delete: { isAccessible: never },
+          bulkDelete: { isAccessible: never },
+          new: {
+            isAccessible: canWrite,
+            component: components.ApiKeyNew,
+            handler: asAdmin(async (request, _res, context) => {
+              if (request.method !== 'post') return {};
+              const p = (request.payload ?? {}) as Record<string, unknown>;
+              try {
+                const { apiKey, secret } = await createApiKey({ name: String(p.name ?? ''), scopes: String(p.scopes ?? '').split(/[\s,]+/), createdById: adminOf(context)!.userId });
+                return {
+                  record: new BaseRecord(apiKey.get({ plain: true }) as Record<string, unknown>, context.resource).toJSON(context.currentAdmin),
+                  apiKey: { id: apiKey.id, name: apiKey.name, key: apiKey.key, scopes: apiKey.scopes },
+                  secret,
+                  notice: { message: 'API key를 만들었습니다. secret은 지금 한 번만 보입니다.', type: 'success' },
+                };
+              } catch (e) {
+                return { notice: noticeOf(e) };
+              }
+            }),
+          },
+          revoke: {
+            actionType: 'record',
+            icon: 'Slash',
+            isAccessible: canWrite,
+            isVisible: (ctx: ActionContext) => canWrite(ctx) && !ctx.record?.param('revokedAt'),
+            guard: 'revokeConfirm',
+            component: false,
+            handler: asAdmin(async (_request, _res, context) => {
+              await revokeApiKey(String(context.record!.param('key')));
+              const fresh = await context.resource.findOne(String(context.record!.id()), context);
+              return { record: (fresh ?? context.record!).toJSON(context.currentAdmin), notice: { message: 'API key를 폐기했습니다.', type: 'success' } };
+            }),
+          },
+        },
+      },
+    },
+    {
+      resource: AuditLog,
+      options: {
+        navigation: NAV.system,
+        sort: { sortBy: 'createdAt', direction: 'desc' },
+        listProperties: ['createdAt', 'tableName', 'recordId', 'action', 'actorLabel'],
+        properties: { actorUserId: { reference: 'users' } },
+        actions: readOnly,
+      },
+    },
+  ];
+}
+
+export function buildResources(deps: AppDeps, components: Components): ResourceWithOptions[] {
+  const svc = new CatalogService(deps.sequelize);
+  const all = [...catalogResources(svc, components), ...orderResources(deps, components), ...systemResources(deps, components)];
+  // staff may read everything they see; only the actions above write
+  for (const r of all) {
+    r.options.actions ??= {};
+    const a = r.options.actions as Record<string, ActionDef>;
+    for (const name of ['list', 'show', 'search']) a[name] = { isAccessible: isStaff, ...(a[name] ?? {}) };
+    const table = r.resource instanceof SequelizeResource ? (r.resource as SequelizeResource).id() : (r.resource as { tableName: string }).tableName;
+    if (!AUDITED.has(table)) delete a.history;
+  }
+  return all;
+}

@@ -1,0 +1,32 @@
+/**
+ * Who may do what in the panel, checked on the server by every action's `isAccessible` (hiding a button
+ * with `isVisible` is only cosmetic). Staff only (sign-in refuses others); `viewer` reads; `manager` writes,
+ * refunds, imports and sends; superusers are managers and also edit staff flags / roles.
+ */
+export type AdminRole = 'viewer' | 'manager';
+
+export interface AdminUser {
+  /** AdminJS shows and passes `id` as a string */
+  id: string;
+  userId: number;
+  email: string;
+  title: string;
+  role: AdminRole;
+  isSuperuser: boolean;
+  totpEnrolled: boolean;
+}
+
+type Ctx = { currentAdmin?: unknown } | undefined;
+
+export function adminOf(ctx: Ctx): AdminUser | null {
+  const a = ctx?.currentAdmin as AdminUser | undefined;
+  return a && typeof a.userId === 'number' ? a : null;
+}
+
+export const isStaff = (ctx: Ctx): boolean => adminOf(ctx) !== null;
+export const canWrite = (ctx: Ctx): boolean => {
+  const a = adminOf(ctx);
+  return !!a && (a.role === 'manager' || a.isSuperuser);
+};
+export const isSuperuser = (ctx: Ctx): boolean => !!adminOf(ctx)?.isSuperuser;
+export const never = (): boolean => false;

@@ -1,0 +1,459 @@
+/**
+ * `npm run bench [-- --quick] [-- --keep]` — measured speed of the shop API on a large data set.
+ *
+ * 1. creates its own database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/shop_bench;
+ *    dropped first if it exists, dropped again at the end unless --keep), runs the migrations and seeds
+ *    bench/seed.ts (200 products, 40 option groups, 2,000 options, 20,000 users, 50,000 orders; --quick: a
+ *    small set for a CI smoke run);
+ * 2. starts the PortOne simulator and the app (`node --import tsx src/main.ts`, NODE_ENV=production,
+ *    QUERY_STATS=true) as child processes;
+ * 3. drives the app over HTTP with autocannon and prints req/s, p50/p99 latency and SQL statements per
+ *    request (from the app's `GET /__query-stats` counters, transaction control left out);
+ * 4. runs what has no HTTP endpoint yet (admin order list, CSV export) through its service in a child
+ *    process (bench/service-worker.ts): "n/a (not built yet)" when the service does not exist.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import autocannon from 'autocannon';
+import { createSequelize } from '../src/db/sequelize.js';
+import { migrate } from '../src/db/migrator.js';
+import { FULL, QUICK, BENCH_PASSWORD, seed, type SeedInfo } from './seed.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const QUICKMODE = args.has('--quick');
+const KEEP = args.has('--keep');
+const SIZE = QUICKMODE ? QUICK : FULL;
+const DURATION = Number(process.env.BENCH_DURATION ?? (QUICKMODE ? 2 : 10)); // seconds per HTTP scenario
+const BUYERS = QUICKMODE ? 20 : 1000; // signed-in buyers the signed-in scenarios rotate through (carts stay small)
+const DB_URL = process.env.BENCH_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/shop_bench${QUICKMODE ? '_quick' : ''}`;
+const IMP = { key: 'bench-imp-key', secret: 'bench-imp-secret' };
+const INFO = { phone: '010-1234-5678', email: 'buyer@example.com', organization: '' };
+
+const children: ChildProcess[] = [];
+const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
+
+// ---------------------------------------------------------------------------------------------------------
+
+async function adminClient(fn: (c: pg.Client, name: string) => Promise<void>): Promise<void> {
+  const u = new URL(DB_URL);
+  const name = u.pathname.slice(1);
+  if (!/^[a-z0-9_]+$/i.test(name)) throw new Error(`BENCH_DATABASE_URL: unsupported database name ${name}`);
+  u.pathname = '/postgres';
+  const c = new pg.Client({ connectionString: u.toString() });
+  await c.connect();
+  try {
+    await fn(c, name);
+  } finally {
+    await c.end();
+  }
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  s.listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const port = (s.address() as { port: number }).port;
+  s.close();
+  return port;
+}
+
+function start(name: string, script: string, env: Record<string, string>): ChildProcess {
+  const file = join(tmpdir(), `bench-${name}-${process.pid}.log`);
+  const out = createWriteStream(file);
+  const extra = name.startsWith('app') && process.env.BENCH_APP_NODE_ARGS ? process.env.BENCH_APP_NODE_ARGS.split(' ') : [];
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.pipe(out);
+  child.stderr!.pipe(out);
+  child.on('exit', (code, signal) => {
+    if (!stopping) log(`${name} exited (${code ?? signal}); its log: ${file}`);
+  });
+  children.push(child);
+  return child;
+}
+
+let stopping = false;
+async function stopAll(): Promise<void> {
+  stopping = true;
+  await Promise.all(
+    children.map(async (c) => {
+      if (c.exitCode !== null || c.signalCode !== null) return;
+      c.kill('SIGTERM');
+      const timer = setTimeout(() => c.kill('SIGKILL'), 5000);
+      await once(c, 'exit');
+      clearTimeout(timer);
+    }),
+  );
+}
+
+async function waitFor(url: string, ms = 60_000, child?: ChildProcess): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (child && child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer within ${ms} ms`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+interface Session {
+  cookie: string;
+  csrf: string;
+}
+
+function cookiesOf(res: Response): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of res.headers.getSetCookie()) {
+    const [pair] = line.split(';');
+    const i = pair!.indexOf('=');
+    m.set(pair!.slice(0, i), pair!.slice(i + 1));
+  }
+  return m;
+}
+
+async function signIn(base: string, email: string): Promise<Session> {
+  const auth = `${base}/authn/social/browser/v1/auth`;
+  const first = cookiesOf(await fetch(`${auth}/session`));
+  const csrf0 = first.get('csrftoken')!;
+  const res = await fetch(`${auth}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: `csrftoken=${csrf0}`, 'x-csrftoken': decodeURIComponent(csrf0) },
+    body: JSON.stringify({ email, password: BENCH_PASSWORD }),
+  });
+  if (res.status !== 200) throw new Error(`sign-in of ${email}: HTTP ${res.status} ${await res.text()}`);
+  const c = cookiesOf(res);
+  const csrf = c.get('csrftoken') ?? csrf0;
+  return { cookie: `sessionid=${c.get('sessionid')}; csrftoken=${csrf}`, csrf: decodeURIComponent(csrf) };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+interface Row {
+  name: string;
+  rps?: number;
+  p50?: number;
+  p99?: number;
+  sql?: number;
+  requests?: number;
+  errors?: number;
+  note?: string;
+  target?: string;
+  ok?: boolean;
+}
+
+async function queryStats(base: string): Promise<{ requests: number; queries: number }> {
+  return (await fetch(`${base}/__query-stats`)).json() as Promise<{ requests: number; queries: number }>;
+}
+
+type Req = autocannon.Request;
+
+async function load(base: string, name: string, opts: { requests: Req[]; connections?: number; amount?: number; duration?: number }): Promise<Row> {
+  const before = await queryStats(base);
+  const result = await autocannon({
+    url: base,
+    connections: opts.connections ?? 20,
+    ...(opts.amount ? { amount: opts.amount } : { duration: opts.duration ?? DURATION }),
+    requests: opts.requests,
+    timeout: 30,
+  });
+  const after = await queryStats(base);
+  const served = after.requests - before.requests;
+  const seconds = (result.duration as number) || opts.duration || DURATION;
+  return {
+    name,
+    rps: result.requests.total / seconds,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    sql: served ? (after.queries - before.queries) / served : undefined,
+    requests: result.requests.total,
+    errors: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+function rotate<T>(items: T[]): () => T {
+  let i = 0;
+  return () => items[i++ % items.length]!;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  log(`${QUICKMODE ? 'quick' : 'full'} run; database ${DB_URL.replace(/\/\/[^@]*@/, '//')}`);
+  await adminClient(async (c, name) => {
+    await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await c.query(`CREATE DATABASE "${name}"`);
+  });
+  const pgVersion = await (async () => {
+    const s = createSequelize(DB_URL, { poolMax: 2 });
+    await migrate(s);
+    const [rows] = await s.query('SELECT current_setting(\'server_version\') AS v');
+    await s.close();
+    return (rows as Array<{ v: string }>)[0]!.v;
+  })();
+  const client = new pg.Client({ connectionString: DB_URL });
+  await client.connect();
+  const ts = Date.now();
+  const info: SeedInfo = await seed(client, SIZE);
+  await client.query('VACUUM ANALYZE');
+  await client.end();
+  const seedSeconds = (Date.now() - ts) / 1000;
+  log(`seeded in ${seedSeconds.toFixed(1)} s: ${JSON.stringify(info.counts)}`);
+
+  const simPort = await freePort();
+  const appPort = await freePort();
+  const base = `http://127.0.0.1:${appPort}`;
+  start('portone-sim', 'src/portone/simulator-main.ts', {
+    PORTONE_SIM_PORT: String(simPort),
+    PORTONE_SIM_HOST: '127.0.0.1',
+    PORTONE_IMP_KEY: IMP.key,
+    PORTONE_IMP_SECRET: IMP.secret,
+    PORTONE_SIM_WEBHOOK_URL: '', // the bench delivers the webhooks itself, under load
+  });
+  const sim = `http://127.0.0.1:${simPort}`;
+  const appEnv: Record<string, string> = {
+    NODE_ENV: 'production',
+    PORT: String(appPort),
+    HOST: '127.0.0.1',
+    DATABASE_URL: DB_URL,
+    SECRET_KEY: 'bench-secret-key-0123456789abcdef',
+    BACKEND_DOMAIN: base,
+    SEED_DEMO: 'false',
+    LOG_LEVEL: 'error',
+    JOBS_IN_PROCESS: 'false',
+    PASSWORD_HASH_ROUNDS: '4',
+    SESSION_COOKIE_SECURE: 'false',
+    PORTONE_API_URL: sim,
+    PORTONE_IMP_KEY: IMP.key,
+    PORTONE_IMP_SECRET: IMP.secret,
+    PORTONE_WEBHOOK_ALLOW_LOOPBACK: 'true',
+    LOGIN_THROTTLE_MAX_PER_IP: '100000',
+    QUERY_STATS: 'true',
+  };
+  await waitFor(`${sim}/__sim/state`);
+  let app = start('app', 'src/main.ts', appEnv);
+  let adminNote = '';
+  try {
+    await waitFor(`${base}/healthz`, 120_000, app);
+  } catch (e) {
+    // the admin panel is being built (issue #7): when it keeps the app from starting, measure without it
+    log(`the app did not start (${e instanceof Error ? e.message : String(e)}); retrying with ADMIN_ENABLED=false`);
+    app = start('app-without-admin', 'src/main.ts', { ...appEnv, ADMIN_ENABLED: 'false' });
+    await waitFor(`${base}/healthz`, 120_000, app);
+    adminNote = 'panel failed to start; ';
+  }
+  log(`app pid ${app.pid} on ${base}, simulator on ${sim}`);
+
+  const rows: Row[] = [];
+  const catalogPath = '/v1/shop/products/';
+
+  // --- catalogue ---
+  const sample = await fetch(`${base}${catalogPath}`);
+  const body = (await sample.json()) as Array<{ option_groups: Array<{ options: unknown[] }> }>;
+  const catalogNote = `${body.length} products, ${body.reduce((s, p) => s + p.option_groups.reduce((t, g) => t + g.options.length, 0), 0)} options visible; ${(Number(sample.headers.get('content-length')) / 1024).toFixed(0)} KiB`;
+  rows.push({ ...(await load(base, 'catalog list, anonymous', { requests: [{ method: 'GET', path: catalogPath }] })), note: catalogNote, target: '≥ 1500 req/s, p99 < 50 ms' });
+
+  const buyers: Session[] = [];
+  let nextSignIn = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (nextSignIn < BUYERS) buyers.push(await signIn(base, info.buyerEmail(2 + nextSignIn++)));
+    }),
+  );
+  const nextBuyer = rotate(buyers);
+  rows.push({
+    ...(await load(base, 'catalog list, signed in', {
+      requests: [{ method: 'GET', path: catalogPath, setupRequest: (r) => ({ ...r, headers: { ...r.headers, cookie: nextBuyer().cookie } }) }],
+    })),
+    target: '≥ 1500 req/s, p99 < 50 ms',
+  });
+
+  // --- cart add ---
+  const cartBody = JSON.stringify({ product: info.cartProductId, options: [] });
+  rows.push({
+    ...(await load(base, 'cart add', {
+      connections: 10,
+      requests: [
+        {
+          method: 'POST',
+          path: '/v1/shop/orders/cart/products/',
+          setupRequest: (r) => {
+            const b = nextBuyer();
+            return { ...r, body: cartBody, headers: { ...r.headers, 'content-type': 'application/json', cookie: b.cookie, 'x-csrftoken': b.csrf } };
+          },
+        },
+      ],
+    })),
+    target: '≥ 300 req/s',
+  });
+
+  // --- buy-now checkout (registers the amount with the PortOne simulator) ---
+  const prepared: Array<{ merchant_uid: string }> = [];
+  let n = 0;
+  rows.push({
+    ...(await load(base, 'buy-now checkout', {
+      connections: 10,
+      requests: [
+        {
+          method: 'POST',
+          path: '/v1/shop/orders/single/',
+          setupRequest: (r) => {
+            const b = nextBuyer();
+            const payload = { product: info.cartProductId, options: [], customer_info: { name: `구매자 ${++n}`, ...INFO } };
+            return { ...r, body: JSON.stringify(payload), headers: { ...r.headers, 'content-type': 'application/json', cookie: b.cookie, 'x-csrftoken': b.csrf } };
+          },
+          onResponse: (status, resBody) => {
+            if (status === 201) prepared.push(JSON.parse(resBody) as { merchant_uid: string });
+          },
+        },
+      ],
+    })),
+  });
+
+  // --- webhook completion: pay each prepared checkout at the simulator, then deliver the webhooks ---
+  const toPay = prepared.slice(0, QUICKMODE ? 200 : 3000);
+  const hooks: string[] = [];
+  for (const p of toPay) {
+    const r = await fetch(`${sim}/__sim/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ merchant_uid: p.merchant_uid, notify: false }) });
+    const { payment } = (await r.json()) as { payment: { imp_uid: string } };
+    hooks.push(JSON.stringify({ imp_uid: payment.imp_uid, merchant_uid: p.merchant_uid, status: 'paid' }));
+  }
+  const nextHook = rotate(hooks);
+  if (hooks.length) {
+    rows.push({
+      ...(await load(base, 'webhook completion', {
+        connections: 10,
+        amount: hooks.length,
+        requests: [{ method: 'POST', path: '/v1/shop/payment-histories/', setupRequest: (r) => ({ ...r, body: nextHook(), headers: { ...r.headers, 'content-type': 'application/json' } }) }],
+      })),
+      note: `${hooks.length} payments, each delivered once`,
+    });
+  }
+
+  // --- the order list of a buyer with 20 orders ---
+  const twenty = await signIn(base, info.twentyOrdersEmail);
+  const orders = (await (await fetch(`${base}/v1/shop/orders/`, { headers: { cookie: twenty.cookie } })).json()) as unknown[];
+  rows.push({
+    ...(await load(base, 'order list (buyer with 20 orders)', { requests: [{ method: 'GET', path: '/v1/shop/orders/', headers: { cookie: twenty.cookie } }] })),
+    note: `${orders.length} orders in the answer`,
+  });
+
+  // --- admin order list page, CSV export: through their services until they have HTTP endpoints ---
+  const admin = (await fetch(`${base}/admin/login`)).status;
+  const service = async (what: string, argument: string): Promise<Record<string, unknown>> => {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/service-worker.ts', DB_URL, what, argument], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
+    await once(child, 'exit');
+    try {
+      return JSON.parse(text.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
+    } catch {
+      return { error: text };
+    }
+  };
+  const list = await service('admin-list', String(Math.min(DURATION, 5)));
+  if (list.missing) rows.push({ name: 'admin order list page', note: 'n/a (not built yet)' });
+  else if (list.error) rows.push({ name: 'admin order list page', note: `failed: ${String(list.error)}` });
+  else {
+    rows.push({
+      name: 'admin order list page (20 rows)',
+      rps: list.rps as number,
+      p50: list.p50 as number,
+      p99: list.p99 as number,
+      sql: list.sql as number,
+      requests: list.requests as number,
+      errors: 0,
+      note: `${adminNote}service call, 4 concurrent${admin === 404 ? ' (panel not mounted)' : ''}`,
+    });
+  }
+  const exportOrders = QUICKMODE ? 1000 : 25_000;
+  const small = await service('csv-export', String(Math.round(exportOrders / 10)));
+  const big = await service('csv-export', String(exportOrders));
+  let csvRow: Row;
+  if (big.missing) csvRow = { name: 'CSV export', note: 'n/a (not built yet)' };
+  else if (big.error || small.error) csvRow = { name: 'CSV export', note: `failed: ${String(big.error ?? small.error)}` };
+  else {
+    const mb = (x: unknown) => Number(x).toFixed(0);
+    const grow = (r: Record<string, unknown>) => Number(r.peakRssMb) - Number(r.baseRssMb);
+    csvRow = {
+      name: `CSV export (${big.rows} rows)`,
+      note:
+        `${(Number(big.ms) / 1000).toFixed(2)} s, ${mb(Number(big.bytes) / 2 ** 20)} MiB, ${big.sql} SQL; ` +
+        `peak RSS +${mb(grow(big))} MiB over ${mb(big.baseRssMb)} (${small.rows} rows: +${mb(grow(small))} MiB), heap peak ${mb(big.peakHeapMb)} MiB`,
+      target: '< 10 s, memory flat',
+      ok: Number(big.ms) < 10_000 && grow(big) < Math.max(64, 3 * grow(small)),
+    };
+  }
+  rows.push(csvRow);
+
+  await stopAll();
+  if (!KEEP) {
+    await adminClient(async (c, name) => {
+      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    });
+  }
+
+  // --- report ---
+  for (const r of rows) {
+    if (r.target && r.ok === undefined && r.rps !== undefined) {
+      const m = /≥ (\d+) req\/s(?:, p99 < (\d+) ms)?/.exec(r.target);
+      if (m) r.ok = r.rps >= Number(m[1]) && (!m[2] || (r.p99 ?? Infinity) < Number(m[2]));
+    }
+  }
+  const f = (x: number | undefined, d = 0) => (x === undefined || Number.isNaN(x) ? '' : x.toFixed(d));
+  const table = [
+    ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'SQL/req', 'requests', 'errors', 'target', 'notes'],
+    ...rows.map((r) => [
+      r.name,
+      f(r.rps),
+      f(r.p50, 1),
+      f(r.p99, 1),
+      f(r.sql, 1),
+      f(r.requests),
+      f(r.errors),
+      r.target ? `${r.target} ${r.ok ? '✓' : '✗'}` : '',
+      r.note ?? '',
+    ]),
+  ];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  const line = (row: string[]) => `| ${row.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  const cpu = cpus();
+  console.log('');
+  console.log(
+    `Machine: ${cpu.length} × ${cpu[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, PostgreSQL ${pgVersion}; ` +
+      `${QUICKMODE ? 'quick' : 'full'} data set (${Object.entries(info.counts).map(([k, v]) => `${k} ${v}`).join(', ')}), seeded in ${seedSeconds.toFixed(1)} s; ` +
+      `${DURATION} s per HTTP scenario, autocannon in the same machine.`,
+  );
+  console.log(line(table[0]!));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of table.slice(1)) console.log(line(row));
+  console.log(`\ntotal ${(Date.now() - t0) / 1000} s`);
+  const failed = rows.filter((r) => r.errors);
+  if (failed.length) {
+    console.log(`non-2xx answers or errors in: ${failed.map((r) => r.name).join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+process.on('SIGINT', () => {
+  void stopAll().then(() => process.exit(130));
+});
+main().catch(async (e) => {
+  console.error(e);
+  await stopAll();
+  if (!KEEP) await adminClient(async (c, name) => void (await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))).catch(() => {});
+  process.exit(1);
+});

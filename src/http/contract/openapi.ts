@@ -1,0 +1,37 @@
+/** The OpenAPI 3.1 document of the public shop API, generated from the zod contract schemas. */
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import * as S from './schemas.js';
+
+let cached: unknown;
+
+export function openApiDocument(): unknown {
+  if (cached) return cached;
+  const r = new OpenAPIRegistry();
+  const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+  const err = json(S.ErrorResponse, 'error ({type, errors:[{code, detail, attr}]})');
+  const id = (name: string) => z.object({ [name]: z.string().uuid() });
+  const errors = { 400: err, 401: err, 404: err };
+
+  r.registerPath({ method: 'get', path: '/v1/shop/products/', tags: ['상품'], request: { query: z.object({ category_group: z.string().optional(), category: z.string().optional() }) }, responses: { 200: json(z.array(S.Product), 'visible products') } });
+  r.registerPath({ method: 'get', path: '/v1/shop/products/{id}/', tags: ['상품'], request: { params: id('id') }, responses: { 200: json(S.Product, 'a product'), 404: err } });
+  r.registerPath({ method: 'get', path: '/v1/shop/orders/cart/', tags: ['장바구니'], responses: { 200: json(z.union([S.Order, z.object({}).strict()]), 'the cart, or {}') } });
+  r.registerPath({ method: 'post', path: '/v1/shop/orders/cart/products/', tags: ['장바구니'], request: { body: { content: { 'application/json': { schema: S.CartItemAppendRequest } } } }, responses: { 201: json(S.Order, 'the cart'), ...errors } });
+  r.registerPath({ method: 'delete', path: '/v1/shop/orders/cart/products/{id}/', tags: ['장바구니'], request: { params: id('id') }, responses: { 200: json(S.Order, 'the cart'), ...errors } });
+  r.registerPath({ method: 'post', path: '/v1/shop/orders/single/', tags: ['주문'], request: { body: { content: { 'application/json': { schema: S.OneItemOrderRequest } } } }, responses: { 201: json(S.Order, 'the prepared buy-now cart (merchant_uid set)'), 502: err, ...errors } });
+  r.registerPath({ method: 'post', path: '/v1/shop/orders/', tags: ['주문'], request: { body: { content: { 'application/json': { schema: S.CustomerInfo } } } }, responses: { 201: json(S.Order, 'the prepared cart (merchant_uid set)'), 502: err, ...errors } });
+  r.registerPath({ method: 'get', path: '/v1/shop/orders/', tags: ['주문'], responses: { 200: json(z.array(S.Order), 'purchased orders, newest first') } });
+  r.registerPath({ method: 'get', path: '/v1/shop/orders/{id}/', tags: ['주문'], request: { params: id('id') }, responses: { 200: json(S.Order, 'an order'), ...errors } });
+  r.registerPath({ method: 'delete', path: '/v1/shop/orders/{id}/', tags: ['환불'], request: { params: id('id') }, responses: { 204: { description: 'refunded' }, 502: err, ...errors } });
+  r.registerPath({ method: 'delete', path: '/v1/shop/orders/{id}/products/{item}/', tags: ['환불'], request: { params: id('id').extend({ item: z.string().uuid() }) }, responses: { 204: { description: 'item refunded' }, 502: err, ...errors } });
+  r.registerPath({ method: 'patch', path: '/v1/shop/orders/{id}/products/{item}/options/', tags: ['주문'], request: { params: id('id').extend({ item: z.string().uuid() }), body: { content: { 'application/json': { schema: S.OptionsPatchRequest } } } }, responses: { 200: json(S.Order, 'the order'), ...errors } });
+  r.registerPath({ method: 'get', path: '/v1/shop/orders/{id}/receipt/', tags: ['주문'], request: { params: id('id') }, responses: { 200: { description: 'HTML: auto-submitting NHN KCP receipt form' }, 404: { description: 'HTML' }, 500: { description: 'HTML' } } });
+  r.registerPath({ method: 'get', path: '/v1/shop/patron/', tags: ['개인 후원자'], request: { query: z.object({ year: z.coerce.number().int().optional() }) }, responses: { 200: json(z.array(S.Patron), 'patrons of the year') } });
+  r.registerPath({ method: 'post', path: '/v1/shop/payment-histories/', tags: ['PortOne 결제 Webhook'], request: { body: { content: { 'application/json': { schema: S.WebhookRequest }, 'application/x-www-form-urlencoded': { schema: S.WebhookRequest } } } }, responses: { 200: json(z.object({ status: z.literal('success'), message: z.string() }), 'recorded (or already recorded)'), 400: err, 403: err } });
+
+  cached = new OpenApiGeneratorV31(r.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: { title: 'Conference shop API', version: '1.0.0', description: 'The shop API served to the conference frontend (PortOne v1 payments).' },
+  });
+  return cached;
+}

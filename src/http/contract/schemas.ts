@@ -1,0 +1,184 @@
+/**
+ * The frontend contract (`shared/contract/shop-api.md`) as zod schemas: one definition gives the TypeScript
+ * types, the OpenAPI document (`GET /openapi.json`) and the contract tests, which parse real responses
+ * with these (strict) schemas. Request bodies are validated field by field by the domain rules (they
+ * produce the original's error codes and Korean messages); these schemas document their shape.
+ */
+import { z } from 'zod';
+import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+
+extendZodWithOpenApi(z);
+
+const uuid = z.string().uuid();
+const iso = z.string().datetime({ offset: true });
+const money = z.number().int();
+
+export const ErrorResponse = z
+  .object({
+    type: z.enum(['validation_error', 'client_error', 'server_error']),
+    errors: z.array(z.object({ code: z.string(), detail: z.string(), attr: z.string().nullable() }).strict()).min(1),
+  })
+  .openapi('ErrorResponse');
+
+const StockInfoBase = {
+  product_max_quantity_per_user: z.number().int().nullable(),
+  product_leftover_stock: z.number().int().nullable(),
+  option_group_max_quantity_per_user: z.number().int().nullable(),
+};
+export const OptionGroupLeftoverStockInfo = z.object(StockInfoBase).strict().openapi('OptionGroupLeftoverStockInfo');
+export const OptionLeftoverStockInfo = z
+  .object({ ...StockInfoBase, option_max_quantity_per_user: z.number().int().nullable(), option_leftover_stock: z.number().int().nullable() })
+  .strict()
+  .openapi('OptionLeftoverStockInfo');
+
+export const Option = z
+  .object({
+    id: uuid,
+    name: z.string(),
+    additional_price: money,
+    max_quantity_per_user: z.number().int(),
+    leftover_stock: z.number().int().nullable(),
+    leftover_stock_per_user: z.number().int().nullable(),
+    leftover_stock_info: OptionLeftoverStockInfo,
+  })
+  .strict()
+  .openapi('Option');
+
+const OptionGroupBase = {
+  id: uuid,
+  name: z.string(),
+  min_quantity_per_product: z.number().int(),
+  max_quantity_per_product: z.number().int(),
+  max_quantity_per_user: z.number().int(),
+  visible_starts_at: iso.nullable(),
+  visible_ends_at: iso.nullable(),
+  orderable_starts_at: iso.nullable(),
+  orderable_ends_at: iso.nullable(),
+  leftover_stock_per_user: z.number().int().nullable(),
+  leftover_stock_info: OptionGroupLeftoverStockInfo,
+  options: z.array(Option),
+};
+export const OptionGroup = z
+  .union([
+    z.object({ ...OptionGroupBase, is_custom_response: z.literal(false), custom_response_pattern: z.null() }).strict(),
+    z.object({ ...OptionGroupBase, is_custom_response: z.literal(true), custom_response_pattern: z.string() }).strict(),
+  ])
+  .openapi('OptionGroup');
+
+export const Product = z
+  .object({
+    id: uuid,
+    name: z.string(),
+    description: z.string().nullable(),
+    image: z.string().nullable(),
+    price: money,
+    orderable_starts_at: iso,
+    orderable_ends_at: iso,
+    refundable_ends_at: iso,
+    category_group: z.string(),
+    category: z.string(),
+    donation_allowed: z.boolean(),
+    donation_min_price: money.nullable(),
+    donation_max_price: money.nullable(),
+    option_groups: z.array(OptionGroup),
+    leftover_stock: z.number().int().nullable(),
+    tag_names: z.array(z.string()),
+  })
+  .strict()
+  .openapi('Product');
+
+export const CustomerInfo = z
+  .object({
+    name: z.string(),
+    phone: z.string().regex(/^([\d]{3}-[\d]{3,4}-[\d]{4}|\+[\d]{9,14})$/),
+    email: z.string().email(),
+    organization: z.string().nullable(),
+  })
+  .strict()
+  .openapi('CustomerInfo');
+
+export const PaymentHistoryStatus = z.enum(['pending', 'completed', 'partial_refunded', 'refunded']).openapi('PaymentHistoryStatus');
+
+const OrderOptionGroupRef = {
+  id: uuid,
+  name: z.string(),
+  response_modifiable_ends_at: iso.nullable(),
+};
+export const OrderProductOption = z
+  .union([
+    z
+      .object({
+        id: uuid,
+        product_option_group: z.object({ ...OrderOptionGroupRef, is_custom_response: z.literal(false), custom_response_pattern: z.null() }).strict(),
+        product_option: z.object({ id: uuid, name: z.string(), additional_price: money }).strict(),
+        custom_response: z.null(),
+      })
+      .strict(),
+    z
+      .object({
+        id: uuid,
+        product_option_group: z.object({ ...OrderOptionGroupRef, is_custom_response: z.literal(true), custom_response_pattern: z.string() }).strict(),
+        product_option: z.null(),
+        custom_response: z.string(),
+      })
+      .strict(),
+  ])
+  .openapi('OrderProductOption');
+
+export const OrderProductItem = z
+  .object({
+    id: uuid,
+    status: z.enum(['pending', 'paid', 'used', 'refunded']),
+    price: money,
+    donation_price: money,
+    not_refundable_reason: z.string().nullable(),
+    scancode_url: z.string().url().nullable(),
+    product: z.object({ id: uuid, name: z.string(), price: money, image: z.string().nullable() }).strict(),
+    options: z.array(OrderProductOption),
+  })
+  .strict()
+  .openapi('OrderProductItem');
+
+export const Order = z
+  .object({
+    id: uuid,
+    name: z.string(),
+    merchant_uid: z.string().nullable(),
+    first_paid_price: money,
+    current_paid_price: money,
+    current_status: PaymentHistoryStatus,
+    not_fully_refundable_reason: z.string().nullable(),
+    created_at: iso,
+    first_paid_at: iso.nullable(),
+    scancode_url: z.string().url().nullable(),
+    payment_histories: z.array(z.object({ price: money, status: PaymentHistoryStatus }).strict()),
+    products: z.array(OrderProductItem),
+    customer_info: CustomerInfo.nullable(),
+  })
+  .strict()
+  .openapi('Order');
+
+export const CartItemAppendRequest = z
+  .object({
+    product: uuid,
+    options: z.array(z.object({ product_option_group: uuid, product_option: uuid.nullable(), custom_response: z.string().nullable() })),
+    donation_price: money.min(0).optional(),
+  })
+  .openapi('CartItemAppendRequest');
+
+export const OneItemOrderRequest = CartItemAppendRequest.extend({ customer_info: CustomerInfo }).openapi('OneItemOrderRequest');
+
+export const OptionsPatchRequest = z
+  .array(z.object({ order_product_option_relation: uuid, custom_response: z.string().min(1) }))
+  .openapi('OptionsPatchRequest');
+
+export const Patron = z.object({ name: z.string().nullable(), contribution_message: z.string() }).strict().openapi('Patron');
+
+export const WebhookRequest = z
+  .object({
+    imp_uid: z.string(),
+    merchant_uid: z.string(),
+    status: z.enum(['paid', 'ready', 'failed', 'cancelled']),
+    cancellation_id: z.string().optional(),
+  })
+  .openapi('PortOneWebhook');

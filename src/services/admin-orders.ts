@@ -1,0 +1,315 @@
+/**
+ * The operators' order list (spec §6.1): which orders a filter selects, and one flat row per order with its
+ * derived values (status, money, first payment, PortOne id, customer). The admin panel's list/search, the
+ * export and the notification targets all resolve their filters here, so "the orders I see" is "the
+ * orders I export / notify".
+ *
+ * Queryset: live orders with at least one payment-history row and at least one live item. Derived values
+ * come from the ledger in SQL (newest active row = current status/price/imp_id; oldest = first payment).
+ */
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { parseMerchantUid, merchantUid } from '../domain/checkout/snapshot.js';
+import { PAYMENT_STATUSES, type PaymentStatus } from '../domain/payment/status.js';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface OrderFilter {
+  /** free search: order id, merchant_uid, PortOne imp_uid, buyer account e-mail, customer name / phone / e-mail */
+  q?: string;
+  id?: string[];
+  userId?: number[];
+  status?: PaymentStatus[];
+  productId?: string[];
+  categoryId?: string[];
+  categoryGroupId?: string[];
+  /** icontains on the account e-mail or the customer e-mail */
+  email?: string;
+  /** icontains on the account nickname / username or the customer name */
+  name?: string;
+  impId?: string;
+  createdFrom?: Date;
+  createdTo?: Date;
+  paidFrom?: Date;
+  paidTo?: Date;
+  /** on the current (latest ledger) price */
+  priceMin?: number;
+  priceMax?: number;
+}
+
+export type OrderSortKey = 'createdAt' | 'firstPaidAt' | 'currentPaidPrice' | 'currentStatus';
+
+export interface OrderRow {
+  id: string;
+  userId: number;
+  userEmail: string;
+  nameKo: string;
+  nameEn: string;
+  currentStatus: PaymentStatus;
+  currentPaidPrice: number;
+  firstPaidPrice: number;
+  firstPaidAt: Date | null;
+  statusChangedAt: Date | null;
+  latestImpId: string | null;
+  merchantUid: string | null;
+  importKey: string | null;
+  customerName: string | null;
+  customerPhone: string | null;
+  customerEmail: string | null;
+  customerOrganization: string | null;
+  itemCount: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// parsing a filter from query-string style input (AdminJS `filters.*`, export / notification requests)
+
+const csv = (v: unknown): string[] => {
+  if (v === undefined || v === null || v === '') return [];
+  const parts = Array.isArray(v) ? v.map(String) : String(v).split(',');
+  return parts.map((s) => s.trim()).filter(Boolean);
+};
+
+function date(v: unknown): Date | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  const d = new Date(String(v));
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+function int(v: unknown): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? Math.trunc(n) : undefined;
+}
+
+function range(v: unknown): { from?: Date; to?: Date } {
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    const r = v as Record<string, unknown>;
+    return { from: date(r.from), to: date(r.to) };
+  }
+  return {};
+}
+
+/**
+ * Build an OrderFilter from loose input: either AdminJS's unflattened `filters` object
+ * (`createdAt: {from, to}`, `firstPaidAt: {from, to}`, `productId`, `status`, `q`, …) or the original's query
+ * names (`created_at_after`, `first_paid_at_before`, `product_id`, `price_min`, …). Unknown keys are ignored;
+ * bad values are dropped rather than widening the selection silently (a bad uuid matches nothing).
+ */
+export function parseOrderFilter(raw: Record<string, unknown> | null | undefined): OrderFilter {
+  const r = raw ?? {};
+  const f: OrderFilter = {};
+  const q = typeof r.q === 'string' ? r.q.trim() : '';
+  if (q) f.q = q.slice(0, 200);
+  const ids = csv(r.id);
+  if (ids.length) f.id = ids;
+  const users = csv(r.userId ?? r.user_id).map(Number).filter((n) => Number.isSafeInteger(n));
+  if (users.length) f.userId = users;
+  const status = csv(r.status ?? r.currentStatus).filter((s): s is PaymentStatus => (PAYMENT_STATUSES as readonly string[]).includes(s));
+  if (status.length) f.status = status;
+  const productId = csv(r.productId ?? r.product_id);
+  if (productId.length) f.productId = productId;
+  const categoryId = csv(r.categoryId ?? r.category_id);
+  if (categoryId.length) f.categoryId = categoryId;
+  const categoryGroupId = csv(r.categoryGroupId ?? r.category_group_id);
+  if (categoryGroupId.length) f.categoryGroupId = categoryGroupId;
+  for (const k of ['email', 'name', 'impId'] as const) {
+    const v = r[k] ?? (k === 'impId' ? r.imp_id : undefined);
+    if (typeof v === 'string' && v.trim()) f[k] = v.trim().slice(0, 200);
+  }
+  const created = range(r.createdAt);
+  f.createdFrom = created.from ?? date(r.created_at_after);
+  f.createdTo = created.to ?? date(r.created_at_before);
+  const paid = range(r.firstPaidAt);
+  f.paidFrom = paid.from ?? date(r.first_paid_at_after);
+  f.paidTo = paid.to ?? date(r.first_paid_at_before);
+  f.priceMin = int(r.priceMin ?? r.price_min);
+  f.priceMax = int(r.priceMax ?? r.price_max);
+  for (const k of Object.keys(f) as Array<keyof OrderFilter>) if (f[k] === undefined) delete f[k];
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// SQL
+
+const BASE = `
+  WITH latest AS (
+    SELECT DISTINCT ON (order_id) order_id, status, price, imp_id, created_at
+      FROM payment_histories WHERE deleted_at IS NULL
+     ORDER BY order_id, created_at DESC, id DESC
+  ), first AS (
+    SELECT order_id, min(created_at) AS first_paid_at FROM payment_histories WHERE deleted_at IS NULL GROUP BY order_id
+  )
+  SELECT %COLUMNS%
+    FROM orders o
+    JOIN latest l ON l.order_id = o.id
+    JOIN first f ON f.order_id = o.id
+    JOIN users u ON u.id = o.user_id
+    LEFT JOIN customer_infos ci ON ci.order_id = o.id AND ci.deleted_at IS NULL
+   WHERE o.deleted_at IS NULL
+     AND EXISTS (SELECT 1 FROM order_product_relations x WHERE x.order_id = o.id AND x.deleted_at IS NULL)
+     %WHERE%`;
+
+const like = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+const pgArray = (xs: readonly (string | number)[]) => `{${xs.join(',')}}`;
+
+function whereOf(f: OrderFilter): { sql: string; replacements: Record<string, unknown> } {
+  const parts: string[] = [];
+  const rep: Record<string, unknown> = {};
+  const uuids = (xs: string[] | undefined) => (xs ?? []).filter((x) => UUID_RE.test(x)).map((x) => x.toLowerCase());
+
+  if (f.q) {
+    const ors = [
+      `l.imp_id ILIKE :qLike`,
+      `u.email ILIKE :qLike`,
+      `ci.name ILIKE :qLike`,
+      `ci.phone ILIKE :qLike`,
+      `ci.email ILIKE :qLike`,
+      `o.name_ko ILIKE :qLike`,
+    ];
+    rep.qLike = like(f.q);
+    const m = parseMerchantUid(f.q);
+    const exactId = UUID_RE.test(f.q) ? f.q.toLowerCase() : m?.id ?? null;
+    if (exactId) {
+      ors.push(`o.id = CAST(:qId AS uuid)`);
+      rep.qId = exactId;
+    }
+    parts.push(`(${ors.join(' OR ')})`);
+  }
+  if (f.id) {
+    parts.push(`o.id = ANY(CAST(:ids AS uuid[]))`);
+    rep.ids = pgArray(uuids(f.id));
+  }
+  if (f.userId?.length) {
+    parts.push(`o.user_id = ANY(CAST(:userIds AS int[]))`);
+    rep.userIds = pgArray(f.userId);
+  }
+  if (f.status?.length) {
+    parts.push(`l.status = ANY(CAST(:statuses AS text[]))`);
+    rep.statuses = pgArray(f.status);
+  }
+  const itemFilter = (column: string, key: string, ids: string[] | undefined, join = '') => {
+    if (!ids) return;
+    parts.push(`EXISTS (SELECT 1 FROM order_product_relations i ${join}
+                        WHERE i.order_id = o.id AND i.deleted_at IS NULL AND ${column} = ANY(CAST(:${key} AS uuid[])))`);
+    rep[key] = pgArray(uuids(ids));
+  };
+  itemFilter('i.product_id', 'productIds', f.productId);
+  itemFilter('p.category_id', 'categoryIds', f.categoryId, 'JOIN products p ON p.id = i.product_id');
+  itemFilter('c.group_id', 'groupIds', f.categoryGroupId, 'JOIN products p ON p.id = i.product_id JOIN categories c ON c.id = p.category_id');
+  if (f.email) {
+    parts.push(`(u.email ILIKE :emailLike OR ci.email ILIKE :emailLike)`);
+    rep.emailLike = like(f.email);
+  }
+  if (f.name) {
+    parts.push(`(u.nickname_ko ILIKE :nameLike OR u.nickname_en ILIKE :nameLike OR u.username ILIKE :nameLike OR ci.name ILIKE :nameLike)`);
+    rep.nameLike = like(f.name);
+  }
+  if (f.impId) {
+    parts.push(`l.imp_id ILIKE :impLike`);
+    rep.impLike = like(f.impId);
+  }
+  if (f.createdFrom) (parts.push(`o.created_at >= :createdFrom`), (rep.createdFrom = f.createdFrom));
+  if (f.createdTo) (parts.push(`o.created_at <= :createdTo`), (rep.createdTo = f.createdTo));
+  if (f.paidFrom) (parts.push(`f.first_paid_at >= :paidFrom`), (rep.paidFrom = f.paidFrom));
+  if (f.paidTo) (parts.push(`f.first_paid_at <= :paidTo`), (rep.paidTo = f.paidTo));
+  if (f.priceMin !== undefined) (parts.push(`l.price >= :priceMin`), (rep.priceMin = f.priceMin));
+  if (f.priceMax !== undefined) (parts.push(`l.price <= :priceMax`), (rep.priceMax = f.priceMax));
+  return { sql: parts.map((p) => `AND ${p}`).join('\n     '), replacements: rep };
+}
+
+const SORT_SQL: Record<OrderSortKey, string> = {
+  createdAt: 'o.created_at',
+  firstPaidAt: 'f.first_paid_at',
+  currentPaidPrice: 'l.price',
+  currentStatus: 'l.status',
+};
+
+export interface FindOptions {
+  limit?: number;
+  offset?: number;
+  sortBy?: string;
+  direction?: 'asc' | 'desc';
+  transaction?: Transaction;
+}
+
+/** Ids of the orders the filter selects, newest first by default. `limit` undefined = all. */
+export async function findOrderIds(sequelize: Sequelize, filter: OrderFilter, opts: FindOptions = {}): Promise<string[]> {
+  const w = whereOf(filter);
+  const sort = SORT_SQL[(opts.sortBy ?? 'createdAt') as OrderSortKey] ?? SORT_SQL.createdAt;
+  const dir = opts.direction === 'asc' ? 'ASC' : 'DESC';
+  const paging = opts.limit !== undefined ? `LIMIT ${Math.max(0, Math.trunc(opts.limit))} OFFSET ${Math.max(0, Math.trunc(opts.offset ?? 0))}` : '';
+  const sql = BASE.replace('%COLUMNS%', 'o.id').replace('%WHERE%', w.sql) + `\n ORDER BY ${sort} ${dir} NULLS LAST, o.id ${dir} ${paging}`;
+  const rows = await sequelize.query<{ id: string }>(sql, { type: QueryTypes.SELECT, replacements: w.replacements, transaction: opts.transaction });
+  return rows.map((r) => r.id);
+}
+
+export async function countOrders(sequelize: Sequelize, filter: OrderFilter, transaction?: Transaction): Promise<number> {
+  const w = whereOf(filter);
+  const sql = BASE.replace('%COLUMNS%', 'count(*) AS n').replace('%WHERE%', w.sql);
+  const rows = await sequelize.query<{ n: number }>(sql, { type: QueryTypes.SELECT, replacements: w.replacements, transaction });
+  return Number(rows[0]?.n ?? 0);
+}
+
+interface RawRow {
+  id: string;
+  user_id: number;
+  user_email: string;
+  name_ko: string;
+  name_en: string;
+  status: PaymentStatus;
+  price: number;
+  first_paid_price: number;
+  first_paid_at: Date | null;
+  status_changed_at: Date | null;
+  imp_id: string | null;
+  prepared_cart_hash: string | null;
+  import_key: string | null;
+  customer_name: string | null;
+  customer_phone: string | null;
+  customer_email: string | null;
+  customer_organization: string | null;
+  item_count: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** The list rows of these orders, in the given order (unknown / non-matching ids are left out). */
+export async function orderRows(sequelize: Sequelize, ids: string[], transaction?: Transaction): Promise<OrderRow[]> {
+  const valid = ids.filter((x) => UUID_RE.test(x));
+  if (valid.length === 0) return [];
+  const columns = `o.id, o.user_id, u.email AS user_email, o.name_ko, o.name_en, l.status, l.price, f.first_paid_at,
+    l.created_at AS status_changed_at, l.imp_id, o.prepared_cart_hash, o.import_key,
+    ci.name AS customer_name, ci.phone AS customer_phone, ci.email AS customer_email, ci.organization AS customer_organization,
+    (SELECT coalesce(sum(x.price + x.donation_price), 0) FROM order_product_relations x WHERE x.order_id = o.id AND x.deleted_at IS NULL) AS first_paid_price,
+    (SELECT count(*) FROM order_product_relations x WHERE x.order_id = o.id AND x.deleted_at IS NULL) AS item_count,
+    o.created_at, o.updated_at`;
+  const sql = BASE.replace('%COLUMNS%', columns).replace('%WHERE%', 'AND o.id = ANY(CAST(:rowIds AS uuid[]))');
+  const rows = await sequelize.query<RawRow>(sql, { type: QueryTypes.SELECT, replacements: { rowIds: pgArray(valid) }, transaction });
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return valid
+    .map((id) => byId.get(id.toLowerCase()) ?? byId.get(id))
+    .filter((r): r is RawRow => !!r)
+    .map((r) => ({
+      id: r.id,
+      userId: r.user_id,
+      userEmail: r.user_email,
+      nameKo: r.name_ko,
+      nameEn: r.name_en,
+      currentStatus: r.status,
+      currentPaidPrice: Number(r.price),
+      firstPaidPrice: Number(r.first_paid_price),
+      firstPaidAt: r.first_paid_at ? new Date(r.first_paid_at) : null,
+      statusChangedAt: r.status_changed_at ? new Date(r.status_changed_at) : null,
+      latestImpId: r.imp_id,
+      merchantUid: r.prepared_cart_hash ? merchantUid(r.id, r.prepared_cart_hash) : null,
+      importKey: r.import_key,
+      customerName: r.customer_name,
+      customerPhone: r.customer_phone,
+      customerEmail: r.customer_email,
+      customerOrganization: r.customer_organization,
+      itemCount: Number(r.item_count),
+      createdAt: new Date(r.created_at),
+      updatedAt: new Date(r.updated_at),
+    }));
+}

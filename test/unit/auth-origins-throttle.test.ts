@@ -1,0 +1,106 @@
+import { expect } from 'chai';
+import { originMatcher, safeRedirectUrl, invalidOriginEntries } from '../../src/http/auth/origins.js';
+import { LoginThrottle } from '../../src/http/auth/throttle.js';
+import { isCsrfExempt, newCsrfToken } from '../../src/http/auth/csrf.js';
+import { PROFILE_MAPPERS } from '../../src/http/auth/passport.js';
+
+describe('auth units', () => {
+  describe('origin lists', () => {
+    const m = originMatcher(['http://localhost:3000', 'https://*.pycon.kr', 'http://127.0.0.1:*', 'https://pycon.kr:443']);
+
+    it('matches exact origins, subdomain and port wildcards, default ports', () => {
+      for (const ok of ['http://localhost:3000', 'https://2026.pycon.kr', 'https://a.b.pycon.kr', 'http://127.0.0.1:5173', 'http://127.0.0.1', 'https://pycon.kr', 'https://PYCON.KR']) {
+        expect(m(ok), ok).to.equal(true);
+      }
+    });
+
+    it('refuses look-alikes, other schemes and garbage', () => {
+      for (const bad of [
+        'http://localhost:3001',
+        'https://localhost:3000',
+        'http://localhost:3000.evil.example',
+        'https://evilpycon.kr',
+        'https://pycon.kr.evil.example',
+        'http://2026.pycon.kr',
+        'ftp://pycon.kr',
+        'null',
+        '',
+        undefined,
+        'http://user@localhost:3000',
+      ]) {
+        expect(m(bad), String(bad)).to.equal(false);
+      }
+    });
+
+    it('safeRedirectUrl: absolute allowed URLs only', () => {
+      expect(safeRedirectUrl('http://localhost:3000/a?b=c#d', m)).to.equal('http://localhost:3000/a?b=c#d');
+      for (const bad of ['//evil.example', '/path', 'https://evil.example', 'javascript:alert(1)', 'http://evil.example\\@localhost:3000', ' http://localhost:3000/', 42, null]) {
+        expect(safeRedirectUrl(bad, m), String(bad)).to.equal(null);
+      }
+    });
+
+    it('reports malformed entries', () => {
+      expect(invalidOriginEntries(['http://ok.example', 'ok.example', 'https://*.x.kr/', 'http://a.b/c'])).to.deep.equal(['ok.example', 'http://a.b/c']);
+    });
+  });
+
+  describe('LoginThrottle', () => {
+    it('counts failures per e-mail and per IP in a fixed window, forgives after it, resets the e-mail on success', () => {
+      let now = 1_000_000;
+      const t = new LoginThrottle({ maxPerEmail: 2, maxPerIp: 3, windowMs: 60_000 }, () => now);
+      t.recordFailure('1.1.1.1', 'A@x.kr');
+      expect(t.retryAfter('1.1.1.1', 'a@x.kr')).to.equal(0);
+      t.recordFailure('2.2.2.2', 'a@x.kr');
+      expect(t.retryAfter('3.3.3.3', 'a@X.kr'), 'per e-mail, whatever the IP').to.equal(60);
+      now += 30_000;
+      expect(t.retryAfter('3.3.3.3', 'a@x.kr')).to.equal(30);
+      now += 30_000;
+      expect(t.retryAfter('3.3.3.3', 'a@x.kr'), 'the window ended').to.equal(0);
+
+      t.recordFailure('9.9.9.9', 'b@x.kr');
+      t.recordFailure('9.9.9.9', 'c@x.kr');
+      t.recordFailure('9.9.9.9', 'd@x.kr');
+      expect(t.retryAfter('9.9.9.9', 'new@x.kr'), 'per IP, whatever the e-mail').to.be.greaterThan(0);
+      expect(t.retryAfter('8.8.8.8', 'new@x.kr')).to.equal(0);
+
+      t.recordFailure('5.5.5.5', 'e@x.kr');
+      t.recordFailure('5.5.5.5', 'e@x.kr');
+      expect(t.retryAfter('6.6.6.6', 'e@x.kr')).to.be.greaterThan(0);
+      t.recordSuccess('E@x.kr');
+      expect(t.retryAfter('6.6.6.6', 'e@x.kr')).to.equal(0);
+    });
+  });
+
+  describe('CSRF helpers', () => {
+    it('tokens are 32 alphanumerics and differ; the webhook is exempt with or without its slash', () => {
+      const a = newCsrfToken();
+      expect(a).to.match(/^[A-Za-z0-9]{32}$/);
+      expect(newCsrfToken()).to.not.equal(a);
+      expect(isCsrfExempt('POST', '/v1/shop/payment-histories/')).to.equal(true);
+      expect(isCsrfExempt('post', '/v1/shop/payment-histories')).to.equal(true);
+      expect(isCsrfExempt('DELETE', '/v1/shop/payment-histories/')).to.equal(false);
+      expect(isCsrfExempt('POST', '/v1/shop/orders/')).to.equal(false);
+    });
+  });
+
+  describe('provider profiles', () => {
+    it('map Google, Naver and Kakao userinfo; verified flags are read strictly', () => {
+      expect(PROFILE_MAPPERS.google({ sub: '1', email: 'a@b.kr', email_verified: true, name: 'A' })).to.deep.equal({
+        provider: 'google',
+        uid: '1',
+        email: 'a@b.kr',
+        emailVerified: true,
+        name: 'A',
+      });
+      expect(PROFILE_MAPPERS.google({ sub: '1', email: 'a@b.kr', email_verified: 'false' })!.emailVerified).to.equal(false);
+      expect(PROFILE_MAPPERS.google({ email: 'a@b.kr' })).to.equal(null);
+      expect(PROFILE_MAPPERS.naver({ resultcode: '00', response: { id: 'n1', email: 'n@naver.com', nickname: 'N' } })).to.include({ uid: 'n1', emailVerified: true, name: 'N' });
+      expect(PROFILE_MAPPERS.naver({ resultcode: '024', response: { id: 'n1' } })).to.equal(null);
+      expect(PROFILE_MAPPERS.kakao({ id: 42, kakao_account: { email: 'k@kakao.com', is_email_valid: true, is_email_verified: false } })).to.include({
+        uid: '42',
+        emailVerified: false,
+      });
+      expect(PROFILE_MAPPERS.kakao({ kakao_account: 'x' })).to.equal(null);
+    });
+  });
+});
