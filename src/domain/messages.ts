@@ -21,6 +21,7 @@ export const Messages = {
     INVALID_API_KEY: m('INVALID_API_KEY', 'API Key가 올바르지 않습니다.'),
     INVALID_OTP_CODE: m('INVALID_OTP_CODE', 'OTP 코드가 올바르지 않습니다.'),
     OTP_REQUIRED: m('OTP_REQUIRED', '환불 승인자의 OTP 코드가 필요합니다.'),
+    AUTHORIZER_REQUIRED: m('AUTHORIZER_REQUIRED', '환불 승인자(이메일 또는 unique_id)를 입력해주세요.'),
   },
   Product: {
     ALREADY_ORDERED: m('PRODUCT_ALREADY_ORDERED', '이미 결제한 상품입니다. 다시 장바구니에 담아주세요.'),

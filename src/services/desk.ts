@@ -21,6 +21,8 @@ import { FieldMessages } from '../domain/cart/customer-info.js';
 import { formatSeoul } from '../domain/scancode/pages.js';
 import { orderViews, type CustomerInfoDto, type OrderDto } from './order-view.js';
 import { ServiceError } from './errors.js';
+import { refund, type RefundDeps, type RefundOutcome } from './refund.js';
+import { Messages, fieldError } from '../domain/messages.js';
 
 export const DeskMessages = {
   INVALID_ID: '유효하지 않은 ID입니다.',
@@ -37,6 +39,8 @@ export interface DeskDeps {
   sequelize: Sequelize;
   backendDomain: string;
   scancodeSalts: readonly string[];
+  /** what the desk refund needs (the one refund service: PortOne client, TOTP secret key) */
+  refund: RefundDeps;
 }
 
 export interface DeskCall {
@@ -382,4 +386,36 @@ export async function deskUpdateOrder(deps: DeskDeps, call: DeskCall, orderId: s
     return (await deskRows(deps, [order.id], call, t))[0]!;
   });
   return { ...row, notices };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// DELETE /{order_id}/ — full refund authorized by a named staff member's TOTP code
+
+/**
+ * The desk refund (spec §8.2 `DELETE /{order_id}/?otp=…`): a full refund through the one refund service,
+ * refund window ignored, TOTP required. The spec's desk had one shared refund secret; here every staff
+ * member has their own, so the desk names the authorizer (`authorizer`: their e-mail or `unique_id`) next
+ * to their current code (`otp`). Both may come in the query string (the spec's shape) or the JSON body.
+ * An unknown, inactive, non-staff or not-enrolled authorizer gets the same answer as a wrong code, so the
+ * endpoint does not tell which staff accounts exist. The refund's audit row records the key
+ * (`api_key:<name>`) as the actor and the authorizer's user id.
+ */
+export async function deskRefund(deps: DeskDeps, orderId: string, input: { otp?: unknown; authorizer?: unknown; reason?: unknown }): Promise<RefundOutcome> {
+  const otp = typeof input.otp === 'string' ? input.otp.trim() : null;
+  if (!otp) throw ServiceError.validation([fieldError(Messages.Permission.OTP_REQUIRED, 'otp')]);
+  const who = typeof input.authorizer === 'string' ? input.authorizer.trim() : '';
+  if (!who) throw ServiceError.validation([fieldError(Messages.Permission.AUTHORIZER_REQUIRED, 'authorizer')]);
+  const authorizer = await User.findOne({
+    where: UUID_RE.test(who) ? { uniqueId: who.toLowerCase() } : { email: { [Op.iLike]: who.replace(/[\\%_]/g, (c) => `\\${c}`) } },
+    attributes: ['id'],
+  });
+  const reason = typeof input.reason === 'string' && input.reason.trim() ? input.reason.trim().slice(0, 200) : null;
+  try {
+    // no authorizer found → id 0: verifyAuthorizer answers "invalid code" exactly as for a wrong code
+    return await refund(deps.refund, { orderId, channel: 'desk', authorizerUserId: authorizer?.id ?? 0, totp: otp, reason });
+  } catch (e) {
+    // the refund service names the field `totp` (the admin form's); the desk's parameter is `otp`
+    if (e instanceof ServiceError) for (const err of e.errors) if (err.attr === 'totp') err.attr = 'otp';
+    throw e;
+  }
 }

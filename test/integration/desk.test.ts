@@ -3,11 +3,14 @@ import { expect } from 'chai';
 import type { Express } from 'express';
 import request from 'supertest';
 import { resetDb } from '../helpers/db.js';
-import { makeApp } from '../helpers/app.js';
+import { makeApp, portoneClient, portoneSim } from '../helpers/app.js';
+import { generate } from 'otplib';
+import { testConfig } from '../helpers/db.js';
+import { startEnrollment, confirmEnrollment } from '../../src/services/totp.js';
 import { signedInBuyer } from '../helpers/auth.js';
 import { makeCategory, makeGroup, makeOption, makeOrder, makeProduct, makeUser } from '../helpers/fixtures.js';
 import { createApiKey } from '../../src/services/auth.js';
-import { AuditLog, CustomerInfo, OrderProductOptionRelation, OrderProductRelation, type Order, type User } from '../../src/models/index.js';
+import { AuditLog, PaymentHistory, CustomerInfo, OrderProductOptionRelation, OrderProductRelation, type Order, type User } from '../../src/models/index.js';
 import { signScancodeToken } from '../../src/domain/scancode/token.js';
 import { decodeShortUuid } from '../../src/domain/scancode/shortuuid.js';
 
@@ -32,6 +35,10 @@ describe('desk-support API (§8.2)', () => {
   const desk = (k = key) => ({
     get: (q = '') => request(app).get(`${DESK}${q}`).set('x-api-key', k.key).set('x-api-secret', k.secret),
     patch: (orderId: string, body: unknown) => request(app).patch(`${DESK}${orderId}/`).set('x-api-key', k.key).set('x-api-secret', k.secret).send(body as object),
+    del: (orderId: string, q = '', body?: object) => {
+      const r = request(app).delete(`${DESK}${orderId}/${q}`).set('x-api-key', k.key).set('x-api-secret', k.secret);
+      return body ? r.send(body) : r;
+    },
   });
 
   async function fixture(): Promise<Fixture> {
@@ -218,6 +225,90 @@ describe('desk-support API (§8.2)', () => {
       const audit = (await AuditLog.findOne({ where: { tableName: 'order_product_option_relations', recordId: fx.badgeAnswer.id, action: 'update' } }))!;
       expect(audit.actorLabel).to.equal('api_key:registration_desk');
       expect(audit.before).to.deep.equal({ customResponse: 'Gildong' });
+    });
+  });
+
+  describe('DELETE (desk refund with a staff authorizer\'s TOTP)', () => {
+    let staff: User;
+    let secret: string;
+    let nowS: number;
+
+    /** Make the fixture's order a real payment at the PortOne simulator (same imp_uid and amount). */
+    async function paidAtPortOne(): Promise<{ impUid: string; amount: number }> {
+      const ph = (await PaymentHistory.findOne({ where: { orderId: fx.order.id } }))!;
+      const merchantUid = `desk-${fx.order.id}`;
+      await (await portoneClient()).preparePayment(merchantUid, ph.price);
+      await (await portoneSim()).pay({ merchant_uid: merchantUid, imp_uid: ph.impId!, notify: false });
+      return { impUid: ph.impId!, amount: ph.price };
+    }
+
+    beforeEach(async () => {
+      staff = await makeUser({ isStaff: true, email: 'Desk.Lead@example.com' });
+      ({ secret } = await startEnrollment(staff.id, { secretKey: testConfig.secretKey, issuer: 'test' }));
+      nowS = Math.floor(Date.now() / 1000);
+      await confirmEnrollment(staff.id, await generate({ secret, epoch: nowS - 90 }), { secretKey: testConfig.secretKey, now: new Date((nowS - 90) * 1000) });
+    });
+
+    const cancelsOf = async (impUid: string) => (await portoneSim()).state.cancels.filter((c) => c.body.imp_uid === impUid && c.ok);
+    const status = async () => (await PaymentHistory.findAll({ where: { orderId: fx.order.id }, order: [['createdAt', 'DESC']] }))[0]!.status;
+
+    it('without the desk scope → 403, without a key → 401; nothing is cancelled', async () => {
+      const { impUid } = await paidAtPortOne();
+      const code = await generate({ secret, epoch: nowS });
+      await desk(otherKey).del(fx.order.id, `?otp=${code}&authorizer=${staff.email}`).expect(403);
+      await request(app).delete(`${DESK}${fx.order.id}/?otp=${code}&authorizer=${staff.email}`).expect(401);
+      expect(await cancelsOf(impUid)).to.have.length(0);
+      expect(await status()).to.equal('completed');
+    });
+
+    it('missing otp, missing authorizer, wrong code, unknown or non-staff authorizer → 400 and nothing changes', async () => {
+      const { impUid } = await paidAtPortOne();
+      const code = await generate({ secret, epoch: nowS });
+      const wrong = code === '000000' ? '111111' : '000000';
+      let res = await desk().del(fx.order.id, `?authorizer=${staff.email}`).expect(400);
+      expect(res.body.errors[0]).to.include({ code: 'OTP_REQUIRED', attr: 'otp' });
+      res = await desk().del(fx.order.id, `?otp=${code}`).expect(400);
+      expect(res.body.errors[0]).to.include({ code: 'AUTHORIZER_REQUIRED', attr: 'authorizer' });
+      res = await desk().del(fx.order.id, `?otp=${wrong}&authorizer=${staff.email}`).expect(400);
+      expect(res.body).to.deep.include({ type: 'validation_error' });
+      expect(res.body.errors[0]).to.include({ code: 'INVALID_OTP_CODE', attr: 'otp' });
+      res = await desk().del(fx.order.id, `?otp=${code}&authorizer=nobody@example.com`).expect(400);
+      expect(res.body.errors[0].code).to.equal('INVALID_OTP_CODE');
+      // the buyer is not staff: same answer as a wrong code
+      res = await desk().del(fx.order.id, `?otp=${code}&authorizer=${fx.buyer.email}`).expect(400);
+      expect(res.body.errors[0].code).to.equal('INVALID_OTP_CODE');
+      await desk().del('not-a-uuid', `?otp=${code}&authorizer=${staff.email}`).expect(404); // like every malformed path id
+      expect(await cancelsOf(impUid)).to.have.length(0);
+      expect(await status()).to.equal('completed');
+    });
+
+    it('the right code refunds the whole order once (window ignored); the code cannot be reused; audited with key and authorizer', async () => {
+      const { impUid, amount } = await paidAtPortOne();
+      // the refund window is over: the buyer could not refund, the desk can
+      await (await import('../../src/models/index.js')).Product.update({ refundableEndsAt: new Date(Date.now() - 86400000) }, { where: {} });
+      const code = await generate({ secret, epoch: nowS });
+      // e-mail is matched case-insensitively; the body works as well as the query string
+      await desk().del(fx.order.id, '', { otp: code, authorizer: 'desk.lead@EXAMPLE.com', reason: '현장 환불' }).expect(204);
+      const cancels = await cancelsOf(impUid);
+      expect(cancels).to.have.length(1);
+      expect(cancels[0]!.body).to.include({ imp_uid: impUid, amount, checksum: amount });
+      expect(await status()).to.equal('refunded');
+      const items = await OrderProductRelation.findAll({ where: { orderId: fx.order.id } });
+      expect(items.map((i) => i.status)).to.deep.equal(['refunded', 'refunded']);
+      const audit = (await AuditLog.findOne({ where: { recordId: fx.order.id, action: 'shop.order.refunded' } }))!;
+      expect(audit.actorLabel).to.equal('api_key:registration_desk');
+      expect(audit.after).to.deep.include({ channel: 'desk', authorizer_user_id: staff.id });
+      // a second call: the order is refunded already (and the code was used) — PortOne is not called again
+      const again = await desk().del(fx.order.id, `?otp=${code}&authorizer=${staff.uniqueId}`).expect(400);
+      expect(again.body.errors[0].code).to.be.oneOf(['INVALID_OTP_CODE', 'ORDER_ALREADY_REFUNDED']);
+      expect(await cancelsOf(impUid)).to.have.length(1);
+    });
+
+    it('authorizer by unique_id with the previous step\'s code works', async () => {
+      const { impUid } = await paidAtPortOne();
+      await desk().del(fx.order.id, `?otp=${await generate({ secret, epoch: nowS - 30 })}&authorizer=${staff.uniqueId}`).expect(204);
+      expect(await cancelsOf(impUid)).to.have.length(1);
+      expect(await status()).to.equal('refunded');
     });
   });
 });

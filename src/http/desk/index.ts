@@ -2,7 +2,7 @@
  * `/v1/internal-api/desk-support/` — the registration-desk API (spec §8.2) for API keys with the `desk`
  * scope (`x-api-key` + `x-api-secret`; no key → 401, a key without the scope → 403). The request's actor
  * (`api_key:<name>`, set by the auth middleware) is what the audit log records; `used_by` of a check-in is
- * the key's name. (`DELETE /{order_id}/`, the desk refund, is added by the refunds work.)
+ * the key's name. `DELETE /{order_id}/?otp=…&authorizer=…` is the full refund through the one refund service.
  */
 import { Router, type Request, type RequestHandler } from 'express';
 import type { AppDeps } from '../types.js';
@@ -10,12 +10,17 @@ import { ah, ApiError } from '../errors.js';
 import { uuidParam } from '../validate.js';
 import { requestLang } from '../lang.js';
 import { requireApiKey } from '../auth/index.js';
-import { deskSearch, deskUpdateOrder, parseDeskFilters, type DeskCall, type DeskDeps } from '../../services/desk.js';
+import { deskRefund, deskSearch, deskUpdateOrder, parseDeskFilters, type DeskCall, type DeskDeps } from '../../services/desk.js';
 
 export const DESK_SCOPE = 'desk';
 
 export function deskDeps(deps: AppDeps): DeskDeps {
-  return { sequelize: deps.sequelize, backendDomain: deps.config.backendDomain, scancodeSalts: deps.config.scancodeSalts };
+  return {
+    sequelize: deps.sequelize,
+    backendDomain: deps.config.backendDomain,
+    scancodeSalts: deps.config.scancodeSalts,
+    refund: { sequelize: deps.sequelize, portone: deps.portone, secretKey: deps.config.secretKey },
+  };
 }
 
 function deskCall(req: Request): DeskCall {
@@ -40,6 +45,21 @@ export function deskRoutes(deps: AppDeps, guard: RequestHandler = requireApiKey(
     ah(async (req, res) => {
       const call = deskCall(req);
       res.json(await deskUpdateOrder(desk, call, uuidParam(req, 'orderId'), req.body));
+    }),
+  );
+  r.delete(
+    '/:orderId/',
+    ah(async (req, res) => {
+      deskCall(req);
+      // query string (the spec's `?otp=`) or a JSON body; the body wins when both are given
+      const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
+      const q = req.query as Record<string, unknown>;
+      await deskRefund(desk, uuidParam(req, 'orderId'), {
+        otp: body.otp ?? q.otp,
+        authorizer: body.authorizer ?? q.authorizer,
+        reason: body.reason ?? q.reason,
+      });
+      res.status(204).end();
     }),
   );
   return r;
