@@ -20,7 +20,7 @@ import * as AdminJSSequelize from '@adminjs/sequelize';
 import type { AppDeps } from '../src/http/types.js';
 import { runAs } from '../src/context.js';
 import { logger } from '../src/logger.js';
-import { pgSessionStore } from '../src/http/auth/session.js';
+import { pgSessionStore, storeForMiddleware } from '../src/http/auth/session.js';
 import { PROFILE_MAPPERS } from '../src/http/auth/passport.js';
 import { LoginThrottle } from '../src/http/auth/throttle.js';
 import { authenticateStaff, findStaffForGoogle, refreshStaff, type StaffSnapshot } from '../src/services/admin-users.js';
@@ -100,7 +100,8 @@ export function buildAdmin(deps: AppDeps, settings: AdminSettings): BuiltAdmin {
 
   const router = express.Router();
   const throttle = new LoginThrottle(deps.config.auth.throttle);
-  const store = deps.sessionStore ?? pgSessionStore(deps.sequelize, { prune: deps.config.env !== 'test' });
+  // its own view of the shared store: see storeForMiddleware (a shared one broke the buyers' session cookie)
+  const store = storeForMiddleware(deps.sessionStore ?? pgSessionStore(deps.sequelize, { prune: deps.config.env !== 'test' }));
   const sessionOptions: session.SessionOptions = {
     name: settings.cookieName,
     secret: deps.config.secretKey,

@@ -55,6 +55,9 @@ const schema = z.object({
   NHN_KCP_PG_API_PASSWORD: z.string().optional(),
   /** Accept webhooks from 127.0.0.1/::1 (the local PortOne simulator). Default: on unless production. */
   PORTONE_WEBHOOK_ALLOW_LOOPBACK: bool.optional(),
+  // `npm start` without PortOne credentials outside production: run the PortOne v1 simulator in-process
+  PORTONE_DEMO_SIMULATOR: bool.optional(),
+  PORTONE_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
   CHECKOUT_HOLD_MINUTES: z.coerce.number().int().min(1).max(120).default(15),
   /** How long the public catalogue may reuse product rows and sold counts (in-process writes invalidate at once; other processes' writes show within this). 0 = no cache. */
   CATALOG_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
@@ -144,7 +147,15 @@ export interface Config {
   backendDomain: string;
   trustProxy: boolean;
   frontendOrigins: string[];
-  portone: { apiUrl: string; impKey: string; impSecret: string; ipList: string[]; allowLoopback: boolean };
+  portone: {
+    apiUrl: string;
+    impKey: string;
+    impSecret: string;
+    ipList: string[];
+    allowLoopback: boolean;
+    /** `npm start` runs the PortOne simulator in-process and talks to it (demo only; never in production) */
+    demoSimulator: { enabled: boolean; port: number };
+  };
   scancodeSalts: string[];
   /** NHN KCP receipt signing, or null when not configured. */
   kcp: { cert: string; privateKey: string; password: string } | null;
@@ -256,6 +267,10 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
       impSecret: e.PORTONE_IMP_SECRET,
       ipList: e.PORTONE_IP_LIST,
       allowLoopback: e.PORTONE_WEBHOOK_ALLOW_LOOPBACK ?? e.NODE_ENV !== 'production',
+      demoSimulator: {
+        enabled: e.NODE_ENV !== 'production' && (e.PORTONE_DEMO_SIMULATOR ?? e.PORTONE_IMP_KEY === ''),
+        port: e.PORTONE_SIM_PORT,
+      },
     },
     scancodeSalts: e.ORDER_SCANCODE_SALT,
     checkoutHoldMs: e.CHECKOUT_HOLD_MINUTES * 60_000,

@@ -4,7 +4,7 @@
  * jobs finish, close the pools and the embedded PostgreSQL.
  */
 import type { Server } from 'node:http';
-import { loadConfig, ConfigError } from './config.js';
+import { loadConfig, ConfigError, type Config } from './config.js';
 import { openDatabase } from './db/bootstrap.js';
 import { createApp } from './http/app.js';
 import { clientErrorHandler } from './http/errors.js';
@@ -14,11 +14,38 @@ import { startJobs } from './jobs/definitions.js';
 import { registerOrderNotifications } from './services/notifications.js';
 import { mountAdmin, adminSettings } from '../admin/index.js';
 
+/**
+ * The local demo's PortOne: without PortOne credentials (and never with NODE_ENV=production) `npm start`
+ * runs the PortOne v1 simulator in-process, so checkout → pay → webhook → refund work on a fresh clone.
+ * Only this composition root knows; the services see an ordinary PortOne client. PORTONE_DEMO_SIMULATOR=false
+ * turns it off (checkouts then fail with 502 until real credentials are set).
+ */
+async function startDemoSimulator(config: Config) {
+  if (!config.portone.demoSimulator.enabled) return null;
+  const { startPortOneSimulator } = await import('./portone/simulator.js');
+  const client = { apiUrl: '', impKey: 'demo-imp-key', impSecret: 'demo-imp-secret' };
+  const webhookHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const sim = await startPortOneSimulator({
+    port: config.portone.demoSimulator.port,
+    host: '127.0.0.1',
+    impKey: client.impKey,
+    impSecret: client.impSecret,
+    webhookUrl: `http://${webhookHost.includes(':') ? `[${webhookHost}]` : webhookHost}:${config.port}/v1/shop/payment-histories/`,
+  });
+  client.apiUrl = sim.url;
+  logger.warn('PortOne simulator in use (demo): no real payments are made', {
+    url: sim.url,
+    pay: `curl -X POST ${sim.url}/__sim/pay -H 'content-type: application/json' -d '{"merchant_uid":"<from checkout>"}'`,
+  });
+  return { sim, client };
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   logger.setLevel(config.logLevel);
   const db = await openDatabase(config, { migrate: true, seed: true });
-  const portone = createPortOneClient(config.portone);
+  const demoSim = await startDemoSimulator(config);
+  const portone = createPortOneClient(demoSim ? { ...config.portone, ...demoSim.client } : config.portone);
   // Jobs (issue #8): every process enqueues; the worker runs here unless JOBS_IN_PROCESS=false (`npm run worker`).
   registerOrderNotifications();
   const jobs = await startJobs({ config, sequelize: db.sequelize, portone, process: config.jobs.inProcess, url: db.url });
@@ -40,6 +67,7 @@ async function main(): Promise<void> {
     server.closeAllConnections?.();
     await jobs.stop().catch((e) => logger.error('job queue stop failed', { error: String(e) }));
     await db.close().catch((e) => logger.error('close failed', { error: String(e) }));
+    await demoSim?.sim.close().catch(() => undefined);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

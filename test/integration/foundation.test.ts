@@ -162,4 +162,14 @@ describe('configuration', () => {
     expect(parseConfig({ PORTONE_IP_LIST: '1.1.1.1, 2.2.2.2' }).portone.ipList).to.deep.equal(['1.1.1.1', '2.2.2.2']);
     expect(testConfig.env).to.equal('test');
   });
+
+  it('the demo PortOne simulator runs only without credentials, and never in production', () => {
+    const secret = { SECRET_KEY: 'x'.repeat(40) };
+    expect(parseConfig({}).portone.demoSimulator).to.deep.equal({ enabled: true, port: 8090 });
+    expect(parseConfig({ PORTONE_IMP_KEY: 'real-key' }).portone.demoSimulator.enabled).to.equal(false);
+    expect(parseConfig({ PORTONE_DEMO_SIMULATOR: 'false' }).portone.demoSimulator.enabled).to.equal(false);
+    expect(parseConfig({ PORTONE_IMP_KEY: 'real-key', PORTONE_DEMO_SIMULATOR: 'true', PORTONE_SIM_PORT: '9000' }).portone.demoSimulator).to.deep.equal({ enabled: true, port: 9000 });
+    expect(parseConfig({ NODE_ENV: 'production', ...secret }).portone.demoSimulator.enabled).to.equal(false);
+    expect(parseConfig({ NODE_ENV: 'production', PORTONE_DEMO_SIMULATOR: 'true', ...secret }).portone.demoSimulator.enabled).to.equal(false);
+  });
 });

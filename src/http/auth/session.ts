@@ -63,12 +63,43 @@ export function pgSessionStore(sequelize: Sequelize, opts: { prune: boolean }): 
   return store;
 }
 
+/**
+ * A store of its own for one express-session middleware, delegating to `store`. express-session assigns
+ * `store.generate` (which builds a new session's cookie from *that middleware's* cookie options) onto the
+ * store object itself, so two middlewares sharing one store overwrite each other's: with the admin panel
+ * mounted, the buyer's session cookie after sign-in (`regenerate`) came out with the panel's `Path=/admin`
+ * and lifetime, and the buyer was signed out on the next request. Delegating keeps one pool and one pruning
+ * timer. (`Object.create(store)` does not work: connect-pg-simple keeps its state in private fields.)
+ */
+class DelegatingStore extends session.Store {
+  constructor(private readonly inner: Store) {
+    super();
+  }
+  override get(sid: string, cb: (err: unknown, s?: session.SessionData | null) => void): void {
+    this.inner.get(sid, cb);
+  }
+  override set(sid: string, s: session.SessionData, cb?: (err?: unknown) => void): void {
+    this.inner.set(sid, s, cb);
+  }
+  override destroy(sid: string, cb?: (err?: unknown) => void): void {
+    this.inner.destroy(sid, cb);
+  }
+  override touch(sid: string, s: session.SessionData, cb?: () => void): void {
+    if (this.inner.touch) this.inner.touch(sid, s, cb);
+    else cb?.();
+  }
+}
+
+export function storeForMiddleware(store: Store): Store {
+  return new DelegatingStore(store);
+}
+
 export function sessionMiddleware(config: Config, store: Store): RequestHandler {
   const c = config.auth.sessionCookie;
   return session({
     name: c.name,
     secret: config.secretKey,
-    store,
+    store: storeForMiddleware(store),
     resave: false,
     saveUninitialized: false,
     rolling: false,
