@@ -3,18 +3,11 @@
  * with `isVisible` is only cosmetic). Staff only (sign-in refuses others); `viewer` reads; `manager` writes,
  * refunds, imports and sends; superusers are managers and also edit staff flags / roles.
  */
-export type AdminRole = 'viewer' | 'manager';
+import type { AdminRole, StaffSnapshot } from '../src/services/admin-users.js';
 
-export interface AdminUser {
-  /** AdminJS shows and passes `id` as a string */
-  id: string;
-  userId: number;
-  email: string;
-  title: string;
-  role: AdminRole;
-  isSuperuser: boolean;
-  totpEnrolled: boolean;
-}
+export type { AdminRole };
+/** The signed-in operator as AdminJS passes it (`currentAdmin`): the snapshot taken at sign-in. */
+export type AdminUser = StaffSnapshot;
 
 type Ctx = { currentAdmin?: unknown } | undefined;
 

@@ -32,6 +32,44 @@ async function ids(sequelize: Sequelize, sql: string, replacements: Record<strin
 
 const arr = (list: string[]) => `{${list.join(',')}}`;
 
+/**
+ * The common tail of both clean-ups, after their items were soft-deleted: the items' option answers, the
+ * carts' customer info, the cart rows themselves (snapshot and hold cleared), one audit row per cart.
+ */
+async function softDeleteCartRows(
+  sequelize: Sequelize,
+  table: 'orders' | 'single_product_carts',
+  carts: string[],
+  items: string[],
+  now: Date,
+  reason: string,
+  t: Transaction,
+): Promise<void> {
+  const r = { c: arr(carts), now };
+  if (items.length) {
+    await sequelize.query(
+      `UPDATE order_product_option_relations SET deleted_at = :now, updated_at = :now
+        WHERE order_product_relation_id = ANY(CAST(:i AS uuid[])) AND deleted_at IS NULL`,
+      { replacements: { i: arr(items), now }, transaction: t },
+    );
+  }
+  const infoKey = table === 'orders' ? 'order_id' : 'single_product_cart_id';
+  await sequelize.query(
+    `UPDATE customer_infos SET deleted_at = :now, updated_at = :now WHERE ${infoKey} = ANY(CAST(:c AS uuid[])) AND deleted_at IS NULL`,
+    { replacements: r, transaction: t },
+  );
+  await sequelize.query(
+    `UPDATE ${table} SET deleted_at = :now, updated_at = :now, prepared_cart_snapshot = NULL, prepared_cart_hash = NULL, stock_held_until = NULL
+      WHERE id = ANY(CAST(:c AS uuid[]))`,
+    { replacements: r, transaction: t },
+  );
+  const actor = currentActor();
+  await AuditLog.bulkCreate(
+    carts.map((id) => ({ tableName: table, recordId: id, action: 'jobs.cart_cleanup', actorUserId: actor.userId, actorLabel: actor.label, reason })),
+    { transaction: t },
+  );
+}
+
 async function cleanupCartBatch(sequelize: Sequelize, now: Date, cutoff: Date): Promise<{ carts: number; items: number }> {
   return sequelize.transaction(async (t) => {
     const candidates = await ids(
@@ -69,27 +107,7 @@ async function cleanupCartBatch(sequelize: Sequelize, now: Date, cutoff: Date): 
       r,
       t,
     );
-    if (items.length) {
-      await sequelize.query(
-        `UPDATE order_product_option_relations SET deleted_at = :now, updated_at = :now
-          WHERE order_product_relation_id = ANY(CAST(:i AS uuid[])) AND deleted_at IS NULL`,
-        { replacements: { i: arr(items), now }, transaction: t },
-      );
-    }
-    await sequelize.query(
-      `UPDATE customer_infos SET deleted_at = :now, updated_at = :now WHERE order_id = ANY(CAST(:c AS uuid[])) AND deleted_at IS NULL`,
-      { replacements: r, transaction: t },
-    );
-    await sequelize.query(
-      `UPDATE orders SET deleted_at = :now, updated_at = :now, prepared_cart_snapshot = NULL, prepared_cart_hash = NULL, stock_held_until = NULL
-        WHERE id = ANY(CAST(:c AS uuid[]))`,
-      { replacements: r, transaction: t },
-    );
-    const actor = currentActor();
-    await AuditLog.bulkCreate(
-      carts.map((id) => ({ tableName: 'orders', recordId: id, action: 'jobs.cart_cleanup', actorUserId: actor.userId, actorLabel: actor.label, reason: `inactive since before ${cutoff.toISOString()}` })),
-      { transaction: t },
-    );
+    await softDeleteCartRows(sequelize, 'orders', carts, items, now, `inactive since before ${cutoff.toISOString()}`, t);
     return { carts: carts.length, items: items.length };
   });
 }
@@ -133,27 +151,7 @@ async function cleanupSpcBatch(sequelize: Sequelize, now: Date, cutoff: Date): P
       r,
       t,
     );
-    if (items.length) {
-      await sequelize.query(
-        `UPDATE order_product_option_relations SET deleted_at = :now, updated_at = :now
-          WHERE order_product_relation_id = ANY(CAST(:i AS uuid[])) AND deleted_at IS NULL`,
-        { replacements: { i: arr(items), now }, transaction: t },
-      );
-    }
-    await sequelize.query(
-      `UPDATE customer_infos SET deleted_at = :now, updated_at = :now WHERE single_product_cart_id = ANY(CAST(:c AS uuid[])) AND deleted_at IS NULL`,
-      { replacements: r, transaction: t },
-    );
-    await sequelize.query(
-      `UPDATE single_product_carts SET deleted_at = :now, updated_at = :now, prepared_cart_snapshot = NULL, prepared_cart_hash = NULL, stock_held_until = NULL
-        WHERE id = ANY(CAST(:c AS uuid[]))`,
-      { replacements: r, transaction: t },
-    );
-    const actor = currentActor();
-    await AuditLog.bulkCreate(
-      spcs.map((id) => ({ tableName: 'single_product_carts', recordId: id, action: 'jobs.cart_cleanup', actorUserId: actor.userId, actorLabel: actor.label, reason: `created before ${cutoff.toISOString()}` })),
-      { transaction: t },
-    );
+    await softDeleteCartRows(sequelize, 'single_product_carts', spcs, items, now, `created before ${cutoff.toISOString()}`, t);
     return spcs.length;
   });
 }
