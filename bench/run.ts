@@ -11,6 +11,9 @@
  *    request (from the app's `GET /__query-stats` counters, transaction control left out);
  * 4. runs what has no HTTP endpoint yet (admin order list, CSV export) through its service in a child
  *    process (bench/service-worker.ts): "n/a (not built yet)" when the service does not exist.
+ *
+ * `--only catalog,cart,checkout,webhook,orders,admin,csv` runs just those scenarios (webhook needs checkout);
+ * with only admin / csv the app and the simulator are not started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -29,6 +32,10 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
 const QUICKMODE = args.has('--quick');
 const KEEP = args.has('--keep');
+const onlyArg = process.argv.slice(2).find((a, i, all) => a.startsWith('--only=') || all[i - 1] === '--only');
+const ONLY = onlyArg ? new Set(onlyArg.replace(/^--only=/, '').split(',').map((s) => s.trim()).filter(Boolean)) : null;
+const want = (scenario: string) => !ONLY || ONLY.has(scenario);
+const HTTP = ['catalog', 'cart', 'checkout', 'webhook', 'orders'].some(want);
 const SIZE = QUICKMODE ? QUICK : FULL;
 const DURATION = Number(process.env.BENCH_DURATION ?? (QUICKMODE ? 2 : 10)); // seconds per HTTP scenario
 const BUYERS = QUICKMODE ? 20 : 1000; // signed-in buyers the signed-in scenarios rotate through (carts stay small)
@@ -216,65 +223,69 @@ async function main(): Promise<void> {
   const simPort = await freePort();
   const appPort = await freePort();
   const base = `http://127.0.0.1:${appPort}`;
-  start('portone-sim', 'src/portone/simulator-main.ts', {
-    PORTONE_SIM_PORT: String(simPort),
-    PORTONE_SIM_HOST: '127.0.0.1',
-    PORTONE_IMP_KEY: IMP.key,
-    PORTONE_IMP_SECRET: IMP.secret,
-    PORTONE_SIM_WEBHOOK_URL: '', // the bench delivers the webhooks itself, under load
-  });
   const sim = `http://127.0.0.1:${simPort}`;
-  const appEnv: Record<string, string> = {
-    NODE_ENV: 'production',
-    PORT: String(appPort),
-    HOST: '127.0.0.1',
-    DATABASE_URL: DB_URL,
-    SECRET_KEY: 'bench-secret-key-0123456789abcdef',
-    BACKEND_DOMAIN: base,
-    SEED_DEMO: 'false',
-    LOG_LEVEL: 'error',
-    JOBS_IN_PROCESS: 'false',
-    PASSWORD_HASH_ROUNDS: '4',
-    SESSION_COOKIE_SECURE: 'false',
-    PORTONE_API_URL: sim,
-    PORTONE_IMP_KEY: IMP.key,
-    PORTONE_IMP_SECRET: IMP.secret,
-    PORTONE_WEBHOOK_ALLOW_LOOPBACK: 'true',
-    LOGIN_THROTTLE_MAX_PER_IP: '100000',
-    QUERY_STATS: 'true',
-  };
-  await waitFor(`${sim}/__sim/state`);
-  let app = start('app', 'src/main.ts', appEnv);
   let adminNote = '';
-  try {
-    await waitFor(`${base}/healthz`, 120_000, app);
-  } catch (e) {
-    // the admin panel is being built (issue #7): when it keeps the app from starting, measure without it
-    log(`the app did not start (${e instanceof Error ? e.message : String(e)}); retrying with ADMIN_ENABLED=false`);
-    app = start('app-without-admin', 'src/main.ts', { ...appEnv, ADMIN_ENABLED: 'false' });
-    await waitFor(`${base}/healthz`, 120_000, app);
-    adminNote = 'panel failed to start; ';
+  if (HTTP) {
+    start('portone-sim', 'src/portone/simulator-main.ts', {
+      PORTONE_SIM_PORT: String(simPort),
+      PORTONE_SIM_HOST: '127.0.0.1',
+      PORTONE_IMP_KEY: IMP.key,
+      PORTONE_IMP_SECRET: IMP.secret,
+      PORTONE_SIM_WEBHOOK_URL: '', // the bench delivers the webhooks itself, under load
+    });
+    const appEnv: Record<string, string> = {
+      NODE_ENV: 'production',
+      PORT: String(appPort),
+      HOST: '127.0.0.1',
+      DATABASE_URL: DB_URL,
+      SECRET_KEY: 'bench-secret-key-0123456789abcdef',
+      BACKEND_DOMAIN: base,
+      SEED_DEMO: 'false',
+      LOG_LEVEL: 'error',
+      JOBS_IN_PROCESS: 'false',
+      PASSWORD_HASH_ROUNDS: '4',
+      SESSION_COOKIE_SECURE: 'false',
+      PORTONE_API_URL: sim,
+      PORTONE_IMP_KEY: IMP.key,
+      PORTONE_IMP_SECRET: IMP.secret,
+      PORTONE_WEBHOOK_ALLOW_LOOPBACK: 'true',
+      LOGIN_THROTTLE_MAX_PER_IP: '100000',
+      QUERY_STATS: 'true',
+    };
+    await waitFor(`${sim}/__sim/state`);
+    let app = start('app', 'src/main.ts', appEnv);
+    try {
+      await waitFor(`${base}/healthz`, 120_000, app);
+    } catch (e) {
+      // the admin panel is being built (issue #7): when it keeps the app from starting, measure without it
+      log(`the app did not start (${e instanceof Error ? e.message : String(e)}); retrying with ADMIN_ENABLED=false`);
+      app = start('app-without-admin', 'src/main.ts', { ...appEnv, ADMIN_ENABLED: 'false' });
+      await waitFor(`${base}/healthz`, 120_000, app);
+      adminNote = 'panel failed to start; ';
+    }
+    log(`app pid ${app.pid} on ${base}, simulator on ${sim}`);
   }
-  log(`app pid ${app.pid} on ${base}, simulator on ${sim}`);
 
   const rows: Row[] = [];
   const catalogPath = '/v1/shop/products/';
 
   // --- catalogue ---
-  const sample = await fetch(`${base}${catalogPath}`);
-  const body = (await sample.json()) as Array<{ option_groups: Array<{ options: unknown[] }> }>;
-  const catalogNote = `${body.length} products, ${body.reduce((s, p) => s + p.option_groups.reduce((t, g) => t + g.options.length, 0), 0)} options visible; ${(Number(sample.headers.get('content-length')) / 1024).toFixed(0)} KiB`;
-  rows.push({ ...(await load(base, 'catalog list, anonymous', { requests: [{ method: 'GET', path: catalogPath }] })), note: catalogNote, target: '≥ 1500 req/s, p99 < 50 ms' });
+  if (want('catalog')) {
+    const sample = await fetch(`${base}${catalogPath}`);
+    const body = (await sample.json()) as Array<{ option_groups: Array<{ options: unknown[] }> }>;
+    const catalogNote = `${body.length} products, ${body.reduce((s, p) => s + p.option_groups.reduce((t, g) => t + g.options.length, 0), 0)} options visible; ${(Number(sample.headers.get('content-length')) / 1024).toFixed(0)} KiB`;
+    rows.push({ ...(await load(base, 'catalog list, anonymous', { requests: [{ method: 'GET', path: catalogPath }] })), note: catalogNote, target: '≥ 1500 req/s, p99 < 50 ms' });
+  }
 
   const buyers: Session[] = [];
   let nextSignIn = 0;
   await Promise.all(
     Array.from({ length: 8 }, async () => {
-      while (nextSignIn < BUYERS) buyers.push(await signIn(base, info.buyerEmail(2 + nextSignIn++)));
+      while (['catalog', 'cart', 'checkout'].some(want) && nextSignIn < BUYERS) buyers.push(await signIn(base, info.buyerEmail(2 + nextSignIn++)));
     }),
   );
   const nextBuyer = rotate(buyers);
-  rows.push({
+  if (want('catalog')) rows.push({
     ...(await load(base, 'catalog list, signed in', {
       requests: [{ method: 'GET', path: catalogPath, setupRequest: (r) => ({ ...r, headers: { ...r.headers, cookie: nextBuyer().cookie } }) }],
     })),
@@ -283,7 +294,7 @@ async function main(): Promise<void> {
 
   // --- cart add ---
   const cartBody = JSON.stringify({ product: info.cartProductId, options: [] });
-  rows.push({
+  if (want('cart')) rows.push({
     ...(await load(base, 'cart add', {
       connections: 10,
       requests: [
@@ -303,7 +314,7 @@ async function main(): Promise<void> {
   // --- buy-now checkout (registers the amount with the PortOne simulator) ---
   const prepared: Array<{ merchant_uid: string }> = [];
   let n = 0;
-  rows.push({
+  if (want('checkout')) rows.push({
     ...(await load(base, 'buy-now checkout', {
       connections: 10,
       requests: [
@@ -324,7 +335,7 @@ async function main(): Promise<void> {
   });
 
   // --- webhook completion: pay each prepared checkout at the simulator, then deliver the webhooks ---
-  const toPay = prepared.slice(0, QUICKMODE ? 200 : 3000);
+  const toPay = want('webhook') ? prepared.slice(0, QUICKMODE ? 200 : 3000) : [];
   const hooks: string[] = [];
   for (const p of toPay) {
     const r = await fetch(`${sim}/__sim/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ merchant_uid: p.merchant_uid, notify: false }) });
@@ -344,15 +355,17 @@ async function main(): Promise<void> {
   }
 
   // --- the order list of a buyer with 20 orders ---
-  const twenty = await signIn(base, info.twentyOrdersEmail);
-  const orders = (await (await fetch(`${base}/v1/shop/orders/`, { headers: { cookie: twenty.cookie } })).json()) as unknown[];
-  rows.push({
-    ...(await load(base, 'order list (buyer with 20 orders)', { requests: [{ method: 'GET', path: '/v1/shop/orders/', headers: { cookie: twenty.cookie } }] })),
-    note: `${orders.length} orders in the answer`,
-  });
+  if (want('orders')) {
+    const twenty = await signIn(base, info.twentyOrdersEmail);
+    const orders = (await (await fetch(`${base}/v1/shop/orders/`, { headers: { cookie: twenty.cookie } })).json()) as unknown[];
+    rows.push({
+      ...(await load(base, 'order list (buyer with 20 orders)', { requests: [{ method: 'GET', path: '/v1/shop/orders/', headers: { cookie: twenty.cookie } }] })),
+      note: `${orders.length} orders in the answer`,
+    });
+  }
 
   // --- admin order list page, CSV export: through their services until they have HTTP endpoints ---
-  const admin = (await fetch(`${base}/admin/login`)).status;
+  const admin = HTTP ? (await fetch(`${base}/admin/login`)).status : 0;
   const service = async (what: string, argument: string): Promise<Record<string, unknown>> => {
     const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/service-worker.ts', DB_URL, what, argument], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
@@ -364,40 +377,44 @@ async function main(): Promise<void> {
       return { error: text };
     }
   };
-  const list = await service('admin-list', String(Math.min(DURATION, 5)));
-  if (list.missing) rows.push({ name: 'admin order list page', note: 'n/a (not built yet)' });
-  else if (list.error) rows.push({ name: 'admin order list page', note: `failed: ${String(list.error)}` });
-  else {
-    rows.push({
-      name: 'admin order list page (20 rows)',
-      rps: list.rps as number,
-      p50: list.p50 as number,
-      p99: list.p99 as number,
-      sql: list.sql as number,
-      requests: list.requests as number,
-      errors: 0,
-      note: `${adminNote}service call, 4 concurrent${admin === 404 ? ' (panel not mounted)' : ''}`,
-    });
+  if (want('admin')) {
+    const list = await service('admin-list', String(Math.min(DURATION, 5)));
+    if (list.missing) rows.push({ name: 'admin order list page', note: 'n/a (not built yet)' });
+    else if (list.error) rows.push({ name: 'admin order list page', note: `failed: ${String(list.error)}` });
+    else {
+      rows.push({
+        name: 'admin order list page (20 rows)',
+        rps: list.rps as number,
+        p50: list.p50 as number,
+        p99: list.p99 as number,
+        sql: list.sql as number,
+        requests: list.requests as number,
+        errors: 0,
+        note: `${adminNote}service call, 4 concurrent${admin === 404 ? ' (panel not mounted)' : ''}`,
+      });
+    }
   }
-  const exportOrders = QUICKMODE ? 1000 : 25_000;
-  const small = await service('csv-export', String(Math.round(exportOrders / 10)));
-  const big = await service('csv-export', String(exportOrders));
-  let csvRow: Row;
-  if (big.missing) csvRow = { name: 'CSV export', note: 'n/a (not built yet)' };
-  else if (big.error || small.error) csvRow = { name: 'CSV export', note: `failed: ${String(big.error ?? small.error)}` };
-  else {
-    const mb = (x: unknown) => Number(x).toFixed(0);
-    const grow = (r: Record<string, unknown>) => Number(r.peakRssMb) - Number(r.baseRssMb);
-    csvRow = {
-      name: `CSV export (${big.rows} rows)`,
-      note:
-        `${(Number(big.ms) / 1000).toFixed(2)} s, ${mb(Number(big.bytes) / 2 ** 20)} MiB, ${big.sql} SQL; ` +
-        `peak RSS +${mb(grow(big))} MiB over ${mb(big.baseRssMb)} (${small.rows} rows: +${mb(grow(small))} MiB), heap peak ${mb(big.peakHeapMb)} MiB`,
-      target: '< 10 s, memory flat',
-      ok: Number(big.ms) < 10_000 && grow(big) < Math.max(64, 3 * grow(small)),
-    };
+  if (want('csv')) {
+    const exportOrders = QUICKMODE ? 1000 : 25_000;
+    const small = await service('csv-export', String(Math.round(exportOrders / 10)));
+    const big = await service('csv-export', String(exportOrders));
+    let csvRow: Row;
+    if (big.missing) csvRow = { name: 'CSV export', note: 'n/a (not built yet)' };
+    else if (big.error || small.error) csvRow = { name: 'CSV export', note: `failed: ${String(big.error ?? small.error)}` };
+    else {
+      const mb = (x: unknown) => Number(x).toFixed(0);
+      const grow = (r: Record<string, unknown>) => Number(r.peakRssMb) - Number(r.baseRssMb);
+      csvRow = {
+        name: `CSV export (${big.rows} rows)`,
+        note:
+          `${(Number(big.ms) / 1000).toFixed(2)} s, ${mb(Number(big.bytes) / 2 ** 20)} MiB, ${big.sql} SQL; ` +
+          `peak RSS +${mb(grow(big))} MiB over ${mb(big.baseRssMb)} (${small.rows} rows: +${mb(grow(small))} MiB), heap peak ${mb(big.peakHeapMb)} MiB`,
+        target: '< 10 s, memory flat',
+        ok: Number(big.ms) < 10_000 && grow(big) < Math.max(64, 3 * grow(small)),
+      };
+    }
+    rows.push(csvRow);
   }
-  rows.push(csvRow);
 
   await stopAll();
   if (!KEEP) {

@@ -5,7 +5,8 @@
  * orders I export / notify".
  *
  * Queryset: live orders with at least one payment-history row and at least one live item. Derived values
- * come from the ledger in SQL (newest active row = current status/price/imp_id; oldest = first payment).
+ * come from the ledger in SQL (newest active row = current status/price/imp_id; oldest = first payment),
+ * computed for the rows of a page only (see "SQL" below).
  */
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { parseMerchantUid, merchantUid } from '../domain/checkout/snapshot.js';
@@ -131,40 +132,54 @@ export function parseOrderFilter(raw: Record<string, unknown> | null | undefined
 
 // ---------------------------------------------------------------------------------------------------------
 // SQL
+//
+// Page first, derive after (issue #9: the list took ~1 s a page at 50,000 orders because every order's
+// ledger values were derived before paging). The selection walks `orders` alone: "listed" is two EXISTS
+// probes, the default sort (created_at) reads `orders_live_created_idx` in order and stops after the page.
+// A filter that needs the ledger or another table becomes a semi-join on the set of order ids it matches
+// (`o.id IN (…)`, `o.user_id IN (…)`; inside an OR a hashed subplan, computed once), not a join that carries
+// every order's derived values. The ledger values (newest / oldest live row of an order) come from
+// `payment_histories_live_order_idx` (migration 20261126000040): an index-only scan in (order, newest first)
+// order, no sort. Only the rows of the page get the full derivation (`orderRows`: one statement, per-order
+// index probes). Sorting on a derived value (price, status, first payment) still derives it for every
+// selected order (~50 ms at 50,000), and the exact count reads every listed order (~45 ms).
 
-const BASE = `
-  WITH latest AS (
-    SELECT DISTINCT ON (order_id) order_id, status, price, imp_id, created_at
-      FROM payment_histories WHERE deleted_at IS NULL
-     ORDER BY order_id, created_at DESC, id DESC
-  ), first AS (
-    SELECT order_id, min(created_at) AS first_paid_at FROM payment_histories WHERE deleted_at IS NULL GROUP BY order_id
-  )
-  SELECT %COLUMNS%
-    FROM orders o
-    JOIN latest l ON l.order_id = o.id
-    JOIN first f ON f.order_id = o.id
-    JOIN users u ON u.id = o.user_id
-    LEFT JOIN customer_infos ci ON ci.order_id = o.id AND ci.deleted_at IS NULL
-   WHERE o.deleted_at IS NULL
-     AND EXISTS (SELECT 1 FROM order_product_relations x WHERE x.order_id = o.id AND x.deleted_at IS NULL)
-     %WHERE%`;
+/** Newest live ledger row per order (status, price = money held, imp_id, its time). */
+const LATEST = `(SELECT DISTINCT ON (ph.order_id) ph.order_id, ph.status, ph.price, ph.imp_id, ph.created_at
+      FROM payment_histories ph WHERE ph.deleted_at IS NULL
+     ORDER BY ph.order_id, ph.created_at DESC, ph.id DESC)`;
+/** Oldest live ledger row's time per order (first payment). */
+const FIRST = `(SELECT ph.order_id, min(ph.created_at) AS first_paid_at
+      FROM payment_histories ph WHERE ph.deleted_at IS NULL GROUP BY ph.order_id)`;
+
+/**
+ * Live orders with at least one live ledger row and at least one live item. `ledgerImplied`: a semi-join or
+ * sort join on the derived ledger values already requires a live ledger row.
+ */
+const listed = (ledgerImplied: boolean) => `o.deleted_at IS NULL
+     ${ledgerImplied ? '' : 'AND EXISTS (SELECT 1 FROM payment_histories h WHERE h.order_id = o.id AND h.deleted_at IS NULL)'}
+     AND EXISTS (SELECT 1 FROM order_product_relations x WHERE x.order_id = o.id AND x.deleted_at IS NULL)`;
 
 const like = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 const pgArray = (xs: readonly (string | number)[]) => `{${xs.join(',')}}`;
 
-function whereOf(f: OrderFilter): { sql: string; replacements: Record<string, unknown> } {
+/** Orders whose customer info (live) matches `cond` (on alias ci). */
+const customerIds = (cond: string) => `o.id IN (SELECT ci.order_id FROM customer_infos ci WHERE ci.deleted_at IS NULL AND ci.order_id IS NOT NULL AND (${cond}))`;
+/** Orders whose buyer account matches `cond` (on alias u). */
+const buyerIds = (cond: string) => `o.user_id IN (SELECT u.id FROM users u WHERE ${cond})`;
+/** Orders whose newest live ledger row matches `cond` (on alias l). */
+const latestIds = (cond: string) => `o.id IN (SELECT l.order_id FROM ${LATEST} l WHERE ${cond})`;
+
+function whereOf(f: OrderFilter): { sql: string; replacements: Record<string, unknown>; ledgerImplied: boolean } {
   const parts: string[] = [];
   const rep: Record<string, unknown> = {};
   const uuids = (xs: string[] | undefined) => (xs ?? []).filter((x) => UUID_RE.test(x)).map((x) => x.toLowerCase());
 
   if (f.q) {
     const ors = [
-      `l.imp_id ILIKE :qLike`,
-      `u.email ILIKE :qLike`,
-      `ci.name ILIKE :qLike`,
-      `ci.phone ILIKE :qLike`,
-      `ci.email ILIKE :qLike`,
+      latestIds(`l.imp_id ILIKE :qLike`),
+      buyerIds(`u.email ILIKE :qLike`),
+      customerIds(`ci.name ILIKE :qLike OR ci.phone ILIKE :qLike OR ci.email ILIKE :qLike`),
       `o.name_ko ILIKE :qLike`,
     ];
     rep.qLike = like(f.q);
@@ -174,7 +189,7 @@ function whereOf(f: OrderFilter): { sql: string; replacements: Record<string, un
       ors.push(`o.id = CAST(:qId AS uuid)`);
       rep.qId = exactId;
     }
-    parts.push(`(${ors.join(' OR ')})`);
+    parts.push(`(${ors.join('\n          OR ')})`);
   }
   if (f.id) {
     parts.push(`o.id = ANY(CAST(:ids AS uuid[]))`);
@@ -183,10 +198,6 @@ function whereOf(f: OrderFilter): { sql: string; replacements: Record<string, un
   if (f.userId?.length) {
     parts.push(`o.user_id = ANY(CAST(:userIds AS int[]))`);
     rep.userIds = pgArray(f.userId);
-  }
-  if (f.status?.length) {
-    parts.push(`l.status = ANY(CAST(:statuses AS text[]))`);
-    rep.statuses = pgArray(f.status);
   }
   const itemFilter = (column: string, key: string, ids: string[] | undefined, join = '') => {
     if (!ids) return;
@@ -198,31 +209,43 @@ function whereOf(f: OrderFilter): { sql: string; replacements: Record<string, un
   itemFilter('p.category_id', 'categoryIds', f.categoryId, 'JOIN products p ON p.id = i.product_id');
   itemFilter('c.group_id', 'groupIds', f.categoryGroupId, 'JOIN products p ON p.id = i.product_id JOIN categories c ON c.id = p.category_id');
   if (f.email) {
-    parts.push(`(u.email ILIKE :emailLike OR ci.email ILIKE :emailLike)`);
+    parts.push(`(${buyerIds('u.email ILIKE :emailLike')} OR ${customerIds('ci.email ILIKE :emailLike')})`);
     rep.emailLike = like(f.email);
   }
   if (f.name) {
-    parts.push(`(u.nickname_ko ILIKE :nameLike OR u.nickname_en ILIKE :nameLike OR u.username ILIKE :nameLike OR ci.name ILIKE :nameLike)`);
+    parts.push(
+      `(${buyerIds('u.nickname_ko ILIKE :nameLike OR u.nickname_en ILIKE :nameLike OR u.username ILIKE :nameLike')} OR ${customerIds('ci.name ILIKE :nameLike')})`,
+    );
     rep.nameLike = like(f.name);
-  }
-  if (f.impId) {
-    parts.push(`l.imp_id ILIKE :impLike`);
-    rep.impLike = like(f.impId);
   }
   if (f.createdFrom) (parts.push(`o.created_at >= :createdFrom`), (rep.createdFrom = f.createdFrom));
   if (f.createdTo) (parts.push(`o.created_at <= :createdTo`), (rep.createdTo = f.createdTo));
-  if (f.paidFrom) (parts.push(`f.first_paid_at >= :paidFrom`), (rep.paidFrom = f.paidFrom));
-  if (f.paidTo) (parts.push(`f.first_paid_at <= :paidTo`), (rep.paidTo = f.paidTo));
-  if (f.priceMin !== undefined) (parts.push(`l.price >= :priceMin`), (rep.priceMin = f.priceMin));
-  if (f.priceMax !== undefined) (parts.push(`l.price <= :priceMax`), (rep.priceMax = f.priceMax));
-  return { sql: parts.map((p) => `AND ${p}`).join('\n     '), replacements: rep };
+  // the ledger: one semi-join on the newest rows for status / imp_id / price, one on the first payment
+  const latest: string[] = [];
+  if (f.status?.length) {
+    latest.push(`l.status = ANY(CAST(:statuses AS text[]))`);
+    rep.statuses = pgArray(f.status);
+  }
+  if (f.impId) {
+    latest.push(`l.imp_id ILIKE :impLike`);
+    rep.impLike = like(f.impId);
+  }
+  if (f.priceMin !== undefined) (latest.push(`l.price >= :priceMin`), (rep.priceMin = f.priceMin));
+  if (f.priceMax !== undefined) (latest.push(`l.price <= :priceMax`), (rep.priceMax = f.priceMax));
+  if (latest.length) parts.push(latestIds(latest.join(' AND ')));
+  const paid: string[] = [];
+  if (f.paidFrom) (paid.push(`f.first_paid_at >= :paidFrom`), (rep.paidFrom = f.paidFrom));
+  if (f.paidTo) (paid.push(`f.first_paid_at <= :paidTo`), (rep.paidTo = f.paidTo));
+  if (paid.length) parts.push(`o.id IN (SELECT f.order_id FROM ${FIRST} f WHERE ${paid.join(' AND ')})`);
+  return { sql: parts.map((p) => `AND ${p}`).join('\n     '), replacements: rep, ledgerImplied: latest.length > 0 || paid.length > 0 };
 }
 
-const SORT_SQL: Record<OrderSortKey, string> = {
-  createdAt: 'o.created_at',
-  firstPaidAt: 'f.first_paid_at',
-  currentPaidPrice: 'l.price',
-  currentStatus: 'l.status',
+/** Sort keys: a column of `orders` (indexed), or one derived value joined for the sort only. */
+const SORT_SQL: Record<OrderSortKey, { column: string; join?: string }> = {
+  createdAt: { column: 'o.created_at' },
+  firstPaidAt: { column: 'f.first_paid_at', join: `JOIN ${FIRST} f ON f.order_id = o.id` },
+  currentPaidPrice: { column: 'l.price', join: `JOIN ${LATEST} l ON l.order_id = o.id` },
+  currentStatus: { column: 'l.status', join: `JOIN ${LATEST} l ON l.order_id = o.id` },
 };
 
 export interface FindOptions {
@@ -239,14 +262,21 @@ export async function findOrderIds(sequelize: Sequelize, filter: OrderFilter, op
   const sort = SORT_SQL[(opts.sortBy ?? 'createdAt') as OrderSortKey] ?? SORT_SQL.createdAt;
   const dir = opts.direction === 'asc' ? 'ASC' : 'DESC';
   const paging = opts.limit !== undefined ? `LIMIT ${Math.max(0, Math.trunc(opts.limit))} OFFSET ${Math.max(0, Math.trunc(opts.offset ?? 0))}` : '';
-  const sql = BASE.replace('%COLUMNS%', 'o.id').replace('%WHERE%', w.sql) + `\n ORDER BY ${sort} ${dir} NULLS LAST, o.id ${dir} ${paging}`;
+  // created_at is NOT NULL: no NULLS clause, so the order is the index's (orders_live_created_idx)
+  const order = sort.join ? `${sort.column} ${dir} NULLS LAST, o.id ${dir}` : `${sort.column} ${dir}, o.id ${dir}`;
+  const sql = `SELECT o.id FROM orders o ${sort.join ?? ''}
+   WHERE ${listed(w.ledgerImplied || !!sort.join)}
+     ${w.sql}
+   ORDER BY ${order} ${paging}`;
   const rows = await sequelize.query<{ id: string }>(sql, { type: QueryTypes.SELECT, replacements: w.replacements, transaction: opts.transaction });
   return rows.map((r) => r.id);
 }
 
 export async function countOrders(sequelize: Sequelize, filter: OrderFilter, transaction?: Transaction): Promise<number> {
   const w = whereOf(filter);
-  const sql = BASE.replace('%COLUMNS%', 'count(*) AS n').replace('%WHERE%', w.sql);
+  const sql = `SELECT count(*) AS n FROM orders o
+   WHERE ${listed(w.ledgerImplied)}
+     ${w.sql}`;
   const rows = await sequelize.query<{ n: number }>(sql, { type: QueryTypes.SELECT, replacements: w.replacements, transaction });
   return Number(rows[0]?.n ?? 0);
 }
@@ -278,13 +308,23 @@ interface RawRow {
 export async function orderRows(sequelize: Sequelize, ids: string[], transaction?: Transaction): Promise<OrderRow[]> {
   const valid = ids.filter((x) => UUID_RE.test(x));
   if (valid.length === 0) return [];
-  const columns = `o.id, o.user_id, u.email AS user_email, o.name_ko, o.name_en, l.status, l.price, f.first_paid_at,
-    l.created_at AS status_changed_at, l.imp_id, o.prepared_cart_hash, o.import_key,
-    ci.name AS customer_name, ci.phone AS customer_phone, ci.email AS customer_email, ci.organization AS customer_organization,
-    (SELECT coalesce(sum(x.price + x.donation_price), 0) FROM order_product_relations x WHERE x.order_id = o.id AND x.deleted_at IS NULL) AS first_paid_price,
-    (SELECT count(*) FROM order_product_relations x WHERE x.order_id = o.id AND x.deleted_at IS NULL) AS item_count,
-    o.created_at, o.updated_at`;
-  const sql = BASE.replace('%COLUMNS%', columns).replace('%WHERE%', 'AND o.id = ANY(CAST(:rowIds AS uuid[]))');
+  // one statement for the page: per order, index probes for the newest / oldest ledger row and the item sums
+  const sql = `SELECT o.id, o.user_id, u.email AS user_email, o.name_ko, o.name_en, l.status, l.price, f.first_paid_at,
+         l.created_at AS status_changed_at, l.imp_id, o.prepared_cart_hash, o.import_key,
+         ci.name AS customer_name, ci.phone AS customer_phone, ci.email AS customer_email, ci.organization AS customer_organization,
+         it.first_paid_price, it.item_count, o.created_at, o.updated_at
+    FROM orders o
+    JOIN users u ON u.id = o.user_id
+    LEFT JOIN customer_infos ci ON ci.order_id = o.id AND ci.deleted_at IS NULL
+    JOIN LATERAL (SELECT ph.status, ph.price, ph.imp_id, ph.created_at FROM payment_histories ph
+                   WHERE ph.order_id = o.id AND ph.deleted_at IS NULL
+                   ORDER BY ph.created_at DESC, ph.id DESC LIMIT 1) l ON true
+    JOIN LATERAL (SELECT ph.created_at AS first_paid_at FROM payment_histories ph
+                   WHERE ph.order_id = o.id AND ph.deleted_at IS NULL
+                   ORDER BY ph.created_at ASC LIMIT 1) f ON true
+    JOIN LATERAL (SELECT coalesce(sum(x.price + x.donation_price), 0) AS first_paid_price, count(*) AS item_count
+                    FROM order_product_relations x WHERE x.order_id = o.id AND x.deleted_at IS NULL) it ON it.item_count > 0
+   WHERE o.deleted_at IS NULL AND o.id = ANY(CAST(:rowIds AS uuid[]))`;
   const rows = await sequelize.query<RawRow>(sql, { type: QueryTypes.SELECT, replacements: { rowIds: pgArray(valid) }, transaction });
   const byId = new Map(rows.map((r) => [r.id, r]));
   return valid

@@ -5,7 +5,10 @@
  *   cell behind the formula-injection guard, ONE ROW PER ITEM with the order, the buyer's account, the
  *   customer info, the product, one column per option group (answer or option name; several choices of
  *   one group are joined with ", "), prices, item and order status, first payment and refund times.
- *   Streamed in batches: memory does not grow with the number of orders.
+ *   Streamed as flat SQL rows (one statement per batch of orders, one row per item with everything the
+ *   CSV row needs; the next batch is read while this one is written): memory does not grow with the
+ *   number of orders, and no ORM objects are built (issue #9: 50,000 rows took ~13 s through the order
+ *   view, peak RSS +100 MiB).
  * - XLSX: the original system's workbook with its two sheets 주문 (orders) and 주문상품 (items), each with a
  *   leading row-number column, written with exceljs' streaming writer. (Fixed: one row per order in 주문,
  *   repeated option groups keep every value.)
@@ -14,7 +17,6 @@
  * containing any of `productIds`, with status completed | partial_refunded (+ refunded with
  * `includeRefunded`). All live items of the selected orders are listed (as the original's 주문상품 sheet).
  */
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { QueryTypes, type Sequelize } from 'sequelize';
@@ -39,7 +41,9 @@ export interface ExportContext {
   now?: Date;
 }
 
-const BATCH = 200;
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const BATCH = 200; // orders per XLSX batch (through the full order view)
+const CSV_BATCH = 250; // orders per CSV statement (~500 flat rows; larger batches outlive V8's young generation and peak RSS grows with the export)
 
 export const ORDER_STATUS_LABEL: Record<PaymentStatus, string> = {
   pending: '결제 대기',
@@ -128,46 +132,134 @@ export const CSV_FIXED_HEADER = [
 ] as const;
 export const CSV_TRAILING_HEADER = ['상품 금액', '추가 기부액', '상품 상태', '첫 결제 금액', '현재 결제 금액', '결제 시간', '환불 시간', 'PortOne ID'] as const;
 
+/** One CSV row from the database: an item with its order, buyer, customer info, product and option answers. */
+interface CsvItemRow {
+  order_id: string;
+  order_name: string;
+  user_email: string;
+  customer_name: string | null;
+  customer_phone: string | null;
+  customer_email: string | null;
+  customer_organization: string | null;
+  order_status: PaymentStatus | null;
+  current_paid_price: number;
+  imp_id: string | null;
+  first_paid_at: Date | null;
+  first_paid_price: number;
+  item_status: string;
+  item_price: number;
+  donation_price: number;
+  item_updated_at: Date;
+  product_id: string;
+  product_name: string;
+  /** [group name (ko), answer or option name] in answer order; null = no options */
+  options: Array<[string, string | null]> | null;
+}
+
+/**
+ * The CSV rows of these orders (in the given order; items oldest first), as the order view would show them:
+ * live items / answers / ledger rows / customer info only, catalogue rows even when soft-deleted since, the
+ * order's status, current price and PortOne id from its newest live ledger row, the first payment from its
+ * oldest (`payment_histories_live_order_idx`), first paid price = Σ live items' price + donation.
+ */
+const CSV_ROWS_SQL = `
+  SELECT o.id AS order_id, o.name_ko AS order_name, u.email AS user_email,
+         ci.name AS customer_name, ci.phone AS customer_phone, ci.email AS customer_email, ci.organization AS customer_organization,
+         l.status AS order_status, coalesce(l.price, 0) AS current_paid_price, l.imp_id, f.first_paid_at,
+         sum(i.price + i.donation_price) OVER (PARTITION BY sel.ord) AS first_paid_price,
+         i.status AS item_status, i.price AS item_price, i.donation_price, i.updated_at AS item_updated_at,
+         p.id AS product_id, p.name_ko AS product_name, a.options
+    FROM unnest(CAST(:ids AS uuid[])) WITH ORDINALITY AS sel(id, ord)
+    JOIN orders o ON o.id = sel.id AND o.deleted_at IS NULL
+    JOIN users u ON u.id = o.user_id
+    JOIN order_product_relations i ON i.order_id = o.id AND i.deleted_at IS NULL
+    JOIN products p ON p.id = i.product_id
+    LEFT JOIN customer_infos ci ON ci.order_id = o.id AND ci.deleted_at IS NULL
+    LEFT JOIN LATERAL (SELECT ph.status, ph.price, ph.imp_id FROM payment_histories ph
+                        WHERE ph.order_id = o.id AND ph.deleted_at IS NULL
+                        ORDER BY ph.created_at DESC, ph.id DESC LIMIT 1) l ON true
+    LEFT JOIN LATERAL (SELECT ph.created_at AS first_paid_at FROM payment_histories ph
+                        WHERE ph.order_id = o.id AND ph.deleted_at IS NULL
+                        ORDER BY ph.created_at ASC LIMIT 1) f ON true
+    LEFT JOIN LATERAL (SELECT json_agg(json_build_array(g.name_ko, CASE WHEN g.is_custom_response THEN r.custom_response ELSE op.name_ko END)
+                                       ORDER BY r.created_at, r.id) AS options
+                         FROM order_product_option_relations r
+                         JOIN option_groups g ON g.id = r.product_option_group_id
+                         LEFT JOIN options op ON op.id = r.product_option_id
+                        WHERE r.order_product_relation_id = i.id AND r.deleted_at IS NULL) a ON true
+   ORDER BY sel.ord, i.created_at, i.id`;
+
+async function csvRows(sequelize: Sequelize, ids: string[]): Promise<CsvItemRow[]> {
+  return sequelize.query<CsvItemRow>(CSV_ROWS_SQL, { type: QueryTypes.SELECT, replacements: { ids: `{${ids.join(',')}}` } });
+}
+
+/** `{group name: "value, value"}` of one CSV item row (like `optionValues` for an order-view item). */
+function rowOptionValues(options: CsvItemRow['options']): Map<string, string> {
+  const out = new Map<string, string[]>();
+  for (const [name, value] of options ?? []) out.set(name, [...(out.get(name) ?? []), value ?? '']);
+  return new Map([...out].map(([k, v]) => [k, v.filter((x) => x !== '').join(', ')]));
+}
+
 /** Stream the CSV of these orders into `out` (ends it). */
 export async function writeOrdersCsv(sequelize: Sequelize, orderIds: string[], out: Writable, ctx: ExportContext): Promise<void> {
-  const groups = await optionGroupColumns(sequelize, orderIds);
+  void ctx; // the CSV has no per-request values (QR links are in the order view only)
+  const ids = orderIds.filter((x) => UUID_RE.test(x));
+  const groups = await optionGroupColumns(sequelize, ids);
   const stringifier = stringify({ record_delimiter: '\r\n' });
   stringifier.pipe(out);
   out.write(UTF8_BOM);
+  // a client that goes away stops the export (no more reads, no wait for a drain that never comes)
+  const drainedOrGone = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        stringifier.off('drain', done);
+        out.off('close', done);
+        resolve();
+      };
+      stringifier.once('drain', done);
+      out.once('close', done);
+    });
   const write = async (record: Array<string | number>) => {
-    if (!stringifier.write(record)) await once(stringifier, 'drain');
+    if (!stringifier.write(record) && !out.destroyed) await drainedOrGone();
   };
   await write([...CSV_FIXED_HEADER, ...groups, ...CSV_TRAILING_HEADER].map(cell));
-  for await (const b of batches(sequelize, orderIds, ctx)) {
-    for (const view of b.views) {
-      const r = b.rows.get(view.id);
-      for (const item of view.products) {
-        const values = optionValues(item);
-        const t = b.itemTimes.get(item.id);
-        await write(
-          [
-            view.id,
-            view.name,
-            ORDER_STATUS_LABEL[view.current_status] ?? view.current_status,
-            r?.userEmail ?? '',
-            view.customer_info?.name ?? '',
-            view.customer_info?.phone ?? '',
-            view.customer_info?.email ?? '',
-            view.customer_info?.organization ?? '',
-            item.product.id,
-            item.product.name,
-            ...groups.map((g) => values.get(g) ?? ''),
-            item.price,
-            item.donation_price,
-            ITEM_STATUS_LABEL[item.status] ?? item.status,
-            view.first_paid_price,
-            view.current_paid_price,
-            iso(view.first_paid_at),
-            item.status === 'refunded' && t ? iso(t.updatedAt) : '',
-            r?.latestImpId ?? '',
-          ].map(cell),
-        );
-      }
+  const fetchBatch = (i: number) => {
+    if (i >= ids.length || out.destroyed) return null;
+    const p = csvRows(sequelize, ids.slice(i, i + CSV_BATCH));
+    p.catch(() => {}); // awaited below; not an unhandled rejection while the previous batch is written
+    return p;
+  };
+  let next = fetchBatch(0);
+  for (let i = 0; next; i += CSV_BATCH) {
+    const rows = await next;
+    next = fetchBatch(i + CSV_BATCH); // read the next batch while this one is written
+    for (const r of rows) {
+      if (out.destroyed) break;
+      const values = rowOptionValues(r.options);
+      const status = r.order_status ?? 'pending';
+      await write(
+        [
+          r.order_id,
+          r.order_name,
+          ORDER_STATUS_LABEL[status] ?? status,
+          r.user_email ?? '',
+          r.customer_name ?? '',
+          r.customer_phone ?? '',
+          r.customer_email ?? '',
+          r.customer_organization ?? '',
+          r.product_id,
+          r.product_name,
+          ...groups.map((g) => values.get(g) ?? ''),
+          Number(r.item_price),
+          Number(r.donation_price),
+          ITEM_STATUS_LABEL[r.item_status] ?? r.item_status,
+          Number(r.first_paid_price),
+          Number(r.current_paid_price),
+          iso(r.first_paid_at),
+          r.item_status === 'refunded' ? iso(r.item_updated_at) : '',
+          r.imp_id ?? '',
+        ].map(cell),
+      );
     }
   }
   stringifier.end();
