@@ -54,7 +54,8 @@ async function main(): Promise<void> {
   const admin = adminSettings();
   if (admin.enabled) await mountAdmin(app, { config, sequelize: db.sequelize, portone }, admin);
   const server: Server = app.listen(config.port, config.host, () => {
-    logger.info('listening', { url: `http://localhost:${config.port}`, catalog: `http://localhost:${config.port}/v1/shop/products/` });
+    const base = `http://localhost:${config.port}`;
+    logger.info('listening', { url: base, catalog: `${base}/v1/shop/products/`, admin: admin.enabled ? `${base}/admin` : 'disabled', openapi: `${base}/openapi.json` });
   });
   server.on('clientError', clientErrorHandler); // oversized URL / headers, malformed requests: the error shape too
 
