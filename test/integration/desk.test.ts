@@ -13,6 +13,8 @@ import { createApiKey } from '../../src/services/auth.js';
 import { AuditLog, PaymentHistory, CustomerInfo, OrderProductOptionRelation, OrderProductRelation, type Order, type User } from '../../src/models/index.js';
 import { signScancodeToken } from '../../src/domain/scancode/token.js';
 import { decodeShortUuid } from '../../src/domain/scancode/shortuuid.js';
+import * as S from '../../src/http/contract/schemas.js';
+import { z } from 'zod';
 
 const DESK = '/v1/internal-api/desk-support/';
 
@@ -100,6 +102,7 @@ describe('desk-support API (§8.2)', () => {
       await makeOrder(fx.buyer, [{ product: await makeProduct() }], null); // a cart: never listed
       const res = await desk().get().expect(200);
       expect(res.body.map((r: { id: string }) => r.id)).to.deep.equal([other.id, fx.order.id]);
+      z.array(S.DeskRow).parse(res.body); // the OpenAPI document's (strict) schema
       const row = res.body[1];
       expect(Object.keys(row).sort()).to.deep.equal(
         ['current_paid_price', 'current_status', 'customer_info', 'first_paid_at', 'first_paid_price', 'id', 'name', 'payment_histories', 'products', 'user'].sort(),
@@ -154,6 +157,7 @@ describe('desk-support API (§8.2)', () => {
       const usedAt = item.used_at;
 
       res = await desk().patch(fx.order.id, { products: [{ id: fx.ticketItem.id, status: 'used' }] }).expect(200);
+      S.DeskRow.extend({ notices: z.array(S.DeskNotice) }).parse(res.body);
       item = res.body.products.find((p: { id: string }) => p.id === fx.ticketItem.id);
       expect(item).to.include({ status: 'used', used_at: usedAt, used_by: 'registration_desk' });
       expect(res.body.notices).to.have.length(1);

@@ -1,4 +1,4 @@
-/** The OpenAPI 3.1 document of the public shop API, generated from the zod contract schemas. */
+/** The OpenAPI 3.1 document of the shop API and the desk API, generated from the zod contract schemas. */
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import * as S from './schemas.js';
@@ -28,6 +28,12 @@ export function openApiDocument(): unknown {
   r.registerPath({ method: 'get', path: '/v1/shop/orders/{id}/receipt/', tags: ['주문'], request: { params: id('id') }, responses: { 200: { description: 'HTML: auto-submitting NHN KCP receipt form' }, 404: { description: 'HTML' }, 500: { description: 'HTML' } } });
   r.registerPath({ method: 'get', path: '/v1/shop/patron/', tags: ['개인 후원자'], request: { query: z.object({ year: z.coerce.number().int().optional() }) }, responses: { 200: json(z.array(S.Patron), 'patrons of the year') } });
   r.registerPath({ method: 'post', path: '/v1/shop/payment-histories/', tags: ['PortOne 결제 Webhook'], request: { body: { content: { 'application/json': { schema: S.WebhookRequest }, 'application/x-www-form-urlencoded': { schema: S.WebhookRequest } } } }, responses: { 200: json(z.object({ status: z.literal('success'), message: z.string() }), 'recorded (or already recorded)'), 400: err, 403: err } });
+
+  // the registration desk (API key with scope `desk`: headers x-api-key + x-api-secret)
+  const desk = { 401: err, 403: err };
+  r.registerPath({ method: 'get', path: '/v1/internal-api/desk-support/', tags: ['현장 등록 데스크'], request: { query: S.DeskSearchQuery }, responses: { 200: json(z.array(S.DeskRow), 'orders with a payment history, newest first'), 400: err, ...desk } });
+  r.registerPath({ method: 'patch', path: '/v1/internal-api/desk-support/{id}/', tags: ['현장 등록 데스크'], request: { params: id('id'), body: { content: { 'application/json': { schema: S.DeskPatchRequest } } } }, responses: { 200: json(S.DeskRow.extend({ notices: z.array(S.DeskNotice) }), 'the order after the change (notices: items already checked in)'), 400: err, 404: err, ...desk } });
+  r.registerPath({ method: 'delete', path: '/v1/internal-api/desk-support/{id}/', tags: ['현장 등록 데스크'], request: { params: id('id'), query: S.DeskRefundQuery }, responses: { 204: { description: 'refunded in full (refund window ignored)' }, 400: err, 404: err, 502: err, ...desk } });
 
   cached = new OpenApiGeneratorV31(r.definitions).generateDocument({
     openapi: '3.1.0',

@@ -182,3 +182,79 @@ export const WebhookRequest = z
     cancellation_id: z.string().optional(),
   })
   .openapi('PortOneWebhook');
+
+// ---------------------------------------------------------------------------------------------------------
+// The registration desk's API (spec §8.2; API key with scope `desk`). Not part of the frontend contract; the
+// desk app reads the same document. The desk tests parse real responses with these (strict) schemas.
+
+const OprStatus = z.enum(['pending', 'paid', 'used', 'refunded']);
+
+export const DeskRow = z
+  .object({
+    id: uuid,
+    name: z.string(),
+    first_paid_price: money,
+    first_paid_at: iso.nullable(),
+    current_paid_price: money,
+    current_status: PaymentHistoryStatus,
+    payment_histories: z.array(z.object({ status: PaymentHistoryStatus, price: money, created_at: iso }).strict()),
+    products: z.array(
+      z
+        .object({
+          id: uuid,
+          price: money,
+          donation_price: money,
+          status: OprStatus,
+          used_at: iso.nullable().openapi({ description: 'check-in time (null unless used)' }),
+          used_by: z.string().nullable().openapi({ description: 'the API key that checked the item in' }),
+          product: z.object({ id: uuid, name: z.string(), price: money }).strict(),
+          options: z.array(
+            z
+              .object({
+                id: uuid,
+                product_option_group: z.object({ id: uuid, name: z.string(), is_custom_response: z.boolean(), custom_response_pattern: z.string().nullable() }).strict(),
+                product_option: z.object({ id: uuid, name: z.string(), additional_price: money }).strict().nullable(),
+                custom_response: z.string().nullable(),
+              })
+              .strict(),
+          ),
+        })
+        .strict(),
+    ),
+    user: z.object({ id: z.number().int(), username: z.string(), email: z.string(), unique_id: uuid }).strict().nullable(),
+    customer_info: CustomerInfo.nullable(),
+  })
+  .strict()
+  .openapi('DeskRow');
+
+export const DeskNotice = z
+  .object({ product_id: uuid, code: z.literal('ALREADY_USED'), detail: z.string(), used_at: iso.nullable(), used_by: z.string().nullable() })
+  .strict()
+  .openapi('DeskNotice');
+
+export const DeskSearchQuery = z.object({
+  category_groups: z.string().optional().openapi({ description: 'comma-separated exact names' }),
+  categories: z.string().optional().openapi({ description: 'comma-separated exact names' }),
+  keywords: z.string().optional().openapi({ description: 'comma-separated: answers, customer name/e-mail/phone/organization, account username/e-mail (contains)' }),
+  user_unique_id: uuid.optional().openapi({ description: 'from a scanned user QR token' }),
+  order_id: uuid.optional(),
+  order_product_relation_id: uuid.optional(),
+});
+
+export const DeskPatchRequest = z
+  .object({
+    products: z.array(
+      z.object({
+        id: uuid,
+        status: z.enum(['paid', 'used']).optional().openapi({ description: 'paid → used checks the item in; used → paid undoes it' }),
+        options: z.array(z.object({ id: uuid, custom_response: z.string() })).optional(),
+      }),
+    ),
+  })
+  .openapi('DeskPatchRequest');
+
+export const DeskRefundQuery = z.object({
+  otp: z.string().regex(/^\d{6}$/).openapi({ description: "the authorizer's current TOTP code" }),
+  authorizer: z.string().openapi({ description: "the authorizing staff member's e-mail or unique_id" }),
+  reason: z.string().max(200).optional(),
+});
