@@ -1,6 +1,8 @@
 /**
  * The admin panel in a real browser (playwright-core + the system's Chromium, headless): sign in, open a
- * product and an order, and refund the order with the operator's TOTP code. Screenshots go to
+ * product and an order, and refund the order with the operator's TOTP code; edit a product's option groups
+ * through the form editor (add an option, a wrong pattern's error next to its input, the viewer's read-only
+ * form). Screenshots go to
  * test/artifacts/ (git-ignored). Skips only when no Chromium binary can be found (.ci/run installs it).
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -9,13 +11,13 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import request from 'supertest';
 import { generate } from 'otplib';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { resetDb, testConfig } from '../helpers/db.js';
 import { portoneSim } from '../helpers/app.js';
 import { asBuyer } from '../helpers/buyer.js';
 import { adminApp, makeStaff, STAFF_PASSWORD } from '../helpers/admin.js';
-import { makeProduct, makeUser } from '../helpers/fixtures.js';
-import { PaymentHistory } from '../../src/models/index.js';
+import { makeGroup, makeOption, makeProduct, makeUser } from '../helpers/fixtures.js';
+import { Option, OptionGroup, PaymentHistory } from '../../src/models/index.js';
 import { confirmEnrollment, startEnrollment } from '../../src/services/totp.js';
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter((x): x is string => !!x);
@@ -43,6 +45,17 @@ describe('admin panel in a browser (Chromium, headless)', function () {
     server?.closeAllConnections();
     await new Promise((r) => (server ? server.close(r) : r(null)));
   });
+
+  async function signIn(email: string): Promise<Page> {
+    const page = await browser!.newPage();
+    page.setDefaultTimeout(90_000);
+    await page.goto(`${base}/admin/login`);
+    await page.fill('input[name=email]', email);
+    await page.fill('input[name=password]', STAFF_PASSWORD);
+    await page.press('input[name=password]', 'Enter');
+    await page.waitForURL(`${base}/admin`);
+    return page;
+  }
 
   it('signs in, opens a product and an order, and refunds it with a TOTP code', async () => {
     await resetDb();
@@ -92,5 +105,101 @@ describe('admin panel in a browser (Chromium, headless)', function () {
       ['refunded', 0],
     ]);
     await page.close();
+  });
+
+  /** What a datetime-local input shows for `d` in this process's time zone (the browser inherits it). */
+  const toLocal = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+
+  it('edits a product\'s option groups through the form: adds an option, shows a pattern error next to its input', async () => {
+    await resetDb();
+    const manager = await makeStaff('manager', { email: 'options@example.com' });
+    const viewer = await makeStaff('viewer', { email: 'viewer@example.com' });
+    const product = await makeProduct({ nameKo: '티셔츠' });
+    const size = await makeGroup(product, { nameKo: '사이즈', nameEn: 'Size', priority: 0, minQuantityPerProduct: 1, maxQuantityPerProduct: 1 });
+    const m = await makeOption(size, { nameKo: 'M', nameEn: 'M', stock: 10 });
+    const closes = new Date('2027-03-01T12:34:56.789Z'); // seconds the datetime-local input does not show: kept while unchanged
+    const badge = await makeGroup(product, { nameKo: '배지 이름', priority: 1, isCustomResponse: true, customResponsePattern: '.+', orderableEndsAt: closes });
+
+    const page = await signIn(manager.email);
+    await page.setViewportSize({ width: 1280, height: 2000 }); // the panel scrolls inside its layout: a tall viewport shows the whole form
+    await page.goto(`${base}/admin/resources/products/records/${product.id}/options`);
+    await page.getByTestId('product-options').waitFor();
+    const nameKo = page.locator('input[name="groups.0.nameKo"]');
+    await nameKo.waitFor();
+    expect(await nameKo.inputValue()).to.equal('사이즈');
+    expect(await page.locator('input[name="groups.0.options.0.nameKo"]').inputValue()).to.equal('M');
+    expect(await page.locator('input[name="groups.0.options.0.stock"]').inputValue()).to.equal('10');
+    expect(await page.locator('input[name="groups.1.customResponsePattern"]').inputValue()).to.equal('.+');
+    expect(await page.locator('input[name="groups.1.options.0.nameKo"]').count()).to.equal(0); // a free-text group has no option table
+
+    // add an option to the size group through the form and save
+    await page.getByTestId('add-option-0').click();
+    await page.fill('input[name="groups.0.options.1.nameKo"]', 'L');
+    await page.fill('input[name="groups.0.options.1.nameEn"]', 'Large');
+    await page.fill('input[name="groups.0.options.1.additionalPrice"]', '2000');
+    await page.fill('input[name="groups.0.options.1.stock"]', '5');
+    expect(await page.locator('input[name="groups.1.orderableEndsAt"]').inputValue()).to.equal(toLocal(closes));
+    await page.fill('input[name="groups.1.visibleEndsAt"]', '2027-06-30T18:00'); // the browser's time zone, as this process's
+    await page.screenshot({ path: `${ARTIFACTS}admin-options-edit.png`, fullPage: true });
+    await page.getByTestId('save-options').click();
+    await page.getByText('옵션을 저장했습니다.').first().waitFor();
+    await page.getByTestId('options-dirty').waitFor({ state: 'detached' });
+    const options = await Option.findAll({ where: { groupId: size.id }, order: [['priority', 'ASC']] });
+    expect(options.map((o) => [o.nameKo, o.nameEn, o.additionalPrice, o.stock])).to.deep.equal([
+      ['M', 'M', 0, 10],
+      ['L', 'Large', 2000, 5],
+    ]);
+    expect(options[0]!.id).to.equal(m.id); // updated in place, not re-created
+    expect(await OptionGroup.count({ where: { productId: product.id } })).to.equal(2);
+    const badgeSaved = (await OptionGroup.findByPk(badge.id))!;
+    expect(badgeSaved.orderableEndsAt!.toISOString()).to.equal(closes.toISOString());
+    expect(badgeSaved.visibleEndsAt!.toISOString()).to.equal(new Date('2027-06-30T18:00').toISOString());
+
+    // a pattern that does not compile: the message sits next to the pattern input, and in the summary
+    await page.fill('input[name="groups.1.customResponsePattern"]', '(');
+    await page.getByTestId('save-options').click();
+    const message = page.getByTestId('error:groups.1.customResponsePattern');
+    await message.waitFor();
+    expect(await message.innerText()).to.match(/^유효하지 않은 정규표현식입니다: /);
+    const field = page.locator('[data-field="groups.1.customResponsePattern"]');
+    expect(await field.locator('input[name="groups.1.customResponsePattern"]').count()).to.equal(1);
+    expect(await field.getByTestId('error:groups.1.customResponsePattern').count()).to.equal(1);
+    expect(await page.getByTestId('option-errors').innerText()).to.include('유효하지 않은 정규표현식입니다');
+    await page.screenshot({ path: `${ARTIFACTS}admin-options-error.png`, fullPage: true });
+    expect((await OptionGroup.findByPk(badge.id))!.customResponsePattern).to.equal('.+'); // nothing saved
+    expect(await Option.count({ where: { groupId: size.id } })).to.equal(2);
+
+    // fix it, drop option L, add a group with one option: one save does all of it
+    await page.fill('input[name="groups.1.customResponsePattern"]', '[A-Z]+');
+    expect(await message.count()).to.equal(0); // editing the field clears its message
+    await page.getByTestId('remove-option-0-1').click();
+    await page.getByTestId('add-group').click();
+    await page.fill('input[name="groups.2.nameKo"]', '색상');
+    await page.getByTestId('add-option-2').click();
+    await page.fill('input[name="groups.2.options.0.nameKo"]', '검정');
+    await page.getByTestId('save-options').click();
+    await page.getByTestId('options-dirty').waitFor({ state: 'detached' }); // saved: the form is the stored state again
+    expect(await page.getByTestId('option-errors').count()).to.equal(0);
+    const after = await OptionGroup.findAll({ where: { productId: product.id }, include: [{ model: Option, as: 'options' }], order: [['priority', 'ASC']] });
+    expect(after.map((g) => [g.nameKo, g.customResponsePattern, (g.get('options') as Option[]).map((o) => o.nameKo)])).to.deep.equal([
+      ['사이즈', null, ['M']],
+      ['배지 이름', '[A-Z]+', []],
+      ['색상', null, ['검정']],
+    ]);
+    expect(await Option.count({ where: { groupId: size.id, nameKo: 'L' }, paranoid: false })).to.equal(1); // soft-deleted
+    await page.close();
+
+    // a viewer sees the same form read-only
+    const ro = await signIn(viewer.email);
+    await ro.setViewportSize({ width: 1280, height: 2000 });
+    await ro.goto(`${base}/admin/resources/products/records/${product.id}/options`);
+    await ro.locator('input[name="groups.2.options.0.nameKo"]').waitFor();
+    expect(await ro.locator('input[name="groups.2.options.0.nameKo"]').isDisabled()).to.equal(true);
+    expect(await ro.locator('input[name="groups.0.nameKo"]').isDisabled()).to.equal(true);
+    expect(await ro.getByTestId('save-options').count()).to.equal(0);
+    expect(await ro.getByTestId('add-option-0').count()).to.equal(0);
+    expect(await ro.getByTestId('remove-group-0').count()).to.equal(0);
+    await ro.screenshot({ path: `${ARTIFACTS}admin-options-viewer.png`, fullPage: true });
+    await ro.close();
   });
 });
