@@ -171,8 +171,9 @@ export async function getCart(deps: ShopDeps, c: CallContext): Promise<OrderDto 
 export async function addToCart(deps: ShopDeps, c: CallContext, body: unknown): Promise<OrderDto> {
   const request = asItemRequest(body);
   const cartId = await deps.sequelize.transaction(async (t) => {
-    await lockBuyer(c.userId, t);
-    const facts = await loadOrderabilityFacts(deps.sequelize, c.userId, [request], { transaction: t, lang: c.lang, now: c.now });
+    // the buyer's row lock (as lockBuyer) is taken by the statement that reads the catalogue rows
+    const facts = await loadOrderabilityFacts(deps.sequelize, c.userId, [request], { transaction: t, lang: c.lang, now: c.now, lockBuyer: c.userId });
+    if (!facts.buyerLocked) throw ShopError.validation([fieldError(Messages.SignIn.USER_NOT_SIGNED_IN, 'product')]);
     const result = checkOrderability({ mode: 'ADD', request, facts: facts.factsFor(request), taken: facts.taken, now: c.now });
     if (!result.ok) throw ShopError.validation(result.errors);
     let cart = await findCart(c.userId, t, true);

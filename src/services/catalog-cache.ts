@@ -69,11 +69,46 @@ export interface SerializedCatalog {
   etag: string;
 }
 
+/** The anonymous answer of one query, kept with what it was built from (reused for signed-in buyers). */
+interface Prepared {
+  gen: number;
+  validUntil: number;
+  body: SerializedCatalog;
+  rows: Rows;
+  sold: CatalogSoldCounts;
+  products: Product[];
+  /**
+   * per product (same order): its serialized DTO, and what a buyer's counts can change in it — per-user
+   * values exist only where there is a per-user limit (`limitLeft` is null without one, whatever was taken):
+   * the product's own limit (shown in every visible group and option), the visible groups and options with one
+   */
+  parts: Array<{ json: Buffer; productLimited: boolean; groupIds: string[]; optionIds: string[] }>;
+}
+
+const COMMA = Buffer.from(',');
+const OPEN = Buffer.from('[');
+const CLOSE = Buffer.from(']');
+
+/** Express's weak ETag format (W/"<length hex>-<sha1 base64, 27 chars>"), computed once instead of per answer. */
+function weakEtag(json: Buffer): string {
+  return `W/"${json.length.toString(16)}-${createHash('sha1').update(json).digest('base64').slice(0, 27)}"`;
+}
+
+function joinParts(parts: readonly Buffer[]): Buffer {
+  const chunks: Buffer[] = [OPEN];
+  parts.forEach((p, i) => {
+    if (i) chunks.push(COMMA);
+    chunks.push(p);
+  });
+  chunks.push(CLOSE);
+  return Buffer.concat(chunks);
+}
+
 export class CatalogCache {
   private gen = 0;
   private rows: Entry<Rows> | null = null;
   private sold: Entry<CatalogSoldCounts> | null = null;
-  private responses = new Map<string, { gen: number; validUntil: number; body: SerializedCatalog }>();
+  private responses = new Map<string, Prepared>();
   private readonly hookedTransactions = new WeakSet<Transaction>();
 
   constructor(private readonly sequelize: Sequelize) {
@@ -182,23 +217,60 @@ export class CatalogCache {
 
   /** The anonymous catalogue, serialized (`JSON.stringify` of `list`) with its ETag, reused until something changes. */
   async anonymousJson(q: Omit<CatalogQuery, 'userId'>, ttlMs: number): Promise<SerializedCatalog> {
+    return (await this.prepared(q, ttlMs)).body;
+  }
+
+  /**
+   * A signed-in buyer's catalogue, serialized: byte for byte `JSON.stringify(list(q))`. Only the buyer's own
+   * counts are read (one query); every product they have no counts on is the anonymous answer's (per-user
+   * values are computed from the buyer's counts only), the others are built again with their counts.
+   */
+  async signedInJson(q: CatalogQuery & { userId: number }, ttlMs: number): Promise<SerializedCatalog> {
+    const [prepared, taken] = await Promise.all([this.prepared(q, ttlMs), takenCounts(this.sequelize, q.userId, undefined, { tags: false })]);
+    const touched = (i: number): boolean => {
+      const part = prepared.parts[i]!;
+      return (
+        (part.productLimited && taken.product.has(prepared.products[i]!.id)) ||
+        part.groupIds.some((id) => taken.group.has(id)) ||
+        part.optionIds.some((id) => taken.option.has(id))
+      );
+    };
+    let changed = false;
+    const parts = prepared.parts.map((part, i) => {
+      if (!touched(i)) return part.json;
+      changed = true;
+      const [dto] = buildProductDtos([prepared.products[i]!], prepared.rows.tagRelations, prepared.rows.groups, prepared.sold, taken, q);
+      return Buffer.from(JSON.stringify(dto));
+    });
+    if (!changed) return prepared.body;
+    const json = joinParts(parts);
+    return { json, etag: weakEtag(json) };
+  }
+
+  /** The anonymous answer of this query with what it was built from, reused until something changes. */
+  private async prepared(q: Omit<CatalogQuery, 'userId'>, ttlMs: number): Promise<Prepared> {
     const key = JSON.stringify([q.lang, q.categoryGroup ?? null, q.category ?? null, q.productId ?? null]);
     const now = q.now.getTime();
     const hit = this.responses.get(key);
-    if (hit && hit.gen === this.gen && now < hit.validUntil) return hit.body;
+    if (hit && hit.gen === this.gen && now < hit.validUntil) return hit;
     const gen = this.gen;
-    const rowsEntry = this.loadRows(ttlMs);
-    const soldEntry = this.loadSold(ttlMs);
-    const [rows] = await Promise.all([rowsEntry, soldEntry]);
-    const json = Buffer.from(JSON.stringify(await this.list({ ...q, userId: null }, ttlMs)));
-    // Express's weak ETag format (W/"<length hex>-<sha1 base64, 27 chars>"), computed once instead of per answer
-    const body = { json, etag: `W/"${json.length.toString(16)}-${createHash('sha1').update(json).digest('base64').slice(0, 27)}"` };
+    const [rows, sold] = await Promise.all([this.loadRows(ttlMs), this.loadSold(ttlMs)]);
+    const products = this.select(rows, q);
+    const dtos = buildProductDtos(products, rows.tagRelations, rows.groups, sold, null, q);
+    const parts = dtos.map((dto, i) => ({
+      json: Buffer.from(JSON.stringify(dto)),
+      productLimited: products[i]!.maxQuantityPerUser > 0,
+      groupIds: dto.option_groups.filter((g) => g.max_quantity_per_user > 0).map((g) => g.id),
+      optionIds: dto.option_groups.flatMap((g) => g.options.filter((o) => o.max_quantity_per_user > 0).map((o) => o.id)),
+    }));
+    const json = joinParts(parts.map((p) => p.json));
     const validUntil = Math.min(this.rows?.expiresAt ?? 0, this.sold?.expiresAt ?? 0, nextWindowChange(rows, now));
+    const entry: Prepared = { gen, validUntil, body: { json, etag: weakEtag(json) }, rows, sold, products, parts };
     if (gen === this.gen) {
       if (this.responses.size >= MAX_RESPONSES) this.responses.clear();
-      this.responses.set(key, { gen, validUntil, body });
+      this.responses.set(key, entry);
     }
-    return body;
+    return entry;
   }
 }
 

@@ -3,7 +3,8 @@
  * constant number of queries for any number of orders. Soft-deleted items, options and ledger rows are
  * never shown; catalogue rows are read even when soft-deleted later (a past order keeps its product name).
  */
-import type { Transaction } from 'sequelize';
+import { QueryTypes, type Model, type ModelStatic, type Transaction } from 'sequelize';
+import { hydrate } from './json-rows.js';
 import {
   Order,
   OrderProductRelation,
@@ -176,18 +177,57 @@ function itemDto(
 const customerDto = (c: CustomerInfo | undefined | null): CustomerInfoDto | null =>
   c ? { name: c.name, phone: c.phone, email: c.email, organization: c.organization } : null;
 
+/**
+ * Everything the views of these orders show, in ONE statement (issue #9: the cart view used to cost six):
+ * the live orders, their live items (created_at, id), ledger rows (newest first), customer infos and option
+ * answers (created_at, id), and the catalogue rows they name — products with their categories, option
+ * groups and options, soft-deleted ones included (a past order keeps its names).
+ */
+const VIEW_SQL = `
+  WITH i AS MATERIALIZED (
+         SELECT * FROM order_product_relations WHERE order_id = ANY($1::uuid[]) AND deleted_at IS NULL),
+       op AS MATERIALIZED (
+         SELECT * FROM order_product_option_relations
+          WHERE order_product_relation_id IN (SELECT id FROM i) AND deleted_at IS NULL),
+       p AS MATERIALIZED (SELECT * FROM products WHERE id IN (SELECT product_id FROM i))
+  SELECT
+    (SELECT json_agg(o) FROM orders o WHERE o.id = ANY($1::uuid[]) AND o.deleted_at IS NULL) AS orders,
+    (SELECT json_agg(i ORDER BY i.created_at, i.id) FROM i) AS items,
+    (SELECT json_agg(h ORDER BY h.created_at DESC, h.id DESC) FROM payment_histories h
+      WHERE h.order_id = ANY($1::uuid[]) AND h.deleted_at IS NULL) AS histories,
+    (SELECT json_agg(c) FROM customer_infos c WHERE c.order_id = ANY($1::uuid[]) AND c.deleted_at IS NULL) AS infos,
+    (SELECT json_agg(op ORDER BY op.created_at, op.id) FROM op) AS options,
+    (SELECT json_agg(p) FROM p) AS products,
+    (SELECT json_agg(c) FROM categories c WHERE c.id IN (SELECT category_id FROM p)) AS categories,
+    (SELECT json_agg(g) FROM option_groups g WHERE g.id IN (SELECT product_option_group_id FROM op)) AS groups,
+    (SELECT json_agg(x) FROM options x WHERE x.id IN (SELECT product_option_id FROM op)) AS option_rows`;
+
+type JsonRows = Array<Record<string, unknown>> | null;
+
 /** Orders (carts or purchased) by id, in the given order. */
 export async function orderViews(orderIds: string[], ctx: ViewContext): Promise<OrderDto[]> {
   if (orderIds.length === 0) return [];
   const t = ctx.transaction;
-  const [orders, oprs, histories, infos] = await parallel(
-    t,
-    () => Order.findAll({ where: { id: orderIds }, transaction: t }),
-    () => OrderProductRelation.findAll({ where: { orderId: orderIds }, order: [['createdAt', 'ASC'], ['id', 'ASC']], transaction: t }),
-    () => PaymentHistory.findAll({ where: { orderId: orderIds }, order: [['createdAt', 'DESC'], ['id', 'DESC']], transaction: t }),
-    () => CustomerInfo.findAll({ where: { orderId: orderIds }, transaction: t }),
+  const [r] = await Order.sequelize!.query<Record<'orders' | 'items' | 'histories' | 'infos' | 'options' | 'products' | 'categories' | 'groups' | 'option_rows', JsonRows>>(
+    VIEW_SQL,
+    { bind: [orderIds], type: QueryTypes.SELECT, transaction: t },
   );
-  const loaded = await loadItems(oprs, t);
+  const rows = <M extends Model>(model: ModelStatic<M>, list: JsonRows | undefined): M[] => (list ?? []).map((row) => hydrate(model, row));
+  const orders = rows(Order, r?.orders);
+  const oprs = rows(OrderProductRelation, r?.items);
+  const histories = rows(PaymentHistory, r?.histories);
+  const infos = rows(CustomerInfo, r?.infos);
+  const categories = new Map(rows(Category, r?.categories).map((c) => [c.id, c]));
+  const products = rows(Product, r?.products);
+  for (const p of products) p.setDataValue('category' as never, (categories.get(p.categoryId) ?? null) as never);
+  const byOpr = new Map<string, OrderProductOptionRelation[]>();
+  for (const o of rows(OrderProductOptionRelation, r?.options)) byOpr.set(o.orderProductRelationId, [...(byOpr.get(o.orderProductRelationId) ?? []), o]);
+  const loaded: Omit<LoadedItems, 'items'> = {
+    options: byOpr,
+    products: new Map(products.map((p) => [p.id, p])),
+    groups: new Map(rows(OptionGroup, r?.groups).map((g) => [g.id, g])),
+    optionRows: new Map(rows(Option, r?.option_rows).map((o) => [o.id, o])),
+  };
   const byId = new Map(orders.map((o) => [o.id, o]));
   return orderIds
     .map((id) => byId.get(id))

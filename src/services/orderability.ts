@@ -5,7 +5,7 @@
  * locked FOR UPDATE in id order — the one lock order every stock-claiming path uses, so concurrent
  * checkouts of the same product (or tag) serialize and cannot both take the last unit.
  */
-import { Op, type Sequelize, type Transaction } from 'sequelize';
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { Product, ProductTagRelation, Tag, OptionGroup, Option } from '../models/index.js';
 import type {
   ItemRequest,
@@ -15,7 +15,8 @@ import type {
   UserTakenCounts,
 } from '../domain/cart/orderability.js';
 import { tr, type Lang } from '../domain/i18n.js';
-import { soldCounts, takenCounts } from './stock.js';
+import { soldAndTakenCounts } from './stock.js';
+import { hydrate, hydrateAll } from './json-rows.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const asUuid = (v: unknown): string | null => (typeof v === 'string' && UUID_RE.test(v) ? v.toLowerCase() : null);
@@ -27,6 +28,12 @@ export interface LoadOptions {
   lock?: boolean;
   /** the cart / buy-now cart being checked out: its own hold does not count against it */
   excludeHolderId?: string | null;
+  /**
+   * Lock this buyer's user row (FOR UPDATE) in the same statement that reads the catalogue rows (one round
+   * trip less); only without `lock` — the catalogue rows read are not protected by that lock anyway, and the
+   * counts are read by the next statement, under it. `buyerLocked` tells whether the row was there.
+   */
+  lockBuyer?: number;
 }
 
 export interface LoadedFacts {
@@ -35,6 +42,8 @@ export interface LoadedFacts {
   products: Map<string, ProductFacts>;
   /** tag id → {stock, sold} for cross-item checks */
   tags: Map<string, { stock: number; sold: number; name: string }>;
+  /** with `lockBuyer`: the buyer's row exists and is now locked (else nothing else was loaded) */
+  buyerLocked?: boolean;
 }
 
 export async function loadOrderabilityFacts(
@@ -59,35 +68,77 @@ export async function loadOrderabilityFacts(
     }
   }
 
-  const lock = opts.lock ? t.LOCK.UPDATE : undefined;
-  const products = productIds.size
-    ? await Product.findAll({ where: { id: [...productIds] }, order: [['id', 'ASC']], transaction: t, lock })
-    : [];
+  const requestedProducts = [...productIds];
+  const requestedGroups = [...groupIds];
+  if (opts.lock && productIds.size) {
+    // the one lock order of every stock-claiming path: the product rows, then their tags' rows, in id order
+    await sequelize.query(
+      `SELECT id FROM products WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL ORDER BY id FOR UPDATE`,
+      { bind: [requestedProducts], type: QueryTypes.SELECT, transaction: t },
+    );
+    await sequelize.query(
+      `SELECT t.id FROM tags t
+        WHERE t.deleted_at IS NULL
+          AND t.id IN (SELECT r.tag_id FROM product_tag_relations r JOIN products p ON p.id = r.product_id AND p.deleted_at IS NULL
+                        WHERE r.product_id = ANY($1::uuid[]) AND r.deleted_at IS NULL)
+        ORDER BY t.id FOR UPDATE OF t`,
+      { bind: [requestedProducts], type: QueryTypes.SELECT, transaction: t },
+    );
+  }
+  // The rows themselves in one statement (after the locks, so the latest committed versions): the live
+  // products asked for (id order), their live tag relations with live tags, and the live option groups of
+  // those products or asked for by id (priority, newest first) with their live options (priority).
+  type J = Array<Record<string, unknown>> | null;
+  if (opts.lockBuyer !== undefined && opts.lock) throw new Error('lockBuyer is for the unlocked read only: lock the buyer first');
+  const buyer = opts.lockBuyer !== undefined;
+  const [rows] = productIds.size || groupIds.size || buyer
+    ? await sequelize.query<{ buyer: number | null; products: J; relations: Array<{ relation: Record<string, unknown>; tag: Record<string, unknown> }> | null; groups: Array<{ group: Record<string, unknown>; options: J }> | null }>(
+        `WITH ${buyer ? 'u AS (SELECT id FROM users WHERE id = $3 FOR UPDATE),' : ''}
+              p AS MATERIALIZED (SELECT * FROM products WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL),
+              g AS MATERIALIZED (SELECT * FROM option_groups
+                                  WHERE (product_id IN (SELECT id FROM p) OR id = ANY($2::uuid[])) AND deleted_at IS NULL)
+         SELECT
+           ${buyer ? '(SELECT id FROM u) AS buyer,' : ''}
+           (SELECT json_agg(p ORDER BY p.id) FROM p) AS products,
+           (SELECT json_agg(json_build_object('relation', r, 'tag', tg))
+              FROM product_tag_relations r JOIN tags tg ON tg.id = r.tag_id AND tg.deleted_at IS NULL
+             WHERE r.product_id IN (SELECT id FROM p) AND r.deleted_at IS NULL) AS relations,
+           (SELECT json_agg(json_build_object('group', g,
+                     'options', (SELECT json_agg(o ORDER BY o.priority) FROM options o WHERE o.group_id = g.id AND o.deleted_at IS NULL))
+                   ORDER BY g.priority, g.created_at DESC)
+              FROM g) AS groups`,
+        { bind: buyer ? [requestedProducts, requestedGroups, opts.lockBuyer] : [requestedProducts, requestedGroups], type: QueryTypes.SELECT, transaction: t },
+      )
+    : [null];
+  if (buyer && rows?.buyer == null) {
+    return { taken: { product: new Map(), tag: new Map(), group: new Map(), option: new Map() }, products: new Map(), tags: new Map(), buyerLocked: false, factsFor: () => ({ product: null, foreignOptionGroups: [], existingOptionIds: new Set() }) };
+  }
+  const products = hydrateAll(Product, rows?.products);
   const pids = products.map((p) => p.id);
-  const relations = pids.length
-    ? await ProductTagRelation.findAll({ where: { productId: pids }, include: [{ model: Tag, as: 'tag', required: true }], transaction: t })
-    : [];
-  const tagIds = [...new Set(relations.map((r) => r.tagId))].sort();
-  if (opts.lock && tagIds.length) await Tag.findAll({ where: { id: tagIds }, order: [['id', 'ASC']], transaction: t, lock });
-
-  const groups = pids.length || groupIds.size
-    ? await OptionGroup.findAll({
-        where: { [Op.or]: [{ productId: pids }, { id: [...groupIds] }] },
-        include: [{ model: Option, as: 'options', required: false }],
-        order: [['priority', 'ASC'], ['createdAt', 'DESC'], [{ model: Option, as: 'options' }, 'priority', 'ASC']],
-        transaction: t,
-      })
-    : [];
+  const relations = (rows?.relations ?? []).map((x) => {
+    const r = hydrate(ProductTagRelation, x.relation);
+    r.setDataValue('tag' as never, hydrate(Tag, x.tag) as never);
+    return r;
+  });
+  const groups = (rows?.groups ?? []).map((x) => {
+    const g = hydrate(OptionGroup, x.group);
+    g.setDataValue('options' as never, hydrateAll(Option, x.options) as never);
+    return g;
+  });
   const allOptionIds = groups.flatMap((g) => (g.get('options') as Option[]).map((o) => o.id));
   const strayOptionIds = [...optionIds].filter((id) => !allOptionIds.includes(id));
   const stray = strayOptionIds.length ? await Option.findAll({ where: { id: strayOptionIds }, attributes: ['id'], transaction: t }) : [];
   const foreignProductIds = [...new Set(groups.filter((g) => !pids.includes(g.productId)).map((g) => g.productId))];
   const foreignProducts = foreignProductIds.length ? await Product.findAll({ where: { id: foreignProductIds }, attributes: ['id', 'nameKo', 'nameEn'], transaction: t }) : [];
 
-  const [sold, taken] = await Promise.all([
-    soldCounts(sequelize, { productIds: pids, tagIds, optionIds: allOptionIds }, { transaction: t, now: opts.now, excludeHolderId: opts.excludeHolderId }),
-    takenCounts(sequelize, userId, t),
-  ]);
+  // Sold counts only for what has a limited stock: an unlimited one (stock 0) is never sold out, whatever it
+  // sold (`leftover` is null), and counting e.g. a shop-wide tag's units costs milliseconds per call.
+  const limited = {
+    productIds: products.filter((p) => p.stock !== 0).map((p) => p.id),
+    tagIds: [...new Set(relations.filter((r) => (r.get('tag') as Tag).stock !== 0).map((r) => r.tagId))].sort(),
+    optionIds: groups.flatMap((g) => (g.get('options') as Option[]).filter((o) => o.stock !== 0).map((o) => o.id)),
+  };
+  const { sold, taken } = await soldAndTakenCounts(sequelize, limited, userId, { transaction: t, now: opts.now, excludeHolderId: opts.excludeHolderId });
 
   const lang = opts.lang;
   const toGroupFacts = (g: OptionGroup): OptionGroupFacts => ({
@@ -151,6 +202,7 @@ export async function loadOrderabilityFacts(
     taken,
     products: productFacts,
     tags: tagInfo,
+    ...(buyer ? { buyerLocked: true } : {}),
     factsFor(request) {
       const pid = asUuid(request.product);
       const product = pid ? productFacts.get(pid) ?? null : null;

@@ -19,6 +19,7 @@ import { invalidOriginEntries, originMatcher } from './origins.js';
 import { buildPassport } from './passport.js';
 import { authRoutes } from './routes.js';
 import { pgSessionStore, sessionMiddleware } from './session.js';
+import { withActiveUserCheck } from './session-user.js';
 import { LoginThrottle } from './throttle.js';
 import { actorContext, apiKeyAuth } from './guards.js';
 
@@ -60,7 +61,8 @@ export function createAuth(deps: AppDeps): Auth {
     cors: corsMiddleware,
     middleware: [
       cookieParser(),
-      sessionMiddleware(config, store),
+      // our own PostgreSQL store: the session read also checks its user (one statement, not two)
+      sessionMiddleware(config, deps.sessionStore ? store : withActiveUserCheck(store, deps.sequelize)),
       passport.initialize(),
       passport.session(),
       apiKeyAuth,

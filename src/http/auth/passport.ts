@@ -8,6 +8,7 @@ import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { Strategy as GoogleStrategy } from 'passport-google-oauth20';
 import OAuth2Strategy, { type VerifyCallback } from 'passport-oauth2';
+import type { Request } from 'express';
 import type { Sequelize } from 'sequelize';
 import type { Config, OAuthProviderConfig, SocialProvider } from '../../config.js';
 import { runAs } from '../../context.js';
@@ -18,6 +19,7 @@ import {
   SocialLoginError,
   type SocialProfile,
 } from '../../services/auth.js';
+import { activeSessionUser } from './session-user.js';
 
 type Json = Record<string, unknown>;
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null);
@@ -95,8 +97,10 @@ export function buildPassport(config: Config, sequelize: Sequelize): passport.Au
   const p = new passport.Passport();
 
   p.serializeUser((user, done) => done(null, user.id));
-  p.deserializeUser((id: unknown, done) => {
+  p.deserializeUser((req: Request, id: unknown, done: (err: unknown, user?: Express.User | false) => void) => {
     if (typeof id !== 'number') return done(null, false);
+    // the session read of this request already found this user active (./session-user.ts): no second query
+    if (activeSessionUser(req) === id) return done(null, { id });
     findActiveUser(id).then(
       (u) => done(null, u ? { id: u.id } : false),
       (e: unknown) => done(e),

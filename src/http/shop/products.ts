@@ -25,11 +25,9 @@ export function productRoutes(deps: AppDeps): Router {
       const q = parse(ProductListQuery, req.query);
       const query = { lang: requestLang(req), now: new Date(), userId: req.user?.id ?? null, categoryGroup: q.category_group, category: q.category };
       if (!cache) return res.json(await listProducts(deps.sequelize, query));
-      if (!query.userId) {
-        const { json, etag } = await cache.anonymousJson(query, ttl);
-        return res.type('json').set('ETag', etag).send(json); // a preset ETag: Express does not hash the body again
-      }
-      res.json(await cache.list(query, ttl));
+      // serialized once per change; a signed-in buyer's answer differs only in the products they have counts on
+      const { json, etag } = query.userId ? await cache.signedInJson({ ...query, userId: query.userId }, ttl) : await cache.anonymousJson(query, ttl);
+      res.type('json').set('ETag', etag).send(json); // a preset ETag: Express does not hash the body again
     }),
   );
   r.get(
