@@ -86,7 +86,15 @@ describe('jobs (Agenda on PostgreSQL)', function () {
           ran++;
         });
         await worker.start();
-        await sleep(100);
+        // the worker's LISTEN must be in place before the enqueue (a fixed sleep was too short under load):
+        // its connection's last statement is the LISTEN
+        await waitFor(async () => {
+          const [row] = await sequelize.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'`,
+            { type: QueryTypes.SELECT },
+          );
+          return row!.n > 0;
+        }, 10_000);
         const t0 = Date.now();
         await web.enqueue('test-ping', {});
         await waitFor(() => ran === 1, 5000, 10);
