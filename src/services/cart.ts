@@ -25,7 +25,8 @@ import {
 } from '../domain/cart/orderability.js';
 import { validateCustomerInfo, type CustomerInfo as CustomerInfoValue } from '../domain/cart/customer-info.js';
 import { orderName } from '../domain/cart/order-name.js';
-import { preparePayment, canonicalJson, pythonIsoformat, type SnapshotItemInput } from '../domain/checkout/snapshot.js';
+import { preparePayment, canonicalJson, pythonIsoformat } from '../domain/checkout/snapshot.js';
+import { snapshotItems } from './snapshot-items.js';
 import { Messages, fieldError, type FieldError } from '../domain/messages.js';
 import type { Lang } from '../domain/i18n.js';
 import type { PortOneClient } from '../portone/client.js';
@@ -134,21 +135,6 @@ async function createItem(
     );
   }
   return opr;
-}
-
-async function snapshotItems(oprs: OrderProductRelation[], t: Transaction): Promise<SnapshotItemInput[]> {
-  const opors = oprs.length
-    ? await OrderProductOptionRelation.findAll({ where: { orderProductRelationId: oprs.map((o) => o.id) }, transaction: t })
-    : [];
-  return oprs.map((o) => ({
-    id: o.id,
-    productId: o.productId,
-    price: o.price,
-    donationPrice: o.donationPrice,
-    options: opors
-      .filter((x) => x.orderProductRelationId === o.id)
-      .map((x) => ({ id: x.id, productOptionGroupId: x.productOptionGroupId, productOptionId: x.productOptionId, customResponse: x.customResponse })),
-  }));
 }
 
 async function registerWithPortOne(deps: ShopDeps, merchantUid: string, amount: number): Promise<void> {

@@ -17,7 +17,6 @@ import type { Sequelize, Transaction } from 'sequelize';
 import {
   Order,
   OrderProductRelation,
-  OrderProductOptionRelation,
   SingleProductCart,
   CustomerInfo,
   PaymentHistory,
@@ -33,6 +32,7 @@ import { Messages, type MessageDef, type FieldError } from '../domain/messages.j
 import type { PortOneClient, PortOnePayment } from '../portone/client.js';
 import { PortOneError } from '../portone/client.js';
 import { loadOrderabilityFacts } from './orderability.js';
+import { snapshotItems } from './snapshot-items.js';
 import { emitOrderEvent } from './order-events.js';
 import { logger } from '../logger.js';
 import { runAs } from '../context.js';
@@ -97,16 +97,7 @@ async function currentItems(target: Target, t?: Transaction): Promise<SnapshotIt
     const opr = spc ? await OrderProductRelation.findByPk(spc.orderProductRelationId, { transaction: t }) : null;
     oprs = opr ? [opr] : [];
   }
-  const opors = oprs.length ? await OrderProductOptionRelation.findAll({ where: { orderProductRelationId: oprs.map((o) => o.id) }, transaction: t }) : [];
-  return oprs.map((o) => ({
-    id: o.id,
-    productId: o.productId,
-    price: o.price,
-    donationPrice: o.donationPrice,
-    options: opors
-      .filter((x) => x.orderProductRelationId === o.id)
-      .map((x) => ({ id: x.id, productOptionGroupId: x.productOptionGroupId, productOptionId: x.productOptionId, customResponse: x.customResponse })),
-  }));
+  return snapshotItems(oprs, t);
 }
 
 async function findTarget(merchantUid: string, t?: Transaction): Promise<{ target: Target | null; knownId: string | null; snapshot: unknown; hash: string | null }> {
