@@ -66,7 +66,7 @@ async function writeAudit(
 ): Promise<void> {
   const actor = currentActor();
   const model = row.constructor as ModelStatic<Model>;
-  await AuditLog.create(
+  const write = () => AuditLog.create(
     {
       tableName: model.getTableName() as string,
       recordId: String(row.get('id')),
@@ -78,7 +78,20 @@ async function writeAudit(
     },
     { transaction: transaction ?? undefined },
   );
+  if (!transaction) {
+    await write();
+    return;
+  }
+  // A bulk `Model.update(…, {individualHooks: true})` runs the per-row hooks with Promise.all: their inserts
+  // would go to the transaction's one connection at the same time (pg queues them, deprecated in pg 9).
+  // Chain the audit writes of one transaction instead.
+  const previous = auditQueues.get(transaction) ?? Promise.resolve();
+  const mine = previous.then(write, write);
+  auditQueues.set(transaction, mine.then(() => undefined, () => undefined));
+  await mine;
 }
+
+const auditQueues = new WeakMap<Transaction, Promise<void>>();
 
 function addAuditHooks(model: ModelStatic<Model>): void {
   model.addHook('afterCreate', async (row: Model, options: { transaction?: Transaction | null }) => {
