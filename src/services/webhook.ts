@@ -103,16 +103,21 @@ async function currentItems(target: Target, t?: Transaction): Promise<SnapshotIt
 async function findTarget(merchantUid: string, t?: Transaction): Promise<{ target: Target | null; knownId: string | null; snapshot: unknown; hash: string | null }> {
   const parsed = parseMerchantUid(merchantUid);
   if (!parsed) return { target: null, knownId: null, snapshot: null, hash: null };
+  const found = (kind: Target['kind'], row: Order | SingleProductCart) => ({
+    target: row.preparedCartHash === parsed.hash ? { kind, id: row.id, userId: row.userId } : null,
+    knownId: row.id,
+    snapshot: row.preparedCartSnapshot,
+    hash: row.preparedCartHash,
+  });
   const order = await Order.findByPk(parsed.id, { transaction: t });
-  if (order) {
-    const ok = order.preparedCartHash === parsed.hash;
-    return { target: ok ? { kind: 'order', id: order.id, userId: order.userId } : null, knownId: order.id, snapshot: order.preparedCartSnapshot, hash: order.preparedCartHash };
-  }
+  if (order) return found('order', order);
   const spc = await SingleProductCart.findByPk(parsed.id, { transaction: t });
-  if (spc) {
-    const ok = spc.preparedCartHash === parsed.hash;
-    return { target: ok ? { kind: 'spc', id: spc.id, userId: spc.userId } : null, knownId: spc.id, snapshot: spc.preparedCartSnapshot, hash: spc.preparedCartHash };
-  }
+  if (spc) return found('spc', spc);
+  // Neither: a twin webhook may have promoted the buy-now cart between our two reads (the Order did not exist
+  // yet, the cart no longer does). The promotion commits both at once, so the Order is there now. (The race
+  // test caught this as ORDER_NOT_FOUND answered to a duplicate of a paid buy-now payment.)
+  const promoted = await Order.findByPk(parsed.id, { transaction: t });
+  if (promoted) return found('order', promoted);
   return { target: null, knownId: null, snapshot: null, hash: null };
 }
 
