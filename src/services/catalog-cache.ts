@@ -7,21 +7,29 @@
  *     exactly as the SQL of `listProducts` filters them;
  *   - the sold counts of every product still visible at fetch time and of its options (`catalogSoldCounts`),
  *     valid until the earliest live checkout hold expires;
- *   - for anonymous callers, the serialized answer, valid until the next visibility-window boundary.
- * The signed-in buyer's own counts are never cached (one query per request).
+ *   - for anonymous callers, the serialized answer, valid until the next visibility-window boundary;
+ *   - per signed-in buyer (keyed by user id, at most `maxUsers`, least recently used dropped first): the
+ *     buyer's own counts (`takenCounts`, what per-user limits are computed from), valid for `ttlMs`, and the
+ *     buyer's serialized answer built from them and the anonymous answer it was derived from (buyers whose
+ *     counts miss in the same turn of the event loop are loaded in one statement). The buyer's
+ *     counts do not depend on the clock (their cart items count whether held or not; buy-now carts never
+ *     count), so unlike the sold counts they need no expiry at a checkout hold's end.
+ * A warm signed-in catalogue request therefore sends no SQL here (the session check is the only statement).
  *
  * Invalidation: every statement this process sends through the pool that may change catalogue rows or
- * stock (INSERT/UPDATE/DELETE on the catalogue, order, item, option-answer and buy-now-cart tables,
+ * stock or a buyer's counts (INSERT/UPDATE/DELETE on the catalogue, order, item, option-answer, buy-now-cart and
+ * payment-history tables,
  * TRUNCATE, DDL) drops everything at once, and again when its transaction commits. A fill that was running
  * across an invalidation is not kept. Writes made by OTHER processes (a second app instance, the worker, a
  * CLI) show within `ttlMs` (CATALOG_CACHE_MS, default 2 s). The catalogue only displays stock: every
- * checkout and the webhook count again, uncached, under row locks.
+ * checkout and the webhook count again, uncached, under row locks — the buyer's own counts included (they
+ * are display-only here, like the stock figures).
  */
 import { createHash } from 'node:crypto';
 import type { Sequelize, Transaction } from 'sequelize';
 import { Product, Category, CategoryGroup, ProductTagRelation, Tag, OptionGroup, Option } from '../models/index.js';
 import { buildProductDtos, groupByProduct, type CatalogQuery, type ProductDto } from './catalog.js';
-import { catalogSoldCounts, takenCounts, type CatalogSoldCounts } from './stock.js';
+import { catalogSoldCounts, takenCountsOfUsers, type CatalogSoldCounts, type TakenCounts } from './stock.js';
 import { effectiveGroupWindows } from '../domain/catalog/windows.js';
 
 const WATCHED_TABLES = new Set([
@@ -36,6 +44,7 @@ const WATCHED_TABLES = new Set([
   'order_product_relations',
   'order_product_option_relations',
   'single_product_carts',
+  'payment_histories', // a buyer's pending items count as "in their cart" only while the order has no payment history
 ]);
 const DML_TARGET = /^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:ONLY\s+)?(?:"?public"?\.)?"?([A-Za-z_][A-Za-z0-9_]*)"?/i;
 const READ_ONLY = /^\s*(?:SELECT|SHOW|EXPLAIN|BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|SET|RESET|VALUES|LISTEN|UNLISTEN|NOTIFY)\b/i;
@@ -63,6 +72,33 @@ interface Entry<T> {
 }
 
 const MAX_RESPONSES = 64;
+/** Default bound of the per-buyer entries (each: a few maps of the buyer's own items, one serialized answer). */
+export const MAX_USERS = 10_000;
+
+/** A buyer's cached counts, and the last answer built from them (for the anonymous answer `from`). */
+interface UserEntry {
+  gen: number;
+  expiresAt: number;
+  value: Promise<TakenCounts>;
+  /** `value` once loaded */
+  counts: TakenCounts | null;
+  answer: { from: Prepared; body: SerializedCatalog } | null;
+}
+
+/** Same counts? (A reload that finds what the expired entry had keeps its built answer.) */
+function sameCounts(a: TakenCounts, b: TakenCounts): boolean {
+  const same = (x: Map<string, { cart: number; purchased: number }>, y: Map<string, { cart: number; purchased: number }>) => {
+    if (x.size !== y.size) return false;
+    for (const [id, c] of x) {
+      const d = y.get(id);
+      if (!d || d.cart !== c.cart || d.purchased !== c.purchased) return false;
+    }
+    return true;
+  };
+  return same(a.product, b.product) && same(a.group, b.group) && same(a.option, b.option);
+}
+
+let hookSeq = 0;
 
 export interface SerializedCatalog {
   json: Buffer;
@@ -109,11 +145,21 @@ export class CatalogCache {
   private rows: Entry<Rows> | null = null;
   private sold: Entry<CatalogSoldCounts> | null = null;
   private responses = new Map<string, Prepared>();
+  /** per buyer, in least-recently-used-first order (a hit moves the buyer to the end) */
+  private users = new Map<number, UserEntry>();
+  /** buyers whose counts are to be loaded, together, once the current I/O callbacks have run */
+  private batch: Map<number, Array<{ resolve: (c: TakenCounts) => void; reject: (e: unknown) => void }>> | null = null;
   private readonly hookedTransactions = new WeakSet<Transaction>();
+  private readonly hookName = `catalogCache${++hookSeq}`;
 
-  constructor(private readonly sequelize: Sequelize) {
-    (sequelize as unknown as { addHook(name: string, fn: (options: { transaction?: Transaction }, query: { sql?: string }) => void): void }).addHook(
+  constructor(
+    private readonly sequelize: Sequelize,
+    /** how many buyers' counts are kept at most */
+    readonly maxUsers = MAX_USERS,
+  ) {
+    (sequelize as unknown as Hooks).addHook(
       'afterQuery',
+      this.hookName,
       (options, query) => {
         if (typeof query?.sql !== 'string' || !mayChangeCatalog(query.sql)) return;
         this.invalidate();
@@ -132,6 +178,18 @@ export class CatalogCache {
     this.rows = null;
     this.sold = null;
     this.responses.clear();
+    if (this.users.size) this.users = new Map();
+  }
+
+  /** Stop watching writes (a cache made for one test; the shared one lives as long as its pool). */
+  dispose(): void {
+    (this.sequelize as unknown as Hooks).removeHook('afterQuery', this.hookName);
+    this.invalidate();
+  }
+
+  /** How many buyers' counts are kept now (≤ `maxUsers`). */
+  get cachedUsers(): number {
+    return this.users.size;
   }
 
   private fill<T>(current: Entry<T> | null, ttlMs: number, load: () => Promise<T>, expiry?: (value: T) => number): Entry<T> {
@@ -191,6 +249,66 @@ export class CatalogCache {
     return this.sold.value;
   }
 
+  /**
+   * The buyer's own counts: cached for `ttlMs` (other processes' writes), dropped by every write of this
+   * process that `mayChangeCatalog` (the same generation as everything else), bounded to `maxUsers`
+   * (least recently used first). Concurrent requests of one buyer share one load.
+   */
+  private userEntry(userId: number, ttlMs: number): UserEntry {
+    const now = Date.now();
+    const hit = this.users.get(userId);
+    this.users.delete(userId);
+    if (hit && hit.gen === this.gen && now < hit.expiresAt) {
+      this.users.set(userId, hit); // most recently used
+      return hit;
+    }
+    const entry: UserEntry = { gen: this.gen, expiresAt: now + ttlMs, value: this.loadCounts(userId), counts: null, answer: null };
+    entry.value.then(
+      (counts) => {
+        entry.counts = counts;
+        // expired, reloaded, unchanged (and nothing written in between: same generation): its answer still holds
+        if (hit?.counts && hit.answer && hit.gen === entry.gen && !entry.answer && sameCounts(hit.counts, counts)) entry.answer = hit.answer;
+      },
+      () => {
+        entry.expiresAt = 0; // never reuse a failed load
+        if (this.users.get(userId) === entry) this.users.delete(userId);
+      },
+    );
+    this.users.set(userId, entry);
+    if (this.users.size > this.maxUsers) {
+      const lru = this.users.keys().next();
+      if (!lru.done) this.users.delete(lru.value);
+    }
+    return entry;
+  }
+
+  /**
+   * One buyer's counts, loaded in one statement with every other buyer's asked for in the same turn of the
+   * event loop (under load, several requests miss at once: one round trip instead of several).
+   */
+  private loadCounts(userId: number): Promise<TakenCounts> {
+    return new Promise((resolve, reject) => {
+      if (!this.batch) {
+        const batch = new Map<number, Array<{ resolve: (c: TakenCounts) => void; reject: (e: unknown) => void }>>();
+        this.batch = batch;
+        setImmediate(() => {
+          if (this.batch === batch) this.batch = null;
+          takenCountsOfUsers(this.sequelize, [...batch.keys()]).then(
+            (counts) => {
+              for (const [id, waiting] of batch) for (const w of waiting) w.resolve(counts.get(id)!);
+            },
+            (e: unknown) => {
+              for (const waiting of batch.values()) for (const w of waiting) w.reject(e);
+            },
+          );
+        });
+      }
+      const waiting = this.batch.get(userId);
+      if (waiting) waiting.push({ resolve, reject });
+      else this.batch.set(userId, [{ resolve, reject }]);
+    });
+  }
+
   private select(rows: Rows, q: CatalogQuery): Product[] {
     const now = q.now.getTime();
     return rows.products.filter((p) => {
@@ -208,7 +326,7 @@ export class CatalogCache {
     const [rows, sold, taken] = await Promise.all([
       this.loadRows(ttlMs),
       this.loadSold(ttlMs),
-      q.userId ? takenCounts(this.sequelize, q.userId) : Promise.resolve(null),
+      q.userId ? this.userEntry(q.userId, ttlMs).value : Promise.resolve(null), // no tag counts: the DTOs show none
     ]);
     const products = this.select(rows, q);
     if (products.length === 0) return [];
@@ -221,12 +339,16 @@ export class CatalogCache {
   }
 
   /**
-   * A signed-in buyer's catalogue, serialized: byte for byte `JSON.stringify(list(q))`. Only the buyer's own
-   * counts are read (one query); every product they have no counts on is the anonymous answer's (per-user
-   * values are computed from the buyer's counts only), the others are built again with their counts.
+   * A signed-in buyer's catalogue, serialized: byte for byte `JSON.stringify(list(q))`. Every product the
+   * buyer has no counts on is the anonymous answer's (per-user values are computed from the buyer's counts
+   * only; a buyer without any counts gets the anonymous bytes and ETag as they are), the others are built
+   * again with their counts — once per buyer, anonymous answer and counts: the result is kept with the counts.
    */
   async signedInJson(q: CatalogQuery & { userId: number }, ttlMs: number): Promise<SerializedCatalog> {
-    const [prepared, taken] = await Promise.all([this.prepared(q, ttlMs), takenCounts(this.sequelize, q.userId, undefined, { tags: false })]);
+    const entry = this.userEntry(q.userId, ttlMs);
+    const [prepared, taken] = await Promise.all([this.prepared(q, ttlMs), entry.value]);
+    if (taken.product.size === 0 && taken.group.size === 0 && taken.option.size === 0) return prepared.body;
+    if (entry.answer?.from === prepared) return entry.answer.body;
     const touched = (i: number): boolean => {
       const part = prepared.parts[i]!;
       return (
@@ -242,9 +364,15 @@ export class CatalogCache {
       const [dto] = buildProductDtos([prepared.products[i]!], prepared.rows.tagRelations, prepared.rows.groups, prepared.sold, taken, q);
       return Buffer.from(JSON.stringify(dto));
     });
-    if (!changed) return prepared.body;
-    const json = joinParts(parts);
-    return { json, etag: weakEtag(json) };
+    let body = prepared.body;
+    if (changed) {
+      const json = joinParts(parts);
+      body = { json, etag: weakEtag(json) };
+    }
+    // `prepared` is one query's answer (language, filters) at one generation, valid while no visibility window
+    // changes: the same buyer's answer for it is the same until it or the counts are replaced
+    entry.answer = { from: prepared, body };
+    return body;
   }
 
   /** The anonymous answer of this query with what it was built from, reused until something changes. */
@@ -291,6 +419,11 @@ function nextWindowChange(rows: Rows, now: number): number {
   }
   return next;
 }
+
+type Hooks = {
+  addHook(type: 'afterQuery', name: string, fn: (options: { transaction?: Transaction }, query: { sql?: string }) => void): void;
+  removeHook(type: 'afterQuery', name: string): void;
+};
 
 const caches = new WeakMap<Sequelize, CatalogCache>();
 

@@ -230,32 +230,8 @@ export async function takenCounts(
   if (opts.tags === false) {
     // The catalogue (no tag values shown): the buyer's few items and answers as plain rows, counted here — a
     // cheaper statement to plan than the grouped one, same counts (items once each, answers once each).
-    const items = await sequelize.query<{ id: string; product_id: string; in_cart: boolean; group_id: string | null; option_id: string | null }>(
-      `SELECT opr.id, opr.product_id, (opr.status = 'pending') AS in_cart,
-              opor.product_option_group_id AS group_id, opor.product_option_id AS option_id
-         FROM order_product_relations opr ${LIVE_ORDER}
-         LEFT JOIN order_product_option_relations opor ON opor.order_product_relation_id = opr.id AND opor.deleted_at IS NULL
-        WHERE o.user_id = :userId AND opr.deleted_at IS NULL
-          AND (opr.status IN ('paid', 'used')
-               OR (opr.status = 'pending' AND NOT EXISTS (
-                     SELECT 1 FROM payment_histories ph WHERE ph.order_id = o.id AND ph.deleted_at IS NULL)))`,
-      { type: QueryTypes.SELECT, transaction, replacements: { userId } },
-    );
-    const add = (m: Map<string, TakenCount>, id: string, inCart: boolean) => {
-      const c = m.get(id) ?? { cart: 0, purchased: 0 };
-      if (inCart) c.cart++;
-      else c.purchased++;
-      m.set(id, c);
-    };
-    const seen = new Set<string>();
-    for (const r of items) {
-      if (!seen.has(r.id)) {
-        seen.add(r.id);
-        add(out.product, r.product_id, r.in_cart);
-      }
-      if (r.group_id !== null) add(out.group, r.group_id, r.in_cart);
-      if (r.option_id !== null) add(out.option, r.option_id, r.in_cart);
-    }
+    const items = await sequelize.query<OwnItemRow>(ownItemsSql('o.user_id = :userId'), { type: QueryTypes.SELECT, transaction, replacements: { userId } });
+    addOwnItems(out, items);
     return out;
   }
   const rows = await sequelize.query<{ kind: keyof TakenCounts; id: string; cart: number; purchased: number }>(
@@ -264,6 +240,72 @@ export async function takenCounts(
     { type: QueryTypes.SELECT, transaction, replacements: { userId } },
   );
   for (const r of rows) out[r.kind].set(r.id, { cart: Number(r.cart), purchased: Number(r.purchased) });
+  return out;
+}
+
+interface OwnItemRow {
+  user_id: number;
+  id: string;
+  product_id: string;
+  in_cart: boolean;
+  group_id: string | null;
+  option_id: string | null;
+}
+
+/** The buyers' counted items (`takenCounts`' rules) with their option answers, one row per answer, of the orders `whereOrder`. */
+function ownItemsSql(whereOrder: string): string {
+  return `SELECT o.user_id, opr.id, opr.product_id, (opr.status = 'pending') AS in_cart,
+              opor.product_option_group_id AS group_id, opor.product_option_id AS option_id
+         FROM order_product_relations opr ${LIVE_ORDER}
+         LEFT JOIN order_product_option_relations opor ON opor.order_product_relation_id = opr.id AND opor.deleted_at IS NULL
+        WHERE ${whereOrder} AND opr.deleted_at IS NULL
+          AND (opr.status IN ('paid', 'used')
+               OR (opr.status = 'pending' AND NOT EXISTS (
+                     SELECT 1 FROM payment_histories ph WHERE ph.order_id = o.id AND ph.deleted_at IS NULL)))`;
+}
+
+/** Count one buyer's rows of `ownItemsSql` (items once each, answers once each) into `out` (without tags). */
+function addOwnItems(out: TakenCounts, items: readonly OwnItemRow[]): void {
+  const add = (m: Map<string, TakenCount>, id: string, inCart: boolean) => {
+    const c = m.get(id) ?? { cart: 0, purchased: 0 };
+    if (inCart) c.cart++;
+    else c.purchased++;
+    m.set(id, c);
+  };
+  const seen = new Set<string>();
+  for (const r of items) {
+    if (!seen.has(r.id)) {
+      seen.add(r.id);
+      add(out.product, r.product_id, r.in_cart);
+    }
+    if (r.group_id !== null) add(out.group, r.group_id, r.in_cart);
+    if (r.option_id !== null) add(out.option, r.option_id, r.in_cart);
+  }
+}
+
+/**
+ * `takenCounts(…, { tags: false })` of several buyers in one statement (the catalogue cache loads the buyers
+ * whose counts it misses together): every id asked for is in the answer, with empty maps when it has none.
+ */
+export async function takenCountsOfUsers(sequelize: Sequelize, userIds: readonly number[]): Promise<Map<number, TakenCounts>> {
+  const out = new Map<number, TakenCounts>();
+  for (const id of userIds) out.set(id, { product: new Map(), tag: new Map(), group: new Map(), option: new Map() });
+  if (userIds.length === 0) return out;
+  const rows = await sequelize.query<OwnItemRow>(ownItemsSql('o.user_id = ANY(CAST(:userIds AS int[]))'), {
+    type: QueryTypes.SELECT,
+    replacements: { userIds: `{${userIds.map((id) => Math.trunc(id)).join(',')}}` },
+  });
+  const byUser = new Map<number, OwnItemRow[]>();
+  for (const r of rows) {
+    const uid = Number(r.user_id);
+    const list = byUser.get(uid);
+    if (list) list.push(r);
+    else byUser.set(uid, [r]);
+  }
+  for (const [uid, items] of byUser) {
+    const counts = out.get(uid);
+    if (counts) addOwnItems(counts, items);
+  }
   return out;
 }
 

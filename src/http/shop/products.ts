@@ -16,7 +16,8 @@ export const ProductListQuery = z
 
 export function productRoutes(deps: AppDeps): Router {
   const r = Router();
-  // CATALOG_CACHE_MS > 0: rows and sold counts cached, invalidated by writes (src/services/catalog-cache.ts)
+  // CATALOG_CACHE_MS > 0: rows, sold counts and each buyer's own counts cached, invalidated by writes
+  // (src/services/catalog-cache.ts): a warm signed-in request's only statement is the session check
   const ttl = deps.config.catalogCacheMs;
   const cache = ttl > 0 ? catalogCache(deps.sequelize) : null;
   r.get(
