@@ -524,7 +524,8 @@ describe('admin panel (AdminJS)', function () {
       const p = await makeProduct({ price: 10000, stock: 5 });
       await paidOrder(user, [p.id]);
       const imported = await makeOrder(user, [{ product: p }], 'completed');
-      await PaymentHistory.create({ orderId: imported.id, status: 'refunded', price: 0, impId: null });
+      // a refund is always later than its payment; created in the same millisecond the ledger's order would be a coin toss (flaked)
+      await PaymentHistory.create({ orderId: imported.id, status: 'refunded', price: 0, impId: null, createdAt: new Date(Date.now() + 1000) });
       await OrderProductRelation.update({ status: 'refunded' }, { where: { orderId: imported.id } });
       const d = (await v.get('/admin/api/dashboard').expect(200)).body;
       expect(d.total).to.include({ sales: 20000, paidOrders: 2, refunds: 1, refundAmount: 10000, net: 10000 });
