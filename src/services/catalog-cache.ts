@@ -27,8 +27,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Sequelize, Transaction } from 'sequelize';
-import { Product, Category, CategoryGroup, ProductTagRelation, Tag, OptionGroup, Option } from '../models/index.js';
-import { buildProductDtos, groupByProduct, type CatalogQuery, type ProductDto } from './catalog.js';
+import { Product, Category, CategoryGroup, type ProductTagRelation, type OptionGroup } from '../models/index.js';
+import { buildProductDtos, groupByProduct, loadTagsAndGroups, type CatalogQuery, type ProductDto } from './catalog.js';
 import { catalogSoldCounts, takenCountsOfUsers, type CatalogSoldCounts, type TakenCounts } from './stock.js';
 import { effectiveGroupWindows } from '../domain/catalog/windows.js';
 
@@ -220,19 +220,7 @@ export class CatalogCache {
       });
       const productIds = products.map((p) => p.id);
       const [tagRelations, groups] = productIds.length
-        ? await Promise.all([
-            ProductTagRelation.findAll({ where: { productId: productIds }, include: [{ model: Tag, as: 'tag', required: true }], order: [['createdAt', 'ASC']] }),
-            OptionGroup.findAll({
-              where: { productId: productIds },
-              include: [{ model: Option, as: 'options', required: false }],
-              order: [
-                ['priority', 'ASC'],
-                ['createdAt', 'DESC'],
-                [{ model: Option, as: 'options' }, 'priority', 'ASC'],
-                [{ model: Option, as: 'options' }, 'createdAt', 'DESC'],
-              ],
-            }),
-          ])
+        ? await loadTagsAndGroups(productIds)
         : [[], []];
       return { products, tagRelations: groupByProduct(tagRelations, (r) => r.productId), groups: groupByProduct(groups, (g) => g.productId) };
     });

@@ -104,23 +104,7 @@ export async function listProducts(sequelize: Sequelize, q: CatalogQuery): Promi
   if (products.length === 0) return [];
   const productIds = products.map((p) => p.id);
 
-  const [tagRelations, groups] = await Promise.all([
-    ProductTagRelation.findAll({
-      where: { productId: productIds },
-      include: [{ model: Tag, as: 'tag', required: true }],
-      order: [['createdAt', 'ASC']],
-    }),
-    OptionGroup.findAll({
-      where: { productId: productIds },
-      include: [{ model: Option, as: 'options', required: false }],
-      order: [
-        ['priority', 'ASC'],
-        ['createdAt', 'DESC'],
-        [{ model: Option, as: 'options' }, 'priority', 'ASC'],
-        [{ model: Option, as: 'options' }, 'createdAt', 'DESC'],
-      ],
-    }),
-  ]);
+  const [tagRelations, groups] = await loadTagsAndGroups(productIds);
 
   const optionIds = groups.flatMap((g) => (g.get('options') as Option[]).map((o) => o.id));
   const [sold, taken] = await Promise.all([
@@ -230,4 +214,25 @@ export function buildProductDtos(
 export async function getProduct(sequelize: Sequelize, id: string, q: Omit<CatalogQuery, 'productId'>): Promise<ProductDto | null> {
   const [p] = await listProducts(sequelize, { ...q, productId: id });
   return p ?? null;
+}
+
+/** The products' tag relations (with their tags) and option groups (with their options), in display order. */
+export function loadTagsAndGroups(productIds: string[]): Promise<[ProductTagRelation[], OptionGroup[]]> {
+  return Promise.all([
+    ProductTagRelation.findAll({
+      where: { productId: productIds },
+      include: [{ model: Tag, as: 'tag', required: true }],
+      order: [['createdAt', 'ASC']],
+    }),
+    OptionGroup.findAll({
+      where: { productId: productIds },
+      include: [{ model: Option, as: 'options', required: false }],
+      order: [
+        ['priority', 'ASC'],
+        ['createdAt', 'DESC'],
+        [{ model: Option, as: 'options' }, 'priority', 'ASC'],
+        [{ model: Option, as: 'options' }, 'createdAt', 'DESC'],
+      ],
+    }),
+  ]);
 }

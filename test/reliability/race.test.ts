@@ -197,17 +197,23 @@ describe('reliability: 200 buyers racing for 10 units', function () {
     expect(sim.state.cancels.filter((c) => c.ok), `each loser cancelled once (${ctx})`).to.have.length(EXPIRED);
   });
 
-  it('a duplicate webhook that saw the buy-now cart just before its twin promoted it answers 200 and never cancels the paid money', async () => {
-    // Found during this work: the duplicate re-read the cart's items after the twin had moved them to the new
-    // Order, saw "no items" = a price mismatch, and cancelled a payment that was recorded as paid.
+  type Hooks = { addHook(n: string, k: string, f: (o: { transaction?: Transaction }, q: { sql?: string }) => Promise<void>): void; removeHook(n: string, k: string): void };
+
+  /** A buy-now cart paid at the simulator (no webhook sent yet), the webhook body, and query hooks to interleave a twin. */
+  async function paidBuyNowWithHooks() {
     const user = await makeUser();
     const product = await makeProduct({ stock: 3, price: 15000 });
     const cart = (await asBuyer(app, user).post('/v1/shop/orders/single/', { product: product.id, options: [], customer_info: INFO }).expect(201)).body;
     const { payment } = await sim.pay({ merchant_uid: cart.merchant_uid, notify: false });
     const body = { imp_uid: payment.imp_uid, merchant_uid: cart.merchant_uid, status: 'paid' };
     const deps = { sequelize: await testDb(), portone: await portoneClient(), secretKey: testConfig.secretKey };
-    type Hooks = { addHook(n: string, k: string, f: (o: { transaction?: Transaction }, q: { sql?: string }) => Promise<void>): void; removeHook(n: string, k: string): void };
-    const hooks = deps.sequelize as unknown as Hooks;
+    return { cart, body, deps, hooks: deps.sequelize as unknown as Hooks };
+  }
+
+  it('a duplicate webhook that saw the buy-now cart just before its twin promoted it answers 200 and never cancels the paid money', async () => {
+    // Found during this work: the duplicate re-read the cart's items after the twin had moved them to the new
+    // Order, saw "no items" = a price mismatch, and cancelled a payment that was recorded as paid.
+    const { cart, body, deps, hooks } = await paidBuyNowWithHooks();
     let twin: Promise<unknown> | null = null;
     // the moment the duplicate has checked "already recorded?" (not yet), its twin runs to the end
     hooks.addHook('afterQuery', 'twin', async (options, query) => {
@@ -230,14 +236,7 @@ describe('reliability: 200 buyers racing for 10 units', function () {
   it('a duplicate webhook that missed the Order just before its twin promoted the buy-now cart answers 200, nothing cancelled', async () => {
     // Found by the race test above (about 1 run in 6 under load): the duplicate looked for an Order (none yet),
     // the twin promoted the cart and committed, then the duplicate looked for the cart (gone) → ORDER_NOT_FOUND.
-    const user = await makeUser();
-    const product = await makeProduct({ stock: 3, price: 15000 });
-    const cart = (await asBuyer(app, user).post('/v1/shop/orders/single/', { product: product.id, options: [], customer_info: INFO }).expect(201)).body;
-    const { payment } = await sim.pay({ merchant_uid: cart.merchant_uid, notify: false });
-    const body = { imp_uid: payment.imp_uid, merchant_uid: cart.merchant_uid, status: 'paid' };
-    const deps = { sequelize: await testDb(), portone: await portoneClient(), secretKey: testConfig.secretKey };
-    type Hooks = { addHook(n: string, k: string, f: (o: { transaction?: Transaction }, q: { sql?: string }) => Promise<void>): void; removeHook(n: string, k: string): void };
-    const hooks = deps.sequelize as unknown as Hooks;
+    const { cart, body, deps, hooks } = await paidBuyNowWithHooks();
     let twin: Promise<unknown> | null = null;
     // the moment the duplicate's first lookup of the Order (outside any transaction) has come back, its twin runs to the end
     hooks.addHook('afterQuery', 'twin-promotes', async (options, query) => {
