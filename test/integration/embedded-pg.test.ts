@@ -2,11 +2,11 @@
 // while the app runs) uses the running server and does not stop it. Before, it took the live postmaster for
 // one left by a killed run and shut it down under the running app.
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres, type EmbeddedDb } from '../../src/db/embedded.js';
+import { folderClosedToPostgresUser, startEmbeddedPostgres, type EmbeddedDb } from '../../src/db/embedded.js';
 
 async function select1(url: string): Promise<number> {
   const c = new pg.Client({ connectionString: url });
@@ -22,6 +22,7 @@ describe('embedded PostgreSQL (npm start without DATABASE_URL)', function () {
   this.timeout(120_000);
   const root = mkdtempSync(join(tmpdir(), 'shop-embedded-'));
   const dir = join(root, 'pg');
+  chmodSync(root, 0o755); // as startEmbeddedPostgres does with the data folder's parent (mkdtemp makes it 0700)
   const port = 20000 + (process.pid % 20000);
   let first: EmbeddedDb | null = null;
 
@@ -30,7 +31,20 @@ describe('embedded PostgreSQL (npm start without DATABASE_URL)', function () {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('starts in a new data folder; a second start on the same folder reuses it and its stop leaves it running', async () => {
+  it('run as root from a folder the postgres OS user cannot enter: a clear error naming the folder and the ways out', async function () {
+    const closed = folderClosedToPostgresUser(dir);
+    if (!closed) this.skip(); // this checkout is reachable (or we are not root): the next test runs the real server
+    const err = await startEmbeddedPostgres(dir, port, () => undefined).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(err?.message).to.include(`cannot enter ${closed}`).and.to.include('DATABASE_URL');
+  });
+
+  it('starts in a new data folder; a second start on the same folder reuses it and its stop leaves it running', async function () {
+    // as root from a checkout under a 0700 folder (e.g. a `mktemp -d` clone) PostgreSQL cannot run at all:
+    // the test above checks the error; this one needs a machine where it can
+    if (folderClosedToPostgresUser(dir)) this.skip();
     const logs: string[] = [];
     first = await startEmbeddedPostgres(dir, port, (m) => logs.push(m));
     expect(await select1(first.url)).to.equal(1);
