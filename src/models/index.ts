@@ -57,6 +57,28 @@ function plain(row: Model, keys?: string[]): Record<string, unknown> {
   return out;
 }
 
+/**
+ * The SQL expression (jsonb) of what `plain(row)` gives for a row of `model` just written and read back
+ * (`RETURNING *` under `alias`): every attribute by its name, timestamps as a JS Date serializes them (UTC,
+ * milliseconds), secrets redacted. For statements that write a row and its audit row in one round trip
+ * (issue #9: cart add); the content equals the afterCreate hook's (tested).
+ */
+export function auditJsonSql(model: ModelStatic<Model>, alias: string): string {
+  const pairs: string[] = [];
+  for (const [attribute, def] of Object.entries(model.getAttributes())) {
+    const col = `${alias}."${def.field ?? attribute}"`;
+    const key = (def.type as { key?: string }).key;
+    let value: string;
+    if (key === 'DATE') value = `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+    else if (key === 'JSONB' && attribute === 'preparedCartSnapshot') value = col; // plain() keeps only this object
+    else if (key === 'UUID' || key === 'STRING' || key === 'TEXT' || key === 'INTEGER' || key === 'BOOLEAN') value = `to_jsonb(${col})`;
+    else throw new Error(`auditJsonSql: no JSON rule for ${key} (${model.name}.${attribute})`);
+    if (SECRET_FIELDS.has(attribute)) value = `CASE WHEN ${col} IS NULL THEN NULL ELSE to_jsonb('[redacted]'::text) END`;
+    pairs.push(`'${attribute}', ${value}`);
+  }
+  return `jsonb_build_object(${pairs.join(', ')})`;
+}
+
 async function writeAudit(
   row: Model,
   action: string,

@@ -5,7 +5,7 @@
  * (merchant_uid) and, after commit, registers the amount with PortOne.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { Op, literal, type Sequelize, type Transaction } from 'sequelize';
+import { Op, QueryTypes, literal, type Sequelize, type Transaction } from 'sequelize';
 import {
   User,
   Order,
@@ -14,7 +14,9 @@ import {
   SingleProductCart,
   CustomerInfo,
   Product,
+  auditJsonSql,
 } from '../models/index.js';
+import { currentActor } from '../context.js';
 import {
   checkOrderability,
   checkCartOrderable,
@@ -31,7 +33,7 @@ import { Messages, fieldError, type FieldError } from '../domain/messages.js';
 import type { Lang } from '../domain/i18n.js';
 import type { PortOneClient } from '../portone/client.js';
 import { loadOrderabilityFacts, type LoadedFacts } from './orderability.js';
-import { orderView, singleProductCartView, type OrderDto, type ViewContext } from './order-view.js';
+import { orderView, orderViewsFromRow, singleProductCartView, viewSql, type OrderDto, type ViewContext, type ViewRow } from './order-view.js';
 import { logger } from '../logger.js';
 import { ServiceError as ShopError } from './errors.js';
 
@@ -156,19 +158,83 @@ export async function getCart(deps: ShopDeps, c: CallContext): Promise<OrderDto 
 
 export async function addToCart(deps: ShopDeps, c: CallContext, body: unknown): Promise<OrderDto> {
   const request = asItemRequest(body);
-  const cartId = await deps.sequelize.transaction(async (t) => {
-    // the buyer's row lock (as lockBuyer) is taken by the statement that reads the catalogue rows
-    const facts = await loadOrderabilityFacts(deps.sequelize, c.userId, [request], { transaction: t, lang: c.lang, now: c.now, lockBuyer: c.userId });
+  return deps.sequelize.transaction(async (t) => {
+    // the buyer's row lock (as lockBuyer) is taken by the statement that reads the catalogue rows; the cart's
+    // (as findCart(…, lock)) by the next one, which reads the counts under the buyer's lock
+    const facts = await loadOrderabilityFacts(deps.sequelize, c.userId, [request], {
+      transaction: t,
+      lang: c.lang,
+      now: c.now,
+      lockBuyer: c.userId,
+      lockCart: true,
+    });
     if (!facts.buyerLocked) throw ShopError.validation([fieldError(Messages.SignIn.USER_NOT_SIGNED_IN, 'product')]);
     const result = checkOrderability({ mode: 'ADD', request, facts: facts.factsFor(request), taken: facts.taken, now: c.now });
     if (!result.ok) throw ShopError.validation(result.errors);
-    let cart = await findCart(c.userId, t, true);
-    cart ??= await Order.create({ userId: c.userId, nameKo: '', nameEn: '' }, { transaction: t });
-    await createItem(cart.id, facts.factsFor(request).product!.id, result.price, result.donationPrice, result.options, t);
-    await clearPreparation(cart, t);
-    return cart.id;
+    const cart = facts.cart ?? null;
+    if (cart) await clearPreparation(cart, t);
+    return writeItemAndView(deps, c, cart, facts.factsFor(request).product!.id, result.price, result.donationPrice, result.options, t);
   });
-  return (await orderView(cartId, viewCtx(deps, c)))!;
+}
+
+/**
+ * Cart add's writes and its answer in ONE statement (issue #9): the cart when the buyer has none, the item, its
+ * option answers, their audit rows — the same rows, values and audit content (`auditJsonSql`) as
+ * `Order.create` + `createItem` with the model hooks, in the same order — and the cart view of `orderView`.
+ */
+async function writeItemAndView(
+  deps: ShopDeps,
+  c: CallContext,
+  cart: Order | null,
+  productId: string,
+  price: number,
+  donationPrice: number,
+  options: Array<{ product_option_group: string; product_option: string | null; custom_response: string | null }>,
+  t: Transaction,
+): Promise<OrderDto> {
+  const actor = currentActor();
+  const at = Date.now();
+  // the timestamps Sequelize would give (JS clock, ms); option answers 1 ms apart keep their request order
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const cartId = cart?.id ?? randomUUID();
+  const itemId = randomUUID();
+  const optionIds = options.map(() => randomUUID());
+  const bind: unknown[] = [];
+  const $ = (value: unknown, type: string) => `$${bind.push(value)}::${type}`;
+  const ids = $([cartId], 'uuid[]');
+  const cartRef = $(cartId, 'uuid');
+  const actorId = $(actor.userId, 'integer');
+  const ts = $(iso(at), 'timestamptz');
+  const answerIds = $(optionIds, 'uuid[]');
+  const audit = (table: string, alias: string, model: Parameters<typeof auditJsonSql>[0]) =>
+    `SELECT '${table}'::text AS table_name, ${alias}.id::text AS record_id, ${auditJsonSql(model, alias)} AS after`;
+  const sql = `WITH
+    ${cart ? '' : `new_cart AS (
+      INSERT INTO orders (id, user_id, name_ko, name_en, created_by_id, updated_by_id, created_at, updated_at)
+      VALUES (${cartRef}, ${$(c.userId, 'integer')}, '', '', ${actorId}, ${actorId}, ${ts}, ${ts}) RETURNING *),`}
+    item AS (
+      INSERT INTO order_product_relations (id, order_id, product_id, status, price, donation_price, created_by_id, updated_by_id, created_at, updated_at)
+      VALUES (${$(itemId, 'uuid')}, ${cartRef}, ${$(productId, 'uuid')}, 'pending', ${$(price, 'integer')}, ${$(donationPrice, 'integer')},
+              ${actorId}, ${actorId}, ${ts}, ${ts}) RETURNING *),
+    item_options AS (
+      INSERT INTO order_product_option_relations
+             (id, order_product_relation_id, product_option_group_id, product_option_id, custom_response, created_by_id, updated_by_id, created_at, updated_at)
+      SELECT x.id, item.id, x.g, x.o, x.r, ${actorId}, ${actorId}, x.at, x.at
+        FROM item, unnest(${answerIds}, ${$(options.map((o) => o.product_option_group), 'uuid[]')}, ${$(options.map((o) => o.product_option), 'uuid[]')},
+                          ${$(options.map((o) => o.custom_response), 'text[]')}, ${$(options.map((_, i) => iso(at + i)), 'timestamptz[]')}) AS x(id, g, o, r, at)
+      RETURNING *),
+    audit AS (
+      INSERT INTO audit_logs (table_name, record_id, action, actor_user_id, actor_label, before, after, created_at)
+      SELECT a.table_name, a.record_id, 'create', ${actorId}, ${$(actor.label, 'text')}, NULL, a.after, ${ts}
+        FROM (${cart ? '' : `SELECT 0 AS k, w.* FROM (${audit('orders', 'n', Order)} FROM new_cart n) w UNION ALL `}
+              SELECT 1 AS k, w.* FROM (${audit('order_product_relations', 'it', OrderProductRelation)} FROM item it) w
+              UNION ALL
+              SELECT 1 + n.ord AS k, w.* FROM (${audit('order_product_option_relations', 'io', OrderProductOptionRelation)} FROM item_options io) w
+                JOIN unnest(${answerIds}) WITH ORDINALITY AS n(id, ord) ON n.id::text = w.record_id) a
+       ORDER BY a.k),
+    ${viewSql(ids, { orders: cart ? undefined : 'new_cart', items: 'item', options: 'item_options' })}`;
+  const [row] = await deps.sequelize.query<ViewRow>(sql, { bind, type: QueryTypes.SELECT, transaction: t });
+  return orderViewsFromRow([cartId], row, viewCtx(deps, c))[0]!;
 }
 
 export async function removeFromCart(deps: ShopDeps, c: CallContext, oprId: string): Promise<OrderDto | null> {

@@ -182,25 +182,34 @@ const customerDto = (c: CustomerInfo | undefined | null): CustomerInfoDto | null
  * the live orders, their live items (created_at, id), ledger rows (newest first), customer infos and option
  * answers (created_at, id), and the catalogue rows they name — products with their categories, option
  * groups and options, soft-deleted ones included (a past order keeps its names).
+ *
+ * `viewSql` is the statement's CTEs (without `WITH`) and SELECT for the order ids `ids` (SQL of a uuid[]);
+ * `written` names CTEs of rows the same statement inserts (`… RETURNING *`), which its snapshot cannot see:
+ * they are added to the orders / items / option answers read (cart add writes and views in one statement).
  */
-const VIEW_SQL = `
-  WITH i AS MATERIALIZED (
-         SELECT * FROM order_product_relations WHERE order_id = ANY($1::uuid[]) AND deleted_at IS NULL),
+export function viewSql(ids: string, written: { orders?: string; items?: string; options?: string } = {}): string {
+  const plus = (cte: string | undefined) => (cte ? ` UNION ALL SELECT * FROM ${cte}` : '');
+  return `
+  i AS MATERIALIZED (
+         SELECT * FROM order_product_relations WHERE order_id = ANY(${ids}) AND deleted_at IS NULL${plus(written.items)}),
        op AS MATERIALIZED (
          SELECT * FROM order_product_option_relations
-          WHERE order_product_relation_id IN (SELECT id FROM i) AND deleted_at IS NULL),
+          WHERE order_product_relation_id IN (SELECT id FROM i) AND deleted_at IS NULL${plus(written.options)}),
        p AS MATERIALIZED (SELECT * FROM products WHERE id IN (SELECT product_id FROM i))
   SELECT
-    (SELECT json_agg(o) FROM orders o WHERE o.id = ANY($1::uuid[]) AND o.deleted_at IS NULL) AS orders,
+    (SELECT json_agg(o) FROM (SELECT * FROM orders WHERE id = ANY(${ids}) AND deleted_at IS NULL${plus(written.orders)}) o) AS orders,
     (SELECT json_agg(i ORDER BY i.created_at, i.id) FROM i) AS items,
     (SELECT json_agg(h ORDER BY h.created_at DESC, h.id DESC) FROM payment_histories h
-      WHERE h.order_id = ANY($1::uuid[]) AND h.deleted_at IS NULL) AS histories,
-    (SELECT json_agg(c) FROM customer_infos c WHERE c.order_id = ANY($1::uuid[]) AND c.deleted_at IS NULL) AS infos,
+      WHERE h.order_id = ANY(${ids}) AND h.deleted_at IS NULL) AS histories,
+    (SELECT json_agg(c) FROM customer_infos c WHERE c.order_id = ANY(${ids}) AND c.deleted_at IS NULL) AS infos,
     (SELECT json_agg(op ORDER BY op.created_at, op.id) FROM op) AS options,
     (SELECT json_agg(p) FROM p) AS products,
     (SELECT json_agg(c) FROM categories c WHERE c.id IN (SELECT category_id FROM p)) AS categories,
     (SELECT json_agg(g) FROM option_groups g WHERE g.id IN (SELECT product_option_group_id FROM op)) AS groups,
     (SELECT json_agg(x) FROM options x WHERE x.id IN (SELECT product_option_id FROM op)) AS option_rows`;
+}
+
+const VIEW_SQL = `WITH ${viewSql('$1::uuid[]')}`;
 
 type JsonRows = Array<Record<string, unknown>> | null;
 
@@ -208,10 +217,15 @@ type JsonRows = Array<Record<string, unknown>> | null;
 export async function orderViews(orderIds: string[], ctx: ViewContext): Promise<OrderDto[]> {
   if (orderIds.length === 0) return [];
   const t = ctx.transaction;
-  const [r] = await Order.sequelize!.query<Record<'orders' | 'items' | 'histories' | 'infos' | 'options' | 'products' | 'categories' | 'groups' | 'option_rows', JsonRows>>(
-    VIEW_SQL,
-    { bind: [orderIds], type: QueryTypes.SELECT, transaction: t },
-  );
+  const [r] = await Order.sequelize!.query<ViewRow>(VIEW_SQL, { bind: [orderIds], type: QueryTypes.SELECT, transaction: t });
+  return orderViewsFromRow(orderIds, r, ctx);
+}
+
+/** The columns `viewSql` selects. */
+export type ViewRow = Record<'orders' | 'items' | 'histories' | 'infos' | 'options' | 'products' | 'categories' | 'groups' | 'option_rows', JsonRows>;
+
+/** The views of these orders from the one row of `viewSql`. */
+export function orderViewsFromRow(orderIds: string[], r: ViewRow | undefined, ctx: ViewContext): OrderDto[] {
   const rows = <M extends Model>(model: ModelStatic<M>, list: JsonRows | undefined): M[] => (list ?? []).map((row) => hydrate(model, row));
   const orders = rows(Order, r?.orders);
   const oprs = rows(OrderProductRelation, r?.items);

@@ -6,7 +6,7 @@
  * checkouts of the same product (or tag) serialize and cannot both take the last unit.
  */
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import { Product, ProductTagRelation, Tag, OptionGroup, Option } from '../models/index.js';
+import { Product, ProductTagRelation, Tag, OptionGroup, Option, Order } from '../models/index.js';
 import type {
   ItemRequest,
   OrderabilityFacts,
@@ -34,6 +34,11 @@ export interface LoadOptions {
    * counts are read by the next statement, under it. `buyerLocked` tells whether the row was there.
    */
   lockBuyer?: number;
+  /**
+   * With `lockBuyer`: also lock and load the buyer's cart (as `findCart(…, lock)`) in the statement that reads
+   * the counts — it runs after the buyer's lock, so it sees what an earlier request of this buyer committed.
+   */
+  lockCart?: boolean;
 }
 
 export interface LoadedFacts {
@@ -44,6 +49,8 @@ export interface LoadedFacts {
   tags: Map<string, { stock: number; sold: number; name: string }>;
   /** with `lockBuyer`: the buyer's row exists and is now locked (else nothing else was loaded) */
   buyerLocked?: boolean;
+  /** with `lockCart`: the buyer's cart, locked FOR UPDATE, or null when they have none */
+  cart?: Order | null;
 }
 
 export async function loadOrderabilityFacts(
@@ -91,6 +98,7 @@ export async function loadOrderabilityFacts(
   type J = Array<Record<string, unknown>> | null;
   if (opts.lockBuyer !== undefined && opts.lock) throw new Error('lockBuyer is for the unlocked read only: lock the buyer first');
   const buyer = opts.lockBuyer !== undefined;
+  if (opts.lockCart && (!buyer || opts.lockBuyer !== userId)) throw new Error('lockCart needs the buyer locked first (lockBuyer: userId)');
   const [rows] = productIds.size || groupIds.size || buyer
     ? await sequelize.query<{ buyer: number | null; products: J; relations: Array<{ relation: Record<string, unknown>; tag: Record<string, unknown> }> | null; groups: Array<{ group: Record<string, unknown>; options: J }> | null }>(
         `WITH ${buyer ? 'u AS (SELECT id FROM users WHERE id = $3 FOR UPDATE),' : ''}
@@ -138,7 +146,12 @@ export async function loadOrderabilityFacts(
     tagIds: [...new Set(relations.filter((r) => (r.get('tag') as Tag).stock !== 0).map((r) => r.tagId))].sort(),
     optionIds: groups.flatMap((g) => (g.get('options') as Option[]).filter((o) => o.stock !== 0).map((o) => o.id)),
   };
-  const { sold, taken } = await soldAndTakenCounts(sequelize, limited, userId, { transaction: t, now: opts.now, excludeHolderId: opts.excludeHolderId });
+  const { sold, taken, cart } = await soldAndTakenCounts(sequelize, limited, userId, {
+    transaction: t,
+    now: opts.now,
+    excludeHolderId: opts.excludeHolderId,
+    lockCart: opts.lockCart,
+  });
 
   const lang = opts.lang;
   const toGroupFacts = (g: OptionGroup): OptionGroupFacts => ({
@@ -203,6 +216,7 @@ export async function loadOrderabilityFacts(
     products: productFacts,
     tags: tagInfo,
     ...(buyer ? { buyerLocked: true } : {}),
+    ...(opts.lockCart ? { cart: cart ? hydrate(Order, cart) : null } : {}),
     factsFor(request) {
       const pid = asUuid(request.product);
       const product = pid ? productFacts.get(pid) ?? null : null;

@@ -136,22 +136,42 @@ export async function soldAndTakenCounts(
   sequelize: Sequelize,
   ids: CountIds,
   userId: number,
-  opts: SoldCountOptions = {},
-): Promise<{ sold: SoldCounts; taken: TakenCounts }> {
+  opts: SoldCountOptions & {
+    /**
+     * Also lock (FOR UPDATE) and return the buyer's cart — their newest live order without payment history,
+     * as `findCart(userId, t, true)` does — in this statement (one round trip less for cart add). Only under
+     * the buyer's row lock taken by an earlier statement: this statement's snapshot is then taken after it, so
+     * a cart another request of this buyer created is seen (the lock order user → order stays).
+     */
+    lockCart?: boolean;
+  } = {},
+): Promise<{ sold: SoldCounts; taken: TakenCounts; cart?: Record<string, unknown> | null }> {
   const sold: SoldCounts = { product: new Map(), tag: new Map(), option: new Map() };
   const taken: TakenCounts = { product: new Map(), tag: new Map(), group: new Map(), option: new Map() };
   const q = soldCountsSql(ids);
+  const cartCte = opts.lockCart ? `, ${CART_LOCK_CTE}` : '';
+  const cartSelect = opts.lockCart ? [`SELECT 'cart', row_to_json(cart)::text, NULL::bigint, NULL::bigint, NULL::bigint FROM cart`] : [];
   const rows = await sequelize.query<{ kind: string; id: string; n: number | null; cart: number | null; purchased: number | null }>(
-    `WITH ${q ? `${q.cte}, ` : ''}${TAKEN_CTE}
-     ${[...(q?.selects ?? []), ...TAKEN_SELECTS.map((t) => t.replace(/^SELECT '(\w+)'/, "SELECT 'taken:$1'"))].join('\n     UNION ALL\n     ')}`,
+    `WITH ${q ? `${q.cte}, ` : ''}${TAKEN_CTE}${cartCte}
+     ${[...(q?.selects ?? []), ...TAKEN_SELECTS.map((t) => t.replace(/^SELECT '(\w+)'/, "SELECT 'taken:$1'")), ...cartSelect].join('\n     UNION ALL\n     ')}`,
     { type: QueryTypes.SELECT, transaction: opts.transaction, replacements: { ...soldReplacements(ids, opts), userId } },
   );
+  let cart: Record<string, unknown> | null = null;
   for (const r of rows) {
-    if (r.kind.startsWith('taken:')) taken[r.kind.slice(6) as keyof TakenCounts].set(r.id, { cart: Number(r.cart), purchased: Number(r.purchased) });
+    if (r.kind === 'cart') cart = JSON.parse(r.id) as Record<string, unknown>;
+    else if (r.kind.startsWith('taken:')) taken[r.kind.slice(6) as keyof TakenCounts].set(r.id, { cart: Number(r.cart), purchased: Number(r.purchased) });
     else sold[r.kind as keyof SoldCounts].set(r.id, Number(r.n));
   }
-  return { sold, taken };
+  return opts.lockCart ? { sold, taken, cart } : { sold, taken };
 }
+
+/** The buyer's cart row, locked: the same rows, order and lock as `findCart(userId, t, true)` (cart.ts). */
+const CART_LOCK_CTE = `cart AS MATERIALIZED (
+       SELECT o.* FROM orders o
+        WHERE o.deleted_at IS NULL AND o.user_id = :userId
+          AND NOT EXISTS (SELECT 1 FROM payment_histories ph WHERE ph.order_id = o.id AND ph.deleted_at IS NULL)
+        ORDER BY o.created_at DESC LIMIT 1 FOR UPDATE
+     )`;
 
 export interface CatalogSoldCounts {
   product: Map<string, number>;
