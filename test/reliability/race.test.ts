@@ -206,25 +206,21 @@ describe('reliability: 200 buyers racing for 10 units', function () {
 
   type Hooks = { addHook(n: string, k: string, f: (o: { transaction?: Transaction }, q: { sql?: string }) => Promise<void>): void; removeHook(n: string, k: string): void };
 
-  /** A buy-now cart paid at the simulator (no webhook sent yet), the webhook body, and query hooks to interleave a twin. */
-  async function paidBuyNowWithHooks() {
+  /**
+   * A buy-now cart paid at the simulator, then its webhook processed twice: the twin runs to the end the moment
+   * the duplicate's first query outside a transaction that `at` matches has come back. Both answer 200.
+   */
+  async function duplicateWithTwinAt(at: (sql: string, cartId: string) => boolean): Promise<{ id: string }> {
     const user = await makeUser();
     const product = await makeProduct({ stock: 3, price: 15000 });
     const cart = (await asBuyer(app, user).post('/v1/shop/orders/single/', { product: product.id, options: [], customer_info: INFO }).expect(201)).body;
     const { payment } = await sim.pay({ merchant_uid: cart.merchant_uid, notify: false });
     const body = { imp_uid: payment.imp_uid, merchant_uid: cart.merchant_uid, status: 'paid' };
     const deps = { sequelize: await testDb(), portone: await portoneClient(), secretKey: testConfig.secretKey };
-    return { cart, body, deps, hooks: deps.sequelize as unknown as Hooks };
-  }
-
-  it('a duplicate webhook that saw the buy-now cart just before its twin promoted it answers 200 and never cancels the paid money', async () => {
-    // Found during this work: the duplicate re-read the cart's items after the twin had moved them to the new
-    // Order, saw "no items" = a price mismatch, and cancelled a payment that was recorded as paid.
-    const { cart, body, deps, hooks } = await paidBuyNowWithHooks();
+    const hooks = deps.sequelize as unknown as Hooks;
     let twin: Promise<unknown> | null = null;
-    // the moment the duplicate has checked "already recorded?" (not yet), its twin runs to the end
     hooks.addHook('afterQuery', 'twin', async (options, query) => {
-      if (twin || options.transaction || !/FROM "payment_histories"/.test(query.sql ?? '') || !/count/i.test(query.sql ?? '')) return;
+      if (twin || options.transaction || !at(query.sql ?? '', cart.id)) return;
       twin = processWebhook(deps, body);
       expect(await twin).to.deep.include({ status: 200 });
     });
@@ -235,6 +231,14 @@ describe('reliability: 200 buyers racing for 10 units', function () {
     } finally {
       hooks.removeHook('afterQuery', 'twin');
     }
+    return cart;
+  }
+
+  it('a duplicate webhook that saw the buy-now cart just before its twin promoted it answers 200 and never cancels the paid money', async () => {
+    // Found during this work: the duplicate re-read the cart's items after the twin had moved them to the new
+    // Order, saw "no items" = a price mismatch, and cancelled a payment that was recorded as paid.
+    // (the moment the duplicate has checked "already recorded?" — not yet — its twin runs to the end)
+    const cart = await duplicateWithTwinAt((sql) => /FROM "payment_histories"/.test(sql) && /count/i.test(sql));
     expect(sim.state.cancels, 'nothing cancelled').to.have.length(0);
     expect(await PaymentHistory.count({ where: { orderId: cart.id, status: 'completed' } })).to.equal(1);
     expect(sim.state.payments[0]!.status).to.equal('paid');
@@ -243,21 +247,7 @@ describe('reliability: 200 buyers racing for 10 units', function () {
   it('a duplicate webhook that missed the Order just before its twin promoted the buy-now cart answers 200, nothing cancelled', async () => {
     // Found by the race test above (about 1 run in 6 under load): the duplicate looked for an Order (none yet),
     // the twin promoted the cart and committed, then the duplicate looked for the cart (gone) → ORDER_NOT_FOUND.
-    const { cart, body, deps, hooks } = await paidBuyNowWithHooks();
-    let twin: Promise<unknown> | null = null;
-    // the moment the duplicate's first lookup of the Order (outside any transaction) has come back, its twin runs to the end
-    hooks.addHook('afterQuery', 'twin-promotes', async (options, query) => {
-      if (twin || options.transaction || !/FROM "orders"/.test(query.sql ?? '') || !query.sql?.includes(cart.id)) return;
-      twin = processWebhook(deps, body);
-      expect(await twin).to.deep.include({ status: 200 });
-    });
-    try {
-      const duplicate = await processWebhook(deps, body);
-      expect(twin, 'the twin ran in between').to.not.equal(null);
-      expect(duplicate.status, JSON.stringify(duplicate.body)).to.equal(200);
-    } finally {
-      hooks.removeHook('afterQuery', 'twin-promotes');
-    }
+    const cart = await duplicateWithTwinAt((sql, cartId) => /FROM "orders"/.test(sql) && sql.includes(cartId));
     expect(sim.state.cancels, 'nothing cancelled').to.have.length(0);
     expect(await PaymentHistory.count({ where: { orderId: cart.id, status: 'completed' } })).to.equal(1);
   });
