@@ -11,6 +11,7 @@
 import type { Request } from 'express';
 import type { SessionData, Store } from 'express-session';
 import { QueryTypes, type Sequelize } from 'sequelize';
+import { DelegatingStore } from './session.js';
 
 /**
  * What the last session read of each session id found: the session's user, when active. Written by the
@@ -26,24 +27,18 @@ const USER_ID = `CASE WHEN (s.sess #>> '{passport,user}') ~ '^[1-9][0-9]{0,8}$' 
 
 /**
  * `store` (the connect-pg-simple store of table `session` on `sequelize`) with a `get` that also checks the
- * session's user; all other methods are the store's own.
+ * session's user; every other method is the store's own (delegated).
  */
-export function withActiveUserCheck(store: Store, sequelize: Sequelize): Store {
-  const view = Object.create(store) as Store;
-  const base = store;
-  // The store class's own methods use private fields: they must run on the store itself, not on this view.
-  // (express-session's Store methods — regenerate, load, createSession — stay unbound: they use the
-  // `generate` that express-session sets on the object it was given.)
-  const proto = Object.getPrototypeOf(store) as object;
-  for (const name of Object.getOwnPropertyNames(proto)) {
-    const fn = (store as unknown as Record<string, unknown>)[name];
-    if (name !== 'constructor' && typeof fn === 'function') {
-      Object.defineProperty(view, name, { value: fn.bind(store), writable: true, configurable: true });
-    }
+class ActiveUserCheckStore extends DelegatingStore {
+  constructor(
+    inner: Store,
+    private readonly sequelize: Sequelize,
+  ) {
+    super(inner);
   }
 
-  view.get = (sid, callback) => {
-    sequelize
+  override get(sid: string, callback: (err: unknown, s?: SessionData | null) => void): void {
+    this.sequelize
       .query<{ sess: unknown; active_user_id: number | null }>(
         `SELECT s.sess, u.id AS active_user_id
            FROM "session" s
@@ -62,7 +57,7 @@ export function withActiveUserCheck(store: Store, sequelize: Sequelize): Store {
             sess = (typeof row.sess === 'string' ? JSON.parse(row.sess) : row.sess) as SessionData;
           } catch {
             // what connect-pg-simple does with an unreadable row
-            return base.destroy(sid, (err) => callback(err));
+            return this.inner.destroy(sid, (err) => callback(err));
           }
           if (row.active_user_id !== null) {
             if (found.size >= MAX_ENTRIES) found.clear();
@@ -72,9 +67,11 @@ export function withActiveUserCheck(store: Store, sequelize: Sequelize): Store {
         },
         (e: unknown) => callback(e),
       );
-  };
+  }
+}
 
-  return view;
+export function withActiveUserCheck(store: Store, sequelize: Sequelize): Store {
+  return new ActiveUserCheckStore(store, sequelize);
 }
 
 /** The user id the session read of this request found active, if any (asked once per request). */

@@ -71,8 +71,8 @@ export function pgSessionStore(sequelize: Sequelize, opts: { prune: boolean }): 
  * and lifetime, and the buyer was signed out on the next request. Delegating keeps one pool and one pruning
  * timer. (`Object.create(store)` does not work: connect-pg-simple keeps its state in private fields.)
  */
-class DelegatingStore extends session.Store {
-  constructor(private readonly inner: Store) {
+export class DelegatingStore extends session.Store {
+  constructor(protected readonly inner: Store) {
     super();
   }
   override get(sid: string, cb: (err: unknown, s?: session.SessionData | null) => void): void {
