@@ -3,9 +3,8 @@
  * snapshot of their rights the panel keeps in its session (re-read on every request, so a revoked role or
  * a deactivated account takes effect at once), and the superusers' edit of staff flags and roles.
  */
-import { fn, col, where as sqlWhere } from 'sequelize';
 import { SocialAccount, User } from '../models/index.js';
-import { authenticatePassword, recordLogin, type SocialProfile } from './auth.js';
+import { authenticatePassword, findUserByEmail, recordLogin, type SocialProfile } from './auth.js';
 import { ServiceError } from './errors.js';
 
 export type AdminRole = 'viewer' | 'manager';
@@ -63,7 +62,7 @@ export async function findStaffForGoogle(p: SocialProfile, allowedDomain: string
   let user = linked ? await User.findByPk(linked.userId) : null;
   if (!user) {
     if (!email || !p.emailVerified) return { error: 'email_not_verified' };
-    user = await User.findOne({ where: sqlWhere(fn('lower', col('email')), email) });
+    user = await findUserByEmail(email);
     const snap = user ? staffSnapshot(user) : null;
     if (!user || !snap) return { error: 'not_staff' };
     await SocialAccount.create({ userId: user.id, provider: 'google', uid: p.uid, email, lastLoginAt: new Date() });

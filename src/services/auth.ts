@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import bcrypt from 'bcryptjs';
-import { Op, UniqueConstraintError, fn, col, where as sqlWhere, type Sequelize } from 'sequelize';
+import { Op, UniqueConstraintError, fn, col, where as sqlWhere, type Sequelize, type Transaction } from 'sequelize';
 import { ApiKey, AuditLog, SocialAccount, User } from '../models/index.js';
 import { currentActor } from '../context.js';
 import { ServiceError } from './errors.js';
@@ -44,11 +44,16 @@ function dummyHash(rounds: number): Promise<string> {
   return h;
 }
 
+/** The (live) account with this e-mail, compared case-insensitively. */
+export function findUserByEmail(email: string, transaction?: Transaction): Promise<User | null> {
+  return User.findOne({ where: sqlWhere(fn('lower', col('email')), email.trim().toLowerCase()), transaction });
+}
+
 /** Find the account a sign-in names: an e-mail (case-insensitive) when it contains "@", else a username. */
 async function findLoginUser(identifier: string): Promise<User | null> {
   const id = identifier.trim();
   if (!id) return null;
-  if (id.includes('@')) return User.findOne({ where: sqlWhere(fn('lower', col('email')), id.toLowerCase()) });
+  if (id.includes('@')) return findUserByEmail(id);
   return User.findOne({ where: { username: id } });
 }
 
@@ -178,7 +183,7 @@ export async function findOrCreateSocialUser(sequelize: Sequelize, p: SocialProf
 
   const attempt = () =>
     sequelize.transaction(async (transaction) => {
-      let user = await User.findOne({ where: sqlWhere(fn('lower', col('email')), email.toLowerCase()), transaction });
+      let user = await findUserByEmail(email, transaction);
       if (user && !user.isActive) throw new SocialLoginError('account_inactive');
       if (!user) {
         user = await User.create(

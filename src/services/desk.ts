@@ -22,6 +22,7 @@ import { formatSeoul } from '../domain/scancode/pages.js';
 import { orderViews, type CustomerInfoDto, type OrderDto } from './order-view.js';
 import { ServiceError } from './errors.js';
 import { refund, type RefundDeps, type RefundOutcome } from './refund.js';
+import { findUserByEmail } from './auth.js';
 import { Messages, fieldError } from '../domain/messages.js';
 
 export const DeskMessages = {
@@ -405,10 +406,7 @@ export async function deskRefund(deps: DeskDeps, orderId: string, input: { otp?:
   if (!otp) throw ServiceError.validation([fieldError(Messages.Permission.OTP_REQUIRED, 'otp')]);
   const who = typeof input.authorizer === 'string' ? input.authorizer.trim() : '';
   if (!who) throw ServiceError.validation([fieldError(Messages.Permission.AUTHORIZER_REQUIRED, 'authorizer')]);
-  const authorizer = await User.findOne({
-    where: UUID_RE.test(who) ? { uniqueId: who.toLowerCase() } : { email: { [Op.iLike]: who.replace(/[\\%_]/g, (c) => `\\${c}`) } },
-    attributes: ['id'],
-  });
+  const authorizer = UUID_RE.test(who) ? await User.findOne({ where: { uniqueId: who.toLowerCase() }, attributes: ['id'] }) : await findUserByEmail(who);
   const reason = typeof input.reason === 'string' && input.reason.trim() ? input.reason.trim().slice(0, 200) : null;
   try {
     // no authorizer found → id 0: verifyAuthorizer answers "invalid code" exactly as for a wrong code
