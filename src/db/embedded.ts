@@ -41,23 +41,21 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-async function stopStalePostmaster(dataDir: string): Promise<void> {
+/** The live postmaster of this data folder, if any (postmaster.pid: line 1 the pid, line 4 the port). */
+function livePostmaster(dataDir: string): { pid: number; port: number } | null {
   const pidFile = join(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
-  if (Number.isFinite(pid) && pidAlive(pid)) {
-    process.kill(pid, 'SIGINT'); // fast shutdown of an orphan left by a killed run
-    for (let i = 0; i < 100 && existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** A live postmaster of this data folder listening on `port` (postmaster.pid: line 1 the pid, line 4 the port). */
-function postmasterAlive(dataDir: string, port: number): boolean {
-  const pidFile = join(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return false;
+  if (!existsSync(pidFile)) return null;
   const lines = readFileSync(pidFile, 'utf8').split('\n');
   const pid = Number.parseInt(lines[0] ?? '', 10);
-  return Number.isFinite(pid) && pidAlive(pid) && Number.parseInt(lines[3] ?? '', 10) === port;
+  return Number.isFinite(pid) && pidAlive(pid) ? { pid, port: Number.parseInt(lines[3] ?? '', 10) } : null;
+}
+
+async function stopStalePostmaster(dataDir: string): Promise<void> {
+  const live = livePostmaster(dataDir);
+  if (!live) return;
+  process.kill(live.pid, 'SIGINT'); // fast shutdown of an orphan left by a killed run
+  const pidFile = join(dataDir, 'postmaster.pid');
+  for (let i = 0; i < 100 && existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
 async function serverAnswers(port: number, password: string): Promise<boolean> {
@@ -114,7 +112,7 @@ export async function startEmbeddedPostgres(dir: string, port: number, log: (m: 
   // Already running for this data folder (`npm start` in another terminal while an operator runs
   // `npm run user -- create …`, or a server left by a killed run): use it and leave it running. Stopping it
   // as "stale" would pull the database from under the running app.
-  if (postmasterAlive(dir, port) && (await serverAnswers(port, password))) {
+  if (livePostmaster(dir)?.port === port && (await serverAnswers(port, password))) {
     log(`embedded PostgreSQL in ${dir} is already running on port ${port}: using it (this process will not stop it)`);
     await ensureDatabase(port, password);
     return { url, stop: async () => undefined };
