@@ -13,7 +13,7 @@ import { resetDb, testConfig } from '../helpers/db.js';
 import { portoneSim } from '../helpers/app.js';
 import { asBuyer } from '../helpers/buyer.js';
 import { adminApp, adminLogin, makeStaff, type Agent } from '../helpers/admin.js';
-import { makeCategory, makeGroup, makeOption, makeOrder, makeProduct, makeTag, makeUser, daysFromNow } from '../helpers/fixtures.js';
+import { makeCategory, makeGroup, makeOption, makeOrder, makeProduct, makeTag, makeUser } from '../helpers/fixtures.js';
 import {
   AuditLog,
   CustomerInfo,

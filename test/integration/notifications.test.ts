@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { createRequire } from 'node:module';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { resetDb } from '../helpers/db.js';
-import { makeCategory, makeGroup, makeOption, makeOrder, makeProduct, makeUser } from '../helpers/fixtures.js';
+import { makeGroup, makeOption, makeOrder, makeProduct, makeUser } from '../helpers/fixtures.js';
 import { startTestSmtp, waitFor, type TestSmtp } from '../helpers/smtp.js';
 import { startTestWorker, type TestWorker } from '../helpers/jobs.js';
 import { CustomerInfo, NotificationHistory, NotificationRecipient, NotificationTemplate, Order, PaymentHistory } from '../../src/models/index.js';
@@ -51,6 +51,12 @@ async function jobRows(sequelize: Sequelize): Promise<Array<{ name: string; data
 }
 
 const recipientRow = async (id: string) => (await NotificationRecipient.findByPk(id))!;
+/** The recipient row once it has reached `status`. */
+const recipientWhen = async (id: string, status: string) =>
+  (await waitFor(async () => {
+    const r = await recipientRow(id);
+    return r.status === status ? r : null;
+  }))!;
 
 describe('notifications (Agenda worker + SMTP)', function () {
   this.timeout(30_000);
@@ -115,10 +121,7 @@ describe('notifications (Agenda worker + SMTP)', function () {
       expect(mail.text).to.include('홍길동님, 안녕하세요.');
       expect(mail.text).to.include(url);
       expect(mail.text).to.include('결제 금액: 23000원');
-      const row = (await waitFor(async () => {
-        const r = await recipientRow(recipientId!);
-        return r.status === 'SENT' ? r : null;
-      }))!;
+      const row = await recipientWhen(recipientId!, 'SENT');
       expect(row.attempts).to.equal(1);
       expect(row.sentAt).to.be.instanceOf(Date);
       expect(row.messageId).to.be.a('string').and.not.equal('');
@@ -249,17 +252,11 @@ describe('notifications (Agenda worker + SMTP)', function () {
       smtp.refuseNext(1, 451, 'mailbox busy');
       const order = await paidOrder();
       const id = (await sequelize.transaction(async (t) => notifyOrderEvent(order.id, 'paid', t)))!;
-      const failed = (await waitFor(async () => {
-        const r = await recipientRow(id);
-        return r.status === 'FAILED' ? r : null;
-      }))!;
+      const failed = await recipientWhen(id, 'FAILED');
       expect(failed.lastError).to.match(/^attempt 1\/3: .*451.*mailbox busy/);
       expect(failed.nextAttemptAt).to.be.instanceOf(Date);
       expect(failed.nextAttemptAt!.getTime() - failed.updatedAt.getTime()).to.be.within(450, 600);
-      const sent = (await waitFor(async () => {
-        const r = await recipientRow(id);
-        return r.status === 'SENT' ? r : null;
-      }))!;
+      const sent = await recipientWhen(id, 'SENT');
       expect(sent.attempts).to.equal(2);
       expect(sent.lastError).to.equal(null);
       expect(smtp.received).to.have.length(1);
@@ -269,10 +266,7 @@ describe('notifications (Agenda worker + SMTP)', function () {
       smtp.refuseNext(1, 550, 'no such user');
       const order = await paidOrder();
       const id = (await sequelize.transaction(async (t) => notifyOrderEvent(order.id, 'paid', t)))!;
-      const failed = (await waitFor(async () => {
-        const r = await recipientRow(id);
-        return r.status === 'FAILED' ? r : null;
-      }))!;
+      const failed = await recipientWhen(id, 'FAILED');
       expect(failed.lastError).to.match(/^attempt 1\/3 \(permanent\): .*550.*no such user/);
       expect(failed.nextAttemptAt).to.equal(null);
       await new Promise((r) => setTimeout(r, 300));

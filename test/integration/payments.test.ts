@@ -7,7 +7,7 @@ import { generate } from 'otplib';
 import { resetDb, testEnv } from '../helpers/db.js';
 import { makeApp, portoneSim, portoneClient } from '../helpers/app.js';
 import { asBuyer } from '../helpers/buyer.js';
-import { makeProduct, makeUser, makeOrder, makeGroup, makeOption, daysFromNow } from '../helpers/fixtures.js';
+import { makeProduct, makeUser, makeOrder, daysFromNow } from '../helpers/fixtures.js';
 import { createApp } from '../../src/http/app.js';
 import { parseConfig } from '../../src/config.js';
 import {

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import type { Express } from 'express';
-import type { Sequelize } from 'sequelize';
 import { resetDb } from '../helpers/db.js';
 import { makeApp, portoneSim } from '../helpers/app.js';
 import { asBuyer } from '../helpers/buyer.js';
@@ -12,9 +11,8 @@ const INFO = { name: '홍길동', phone: '010-1234-5678', email: 'gildong@exampl
 
 describe('purchase flow (/v1/shop/orders)', () => {
   let app: Express;
-  let sequelize: Sequelize;
   beforeEach(async () => {
-    sequelize = await resetDb();
+    await resetDb();
     app = await makeApp();
     (await portoneSim()).reset();
   });

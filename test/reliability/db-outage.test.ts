@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import pg from 'pg';
 import type { Express } from 'express';
 import type { Sequelize, Transaction } from 'sequelize';
-import { resetDb, testConfig, testDb } from '../helpers/db.js';
+import { resetDb, testConfig } from '../helpers/db.js';
 import { makeApp, portoneSim } from '../helpers/app.js';
 import { asBuyer } from '../helpers/buyer.js';
 import { makeProduct, makeUser } from '../helpers/fixtures.js';
