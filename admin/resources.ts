@@ -38,6 +38,8 @@ import { countOrders, findOrderIds, orderRows, parseOrderFilter, type OrderRow }
 import { orderView } from '../src/services/order-view.js';
 import { previewRefund, refund } from '../src/services/refund.js';
 import { exportFilename, exportOrderIds, writeOrdersCsv, writeOrdersXlsx } from '../src/services/export.js';
+import { orderScope } from '../src/services/admin-order-scope.js';
+import { sendGuard } from './bulk-guard.js';
 import { importOrders, importTemplate } from '../src/services/import.js';
 import { previewNotification, retryNotifications, sendNotification, MissingContextVariablesError } from '../src/services/notifications.js';
 import { createApiKey, revokeApiKey } from '../src/services/auth.js';
@@ -410,17 +412,22 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
 
   const refundVisible = (ctx: ActionContext) => canWrite(ctx) && ['completed', 'partial_refunded'].includes(String(ctx.record?.param('currentStatus') ?? ''));
 
+  // Export and Notify open in a drawer over the list: AdminJS carries the list's query (`filters.*`) only
+  // into drawer actions, so the filtered list is what they act on (a full-page action dropped the filters).
   const exportAction: ActionDef = {
     actionType: 'resource',
     icon: 'Download',
     isAccessible: isStaff,
+    showInDrawer: true,
+    containerWidth: 720,
     component: components.ExportView,
     handler: async (request, response, context) => {
       const q = (request.query ?? {}) as Record<string, unknown>;
       const format = q.format === 'xlsx' ? 'xlsx' : q.format === 'csv' ? 'csv' : null;
-      if (!format) return {};
       const productIds = typeof q.productIds === 'string' && q.productIds ? q.productIds.split(',') : [];
-      const ids = await exportOrderIds(sequelize, { filter: orderFilterFrom(request), productIds, includeRefunded: q.includeRefunded === 'true' });
+      const filter = orderFilterFrom(request);
+      const ids = await exportOrderIds(sequelize, { filter, productIds, includeRefunded: q.includeRefunded === 'true' });
+      if (!format) return { scope: await orderScope(sequelize, productIds.length ? { ...filter, productId: productIds } : filter, ids.length) };
       const res = response as import('express').Response;
       res.status(200);
       res.setHeader('Cache-Control', 'no-store');
@@ -482,11 +489,14 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
     actionType: 'resource',
     icon: 'Send',
     isAccessible: isStaff,
+    showInDrawer: true,
+    containerWidth: 860,
     component: components.NotifyView,
     handler: asAdmin(async (request, _response, context) => {
       const templates = await NotificationTemplate.findAll({ where: { active: true }, order: [['code', 'ASC'], ['language', 'ASC']] });
       const templateList = templates.map((t) => ({ id: t.id, label: `${t.code} (${t.language}) ${t.name}` }));
-      if (request.method !== 'post') return { templates: templateList, canSend: canWrite(context) };
+      const filter = orderFilterFrom(request);
+      if (request.method !== 'post') return { templates: templateList, canSend: canWrite(context), scope: await orderScope(sequelize, filter) };
       const p = (request.payload ?? {}) as Record<string, unknown>;
       let contextOverride: unknown = {};
       if (typeof p.contextOverride === 'string' && p.contextOverride.trim()) {
@@ -496,11 +506,14 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
           return { notice: { message: 'context_override: JSON 객체가 필요합니다.', type: 'error' } };
         }
       }
-      const orderIds = await findOrderIds(sequelize, orderFilterFrom(request));
+      const orderIds = await findOrderIds(sequelize, filter);
+      const scope = await orderScope(sequelize, filter, orderIds.length);
       const input = { channel: 'email', templateId: p.templateId, orderIds, contextOverride };
       try {
         if (p.step === 'send') {
           if (!canWrite(context)) return { notice: { message: 'forbiddenError', type: 'error' } };
+          const refused = sendGuard(scope, p);
+          if (refused) return { scope, needsConfirmation: scope.everyone, notice: { message: refused, type: 'error' } };
           const history = await sendNotification({ ...input, sequelize });
           return {
             history,
@@ -508,7 +521,7 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
             notice: { message: `발송을 예약했습니다: ${history.recipients.length}명`, type: 'success' },
           };
         }
-        return { preview: await previewNotification(input), orders: orderIds.length };
+        return { preview: await previewNotification(input), orders: orderIds.length, scope };
       } catch (e) {
         if (e instanceof MissingContextVariablesError) return { missing: e.recipients, notice: { message: '템플릿 변수가 없는 수신자가 있습니다.', type: 'error' } };
         return { notice: noticeOf(e) };

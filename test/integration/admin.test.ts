@@ -395,6 +395,12 @@ describe('admin panel (AdminJS)', function () {
       const byFilter = await m.get(`${API}/orders/actions/export?format=csv&filters.currentStatus=refunded`);
       expect(byFilter.text).to.include(order2.id).and.not.include(order.id);
       expect(await AuditLog.count({ where: { action: 'shop.order.exported' } })).to.equal(3);
+      // before downloading, the drawer asks what will be exported: the filters in words and the count
+      const scope = (await m.get(`${API}/orders/actions/export?filters.currentStatus=refunded`).expect(200)).body.scope;
+      expect(scope).to.deep.equal({ everyone: false, orders: 1, filters: [{ label: '상태', value: '환불 완료' }] });
+      expect((await m.get(`${API}/orders/actions/export`).expect(200)).body.scope).to.deep.equal({ everyone: true, orders: 2, filters: [] });
+      expect((await m.get(`${API}/orders/actions/export?productIds=${ticket.id}`).expect(200)).body.scope).to.include({ everyone: false, orders: 1 });
+      expect(await AuditLog.count({ where: { action: 'shop.order.exported' } })).to.equal(3); // asking is not exporting
       expect(unguardFormula(guardFormula('=1+1'))).to.equal('=1+1');
     });
 
@@ -419,7 +425,8 @@ describe('admin panel (AdminJS)', function () {
       const header = (items.getRow(1).values as unknown[]).map(String);
       expect(header).to.include('티셔츠 사이즈');
       const values = [2, 3].map((r) => (items.getRow(r).values as unknown[]).map(String));
-      expect(values.find((v) => v.includes(order.id))).to.include('M');
+      expect(values.find((v) => v.includes(order.id))).to.include('M').and.include('결제 완료'); // statuses in Korean, as the CSV
+      expect((orders.getRow(2).values as unknown[]).map(String).concat((orders.getRow(3).values as unknown[]).map(String))).to.include.members(['결제 완료', '환불 완료']);
     });
   });
 
@@ -499,10 +506,30 @@ describe('admin panel (AdminJS)', function () {
       expect(preview.body.preview.template_variables).to.deep.equal(['customer_name', 'order_name', '배지']);
       expect(preview.body.preview.recipients).to.have.length(1);
       expect(preview.body.preview.recipients[0].missing_variables).to.deep.equal(['배지']);
-      const refused = await m.post(`${API}/orders/actions/notify`).type('form').send({ step: 'send', templateId: template.id });
+      expect(preview.body.scope).to.deep.equal({ everyone: false, orders: 2, filters: [{ label: '상품', value: p.nameKo }] });
+      const byProduct = JSON.stringify({ productId: p.id });
+      const refused = await m.post(`${API}/orders/actions/notify`).type('form').send({ step: 'send', templateId: template.id, filters: byProduct });
       expect(refused.body.missing).to.have.length(1);
       expect(await NotificationRecipient.count()).to.equal(0);
-      const sent = await m.post(`${API}/orders/actions/notify`).type('form').send({ step: 'send', templateId: template.id, contextOverride: JSON.stringify({ 배지: '참가자' }) });
+      // the list's filters are what the drawer's query carries (`filters.*`), as the panel sends them
+      const viaQuery = await m.post(`${API}/orders/actions/notify?filters.productId=${p.id}`).type('form').send({ step: 'preview', templateId: template.id });
+      expect(viaQuery.body.scope.orders).to.equal(2);
+      // no filter at all = every paid order: refused without the explicit confirmation
+      const everyone = await m.post(`${API}/orders/actions/notify`).type('form').send({ step: 'send', templateId: template.id, contextOverride: JSON.stringify({ 배지: '참가자' }) });
+      expect(everyone.body.notice.type).to.equal('error');
+      expect(everyone.body.needsConfirmation).to.equal(true);
+      expect(everyone.body.scope).to.include({ everyone: true, orders: 2 });
+      // the number of orders changed since the preview: refused
+      const stale = await m
+        .post(`${API}/orders/actions/notify`)
+        .type('form')
+        .send({ step: 'send', templateId: template.id, filters: byProduct, expectedOrders: '1', contextOverride: JSON.stringify({ 배지: '참가자' }) });
+      expect(stale.body.notice.message).to.include('1건 → 2건');
+      expect(await NotificationRecipient.count()).to.equal(0);
+      const sent = await m
+        .post(`${API}/orders/actions/notify`)
+        .type('form')
+        .send({ step: 'send', templateId: template.id, filters: byProduct, expectedOrders: '2', contextOverride: JSON.stringify({ 배지: '참가자' }) });
       expect(sent.body.notice.type, JSON.stringify(sent.body)).to.equal('success');
       const rows = await NotificationRecipient.findAll();
       expect(rows.map((r) => [r.recipient, r.status, r.body])).to.deep.equal([['gildong@example.com', 'CREATED', '홍길동님, 참가자']]);
