@@ -16,8 +16,8 @@ import { resetDb, testConfig } from '../helpers/db.js';
 import { portoneSim } from '../helpers/app.js';
 import { asBuyer } from '../helpers/buyer.js';
 import { adminApp, makeStaff, STAFF_PASSWORD } from '../helpers/admin.js';
-import { makeGroup, makeOption, makeProduct, makeUser } from '../helpers/fixtures.js';
-import { Option, OptionGroup, PaymentHistory } from '../../src/models/index.js';
+import { makeGroup, makeOption, makeOrder, makeProduct, makeUser } from '../helpers/fixtures.js';
+import { CustomerInfo, NotificationRecipient, NotificationTemplate, Option, OptionGroup, PaymentHistory } from '../../src/models/index.js';
 import { confirmEnrollment, startEnrollment } from '../../src/services/totp.js';
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter((x): x is string => !!x);
@@ -201,5 +201,66 @@ describe('admin panel in a browser (Chromium, headless)', function () {
     expect(await ro.getByTestId('remove-group-0').count()).to.equal(0);
     await ro.screenshot({ path: `${ARTIFACTS}admin-options-viewer.png`, fullPage: true });
     await ro.close();
+  });
+
+  it('Notify and Export act on the filtered list, show the filters first; sending to everyone needs a confirmation', async () => {
+    await resetDb();
+    const manager = await makeStaff('manager', { email: 'notify@example.com' });
+    await NotificationTemplate.create({ code: 'notice', language: 'ko', name: '공지', subject: '{{ order_name }} 안내', body: '{{ customer_name }}님 안녕하세요' });
+    const product = await makeProduct({ nameKo: '컨퍼런스 티켓', price: 35000 });
+    const buyers = [];
+    for (const [name, email] of [['김하나', 'one@example.com'], ['이둘', 'two@example.com'], ['박셋', 'three@example.com']] as const) {
+      const u = await makeUser({ email });
+      const o = await makeOrder(u, [{ product }]);
+      await CustomerInfo.create({ orderId: o.id, name, phone: '010-0000-0000', email, organization: '' });
+      buyers.push(u);
+    }
+
+    const page = await signIn(manager.email);
+    await page.setViewportSize({ width: 1400, height: 1200 });
+    // the list filtered to one buyer (what the filter drawer puts in the URL), then the header's Notify button
+    await page.goto(`${base}/admin/resources/orders?filters.email=two%40example.com`);
+    await page.getByText('이둘').first().waitFor();
+    await page.locator('[data-testid="action-notify"]').first().click();
+    await page.getByTestId('notify-view').waitFor();
+    const scope = page.getByTestId('scope-filters');
+    await scope.waitFor();
+    expect(await scope.innerText()).to.include('이메일').and.include('two@example.com');
+    expect(await page.getByTestId('order-scope').innerText()).to.include('1건');
+    await page.getByTestId('notify-template').selectOption({ label: 'notice (ko) 공지' });
+    await page.getByTestId('notify-preview').click();
+    await page.getByText('two@example.com', { exact: true }).first().waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}admin-notify-filtered.png`, fullPage: true });
+    await page.getByTestId('notify-send').click();
+    await page.getByText('1명에게 발송을 예약했습니다.').first().waitFor();
+    expect((await NotificationRecipient.findAll()).map((r) => r.recipient)).to.deep.equal(['two@example.com']);
+
+    // Export from the same filtered list: the drawer names the filter and the count before the download
+    await page.goto(`${base}/admin/resources/orders?filters.email=two%40example.com`);
+    await page.getByText('이둘').first().waitFor();
+    await page.locator('[data-testid="action-export"]').first().click();
+    await page.getByTestId('export-view').waitFor();
+    await page.getByTestId('scope-filters').waitFor();
+    expect(await page.getByTestId('order-scope').innerText()).to.include('1건');
+    expect(await page.getByTestId('export-csv').getAttribute('href')).to.include('filters.email=two%40example.com');
+    await page.screenshot({ path: `${ARTIFACTS}admin-export-filtered.png`, fullPage: true });
+
+    // no filter: the drawer says "every order", and the send button stays disabled until the box is ticked
+    await page.goto(`${base}/admin/resources/orders`);
+    await page.getByText('김하나').first().waitFor();
+    await page.locator('[data-testid="action-notify"]').first().click();
+    await page.getByTestId('order-scope').waitFor();
+    expect(await page.getByTestId('order-scope').innerText()).to.include('목록 필터 없음').and.include('3건');
+    await page.getByTestId('notify-template').selectOption({ label: 'notice (ko) 공지' });
+    await page.getByTestId('notify-preview').click();
+    await page.getByText('three@example.com', { exact: true }).first().waitFor();
+    expect(await page.getByTestId('notify-send').isDisabled()).to.equal(true);
+    await page.screenshot({ path: `${ARTIFACTS}admin-notify-everyone.png`, fullPage: true });
+    await page.locator('#confirm-everyone').check({ force: true });
+    expect(await page.getByTestId('notify-send').isDisabled()).to.equal(false);
+    await page.getByTestId('notify-send').click();
+    await page.getByText('3명에게 발송을 예약했습니다.').first().waitFor();
+    expect(await NotificationRecipient.count()).to.equal(4);
+    await page.close();
   });
 });
