@@ -19,6 +19,9 @@ export const COMPONENT_FILES = {
   ProductOptions: file('product-options'),
   ApiKeyNew: file('api-key-new'),
   OrderItems: file('order-items'),
+  MoneyValue: file('money-value'),
+  SeoulTime: file('seoul-time'),
+  CheckinPage: file('checkin-page'),
 } as const;
 
 export type ComponentName = keyof typeof COMPONENT_FILES;

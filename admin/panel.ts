@@ -31,6 +31,9 @@ import type { AdminSettings } from './config.js';
 import { registerComponents } from './components.js';
 import { buildResources } from './resources.js';
 import { adminOf } from './roles.js';
+import { PANEL_LOCALE } from './locale.js';
+import { mountProductionBundles } from './assets.js';
+import { checkinHandler } from './checkin-page.js';
 
 export const ROOT_PATH = '/admin';
 
@@ -64,11 +67,13 @@ export function buildAdmin(deps: AppDeps, settings: AdminSettings): BuiltAdmin {
     resources: buildResources(deps, components),
     branding: { companyName: 'Conference Shop Admin', withMadeWithLove: false, logo: false },
     settings: { defaultPerPage: 20 },
+    locale: PANEL_LOCALE,
     dashboard: {
       component: components.Dashboard,
       handler: async () => dashboardData(deps.sequelize),
     },
     pages: {
+      checkin: { icon: 'CheckSquare', component: components.CheckinPage, handler: checkinHandler(deps) as never },
       totp: {
         icon: 'Key',
         component: components.TotpPage,
@@ -118,6 +123,7 @@ export function buildAdmin(deps: AppDeps, settings: AdminSettings): BuiltAdmin {
       maxAge: settings.sessionMaxAgeMs,
     },
   };
+  mountProductionBundles(router); // public static files: before the session (no cookie, no session read)
   router.use(session(sessionOptions));
   router.use(refreshMiddleware);
   router.use(sameOriginMiddleware(deps.config.backendDomain));

@@ -47,6 +47,8 @@ import { setStaffFlags } from '../src/services/admin-users.js';
 import { saveCustomerInfo, saveNotificationTemplate } from '../src/services/admin-records.js';
 import { adminOf, canWrite, isStaff, isSuperuser, never, type AdminUser } from './roles.js';
 import type { ComponentName } from './components.js';
+import { applyDisplayComponents } from './display.js';
+import { historyRows } from './history.js';
 
 type Components = Record<ComponentName, string>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -113,10 +115,7 @@ function historyAction(components: Components): ActionDef {
     handler: async (_request, _response, context) => {
       const table = context.resource.id();
       const rows = await AuditLog.findAll({ where: { tableName: table, recordId: String(context.record!.id()) }, order: [['createdAt', 'DESC'], ['id', 'DESC']], limit: 200 });
-      return {
-        record: recordJson(context),
-        history: rows.map((r) => ({ id: String(r.id), action: r.action, actor: r.actorLabel, at: r.createdAt.toISOString(), reason: r.reason, before: r.before, after: r.after })),
-      } as RecordActionResponse;
+      return { record: recordJson(context), history: await historyRows(rows) } as RecordActionResponse;
     },
   };
 }
@@ -842,7 +841,7 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
       options: {
         navigation: NAV.system,
         sort: { sortBy: 'createdAt', direction: 'desc' },
-        listProperties: ['createdAt', 'tableName', 'recordId', 'action', 'actorLabel'],
+        listProperties: ['createdAt', 'tableName', 'recordId', 'action', 'actorUserId', 'actorLabel'],
         properties: { actorUserId: { reference: 'users' } },
         actions: readOnly,
       },
@@ -861,5 +860,6 @@ export function buildResources(deps: AppDeps, components: Components): ResourceW
     const table = r.resource instanceof SequelizeResource ? (r.resource as SequelizeResource).id() : (r.resource as { tableName: string }).tableName;
     if (!AUDITED.has(table)) delete a.history;
   }
+  applyDisplayComponents(all, components);
   return all;
 }

@@ -1,4 +1,8 @@
-/** The items of an order on its show page: product, options, price, status, and a refund link per paid item. */
+/**
+ * The items of an order on its show page: product, options, price, status, and — for operators who may
+ * refund this order (the server lists its `refund` action in the record's actions only then) — a refund
+ * link per paid item. Viewers see no write links.
+ */
 import React from 'react';
 import type { ShowPropertyProps } from 'adminjs';
 import { Box, Label, Table, TableBody, TableCell, TableHead, TableRow } from '@adminjs/design-system';
@@ -13,7 +17,10 @@ interface Item {
   options: Array<{ product_option_group: { name: string; is_custom_response: boolean }; product_option: { name: string } | null; custom_response: string | null }>;
 }
 
+const STATUS: Record<string, string> = { pending: '결제 대기', paid: '결제 완료', used: '사용 완료', refunded: '환불 완료' };
+
 const OrderItems: React.FC<ShowPropertyProps> = ({ record }) => {
+  const canRefund = (record?.recordActions ?? []).some((a) => a.name === 'refund');
   let items: Item[] = [];
   try {
     items = JSON.parse(String(record?.params?.itemsJson ?? '[]')) as Item[];
@@ -49,10 +56,10 @@ const OrderItems: React.FC<ShowPropertyProps> = ({ record }) => {
               <TableCell>
                 {(i.price + i.donation_price).toLocaleString('ko-KR')}원{i.donation_price ? ` (후원 ${i.donation_price.toLocaleString('ko-KR')}원)` : ''}
               </TableCell>
-              <TableCell>{i.status}</TableCell>
+              <TableCell data-testid={`item-status-${i.id}`}>{STATUS[i.status] ?? i.status}</TableCell>
               <TableCell>
                 <a href={`/admin/resources/order_product_relations/records/${i.id}/show`}>상세</a>
-                {i.status === 'paid' && (
+                {canRefund && i.status === 'paid' && (
                   <>
                     {' · '}
                     <a href={`/admin/resources/order_product_relations/records/${i.id}/refund`}>부분 환불</a>

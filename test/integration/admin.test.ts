@@ -199,6 +199,11 @@ describe('admin panel (AdminJS)', function () {
       // the history action shows it per record
       const history = await m.get(`${API}/products/records/${p!.id}/history`).expect(200);
       expect(history.body.history.map((h: { action: string }) => h.action)).to.include('create');
+      // shown as the operator's name / e-mail (not `user:1`) and at the Asia/Seoul wall-clock time
+      const created = history.body.history.find((h: { action: string }) => h.action === 'create');
+      expect(created.actor).to.include(manager.email);
+      const seoul = new Date(audit!.createdAt.getTime() + 9 * 3600_000).toISOString();
+      expect(created.at).to.equal(`${seoul.slice(0, 10)} ${seoul.slice(11, 16)} (KST)`);
       // negative price and non-integers are field errors too
       const neg = await m.post(`${API}/products/records/${p!.id}/edit`).type('form').send({ price: '-1', stock: 'abc' });
       expect(Object.keys(neg.body.record.errors)).to.have.members(['price', 'stock']);
