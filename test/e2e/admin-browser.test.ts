@@ -16,8 +16,9 @@ import { resetDb, testConfig } from '../helpers/db.js';
 import { portoneSim } from '../helpers/app.js';
 import { asBuyer } from '../helpers/buyer.js';
 import { adminApp, makeStaff, STAFF_PASSWORD } from '../helpers/admin.js';
-import { makeGroup, makeOption, makeOrder, makeProduct, makeUser } from '../helpers/fixtures.js';
-import { CustomerInfo, NotificationRecipient, NotificationTemplate, Option, OptionGroup, PaymentHistory } from '../../src/models/index.js';
+import { makeCategory, makeGroup, makeOption, makeOrder, makeProduct, makeUser } from '../helpers/fixtures.js';
+import { signScancodeToken } from '../../src/domain/scancode/token.js';
+import { AuditLog, CustomerInfo, NotificationRecipient, NotificationTemplate, Option, OptionGroup, PaymentHistory } from '../../src/models/index.js';
 import { confirmEnrollment, startEnrollment } from '../../src/services/totp.js';
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter((x): x is string => !!x);
@@ -359,6 +360,60 @@ describe('admin panel in a browser (Chromium, headless)', function () {
     await page.getByTestId(`item-status-${shirtItem.id}`).waitFor();
     expect(await page.getByTestId(`item-status-${shirtItem.id}`).innerText()).to.equal('환불 완료');
     expect(await page.locator('body').innerText()).to.include('35,000원').and.include('부분 환불');
+    await page.close();
+  });
+
+  it('check-in page: live counts, search by name and by scanned QR, check-in and undo (audited)', async () => {
+    await resetDb();
+    const desk = await makeStaff('manager', { email: 'frontdesk@example.com' });
+    const cat = await makeCategory('티켓', '컨퍼런스 1일차');
+    const ticket = await makeProduct({ nameKo: '1일차 입장권', price: 30000 }, cat);
+    const orders = [];
+    for (const [name, email] of [['최입장', 'choi@example.com'], ['정대기', 'jung@example.com']] as const) {
+      const o = await makeOrder(await makeUser({ email }), [{ product: ticket }]);
+      await CustomerInfo.create({ orderId: o.id, name, phone: '010-5555-6666', email, organization: '' });
+      orders.push(o);
+    }
+    const { OrderProductRelation } = await import('../../src/models/index.js');
+    const items = await Promise.all(orders.map((o) => OrderProductRelation.findOne({ where: { orderId: o.id } })));
+
+    const page = await signIn(desk.email);
+    await page.setViewportSize({ width: 1400, height: 1200 });
+    await page.goto(`${base}/admin/pages/checkin`);
+    await page.getByTestId('checkin-page').waitFor();
+    await page.getByTestId('count-target').waitFor();
+    expect(await page.getByTestId('count-target').innerText()).to.equal('2');
+    expect(await page.getByTestId('count-waiting').innerText()).to.equal('2');
+
+    // by name, then check in
+    await page.locator('input[name=q]').fill('최입장');
+    await page.keyboard.press('Enter');
+    await page.getByTestId(`checkin-do-${items[0]!.id}`).click();
+    await page.getByTestId(`checkin-undo-${items[0]!.id}`).waitFor();
+    expect(await page.getByTestId(`checkin-status-${items[0]!.id}`).innerText()).to.equal('체크인 완료');
+    await page.waitForFunction(() => document.querySelector('[data-testid="count-checked"]')?.textContent === '1');
+    expect(await page.getByTestId('count-waiting').innerText()).to.equal('1');
+    await page.screenshot({ path: `${ARTIFACTS}admin-checkin-done.png`, fullPage: true });
+
+    // a scanned ticket QR (the scanner types the code and Enter), check in, then undo
+    const qr = signScancodeToken('opr', items[1]!.id, testConfig.scancodeSalts);
+    await page.locator('input[name=q]').fill(qr);
+    await page.keyboard.press('Enter');
+    await page.getByTestId(`checkin-do-${items[1]!.id}`).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="count-checked"]')?.textContent === '2');
+    await page.getByTestId(`checkin-undo-${items[1]!.id}`).click();
+    await page.getByTestId(`checkin-do-${items[1]!.id}`).waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid="count-checked"]')?.textContent === '1');
+    await page.screenshot({ path: `${ARTIFACTS}admin-checkin-undo.png`, fullPage: true });
+
+    expect((await OrderProductRelation.findByPk(items[0]!.id))!.status).to.equal('used');
+    expect((await OrderProductRelation.findByPk(items[1]!.id))!.status).to.equal('paid');
+    const audit = await AuditLog.findAll({ where: { tableName: 'order_product_relations' }, order: [['createdAt', 'ASC'], ['id', 'ASC']] });
+    expect(audit.filter((a) => a.action.startsWith('desk.')).map((a) => [a.recordId, a.action, a.actorUserId])).to.deep.equal([
+      [items[0]!.id, 'desk.check_in', desk.id],
+      [items[1]!.id, 'desk.check_in', desk.id],
+      [items[1]!.id, 'desk.check_in_undone', desk.id],
+    ]);
     await page.close();
   });
 });
