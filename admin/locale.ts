@@ -64,7 +64,7 @@ const ko = {
       loginButton: '로그인',
     },
   },
-  pages: { totp: 'OTP 등록' },
+  pages: { totp: 'OTP 등록', checkin: '체크인' },
   labels: {
     navigation: '메뉴',
     pages: '페이지',

@@ -160,7 +160,7 @@ const CheckinPage: React.FC = () => {
         <Label>이름 · 이메일 · 주문번호 · QR 스캔</Label>
         <Box flex flexDirection="row" style={{ gap: 8 }}>
           <Input ref={box} autoFocus name="q" data-testid="checkin-q" value={q} width="100%" onChange={(e: React.ChangeEvent<HTMLInputElement>) => setQ(e.target.value)} />
-          <Button type="submit" data-testid="checkin-search">
+          <Button type="submit" data-testid="checkin-search" style={{ whiteSpace: 'nowrap' }}>
             찾기
           </Button>
         </Box>
