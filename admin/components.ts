@@ -22,6 +22,8 @@ export const COMPONENT_FILES = {
   MoneyValue: file('money-value'),
   SeoulTime: file('seoul-time'),
   CheckinPage: file('checkin-page'),
+  OrderList: file('order-list'),
+  StatusFilter: file('status-filter'),
 } as const;
 
 export type ComponentName = keyof typeof COMPONENT_FILES;

@@ -49,6 +49,7 @@ import { adminOf, canWrite, isStaff, isSuperuser, never, type AdminUser } from '
 import type { ComponentName } from './components.js';
 import { applyDisplayComponents } from './display.js';
 import { historyRows } from './history.js';
+import { withProductForm } from './product-form.js';
 
 type Components = Record<ComponentName, string>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -212,14 +213,14 @@ function catalogResources(svc: CatalogService, components: Components): Resource
       options: common('products', {
         sort: { sortBy: 'priority', direction: 'asc' },
         listProperties: ['nameKo', 'price', 'stock', 'categoryId', 'orderableStartsAt', 'orderableEndsAt'],
-        properties: {
+        properties: withProductForm({
           nameKo: { isTitle: true, isRequired: true },
           categoryId: { reference: 'categories', isRequired: true },
           descriptionKo: { type: 'textarea' },
           descriptionEn: { type: 'textarea' },
           price: { isRequired: true },
           tagIds: { type: 'reference', reference: 'tags', isArray: true, isVisible: { list: false, show: true, edit: true, filter: false } },
-        },
+        }),
         actions: {
           options: {
             actionType: 'record',
@@ -541,12 +542,12 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
           'id', 'nameKo', 'currentStatus', 'currentPaidPrice', 'firstPaidPrice', 'firstPaidAt', 'statusChangedAt', 'latestImpId', 'merchantUid',
           'userId', 'userEmail', 'customerName', 'customerPhone', 'customerEmail', 'customerOrganization', 'importKey', 'createdAt', 'itemsJson',
         ],
-        filterProperties: ['q', 'id', 'currentStatus', 'productId', 'categoryId', 'categoryGroupId', 'email', 'name', 'impId', 'createdAt', 'firstPaidAt', 'priceMin', 'priceMax', 'userId'],
+        filterProperties: ['q', 'id', 'currentStatus', 'productId', 'categoryId', 'categoryGroupId', 'email', 'name', 'impId', 'createdAt', 'firstPaidAt', 'statusChangedAt', 'priceMin', 'priceMax', 'userId'],
         properties: {
           title: { type: 'string', isTitle: true, isVisible: { list: true, show: false, edit: false, filter: false } },
           nameKo: { isTitle: false },
           q: { type: 'string', isVisible: { list: false, show: false, edit: false, filter: true } },
-          currentStatus: { type: 'string', availableValues: ORDER_STATUSES, isSortable: true },
+          currentStatus: { type: 'string', availableValues: ORDER_STATUSES, isSortable: true, components: { filter: components.StatusFilter } },
           currentPaidPrice: { type: 'number', isSortable: true },
           firstPaidPrice: { type: 'number' },
           firstPaidAt: { type: 'datetime', isSortable: true },
@@ -572,7 +573,7 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
         },
         actions: {
           ...readOnly,
-          list: { isAccessible: isStaff },
+          list: { isAccessible: isStaff, component: components.OrderList },
           show: { isAccessible: isStaff },
           search: { isAccessible: isStaff },
           refund: { actionType: 'record', icon: 'RotateCcw', isAccessible: canWrite, isVisible: refundVisible, component: components.RefundView, handler: refundHandler('order') },

@@ -9,6 +9,8 @@ export function seoul(v: unknown): string {
   if (v === null || v === undefined || v === '') return '';
   const d = new Date(String(v));
   if (Number.isNaN(d.getTime())) return '';
+  const year = d.getUTCFullYear();
+  if (year <= 1 || year >= 9999) return '제한 없음'; // an unbounded window bound (0001-01-01 / 9999-12-31)
   const p = Object.fromEntries(FORMAT.formatToParts(d).map((x) => [x.type, x.value]));
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} (KST)`;
 }

@@ -30,6 +30,8 @@ import {
 } from '../../src/models/index.js';
 import { startEnrollment, confirmEnrollment } from '../../src/services/totp.js';
 import { merchantUid } from '../../src/domain/checkout/snapshot.js';
+import { encodeShortUuid } from '../../src/domain/scancode/shortuuid.js';
+import { scancodeUrl, signScancodeToken } from '../../src/domain/scancode/token.js';
 import { guardFormula, unguardFormula } from '../../src/services/csv/formula.js';
 import { productWindowErrors, optionGroupRuleErrors, CatalogMessages } from '../../src/services/admin-catalog.js';
 import { UNBOUNDED } from '../../src/models/index.js';
@@ -209,6 +211,28 @@ describe('admin panel (AdminJS)', function () {
       expect(Object.keys(neg.body.record.errors)).to.have.members(['price', 'stock']);
     });
 
+    it('product form: names → price → windows (start → end) → donation → stock / limits; only name, category, price required; empty windows are unbounded', async () => {
+      const { admin } = await adminApp();
+      type Decorated = { decorate(): { getProperties(o: { where: string }): Array<{ path(): string; isRequired(): boolean; toJSON(w: string): { description?: string } }> } };
+      const props = (admin as { findResource(id: string): Decorated }).findResource('products').decorate().getProperties({ where: 'edit' });
+      const order = props.map((p) => p.path());
+      const at = (k: string) => order.indexOf(k);
+      expect(at('nameKo')).to.be.below(at('price'));
+      expect(at('price')).to.be.below(at('visibleStartsAt'));
+      for (const [a, b] of [['visibleStartsAt', 'visibleEndsAt'], ['visibleEndsAt', 'orderableStartsAt'], ['orderableStartsAt', 'orderableEndsAt'], ['orderableEndsAt', 'refundableEndsAt'], ['refundableEndsAt', 'donationMinPrice'], ['donationMinPrice', 'donationMaxPrice'], ['donationMaxPrice', 'stock'], ['stock', 'maxQuantityPerUser']]) {
+        expect(at(a!), `${a} before ${b}`).to.be.below(at(b!));
+      }
+      expect(props.filter((p) => p.isRequired()).map((p) => p.path())).to.have.members(['nameKo', 'categoryId', 'price']);
+      expect(props.find((p) => p.path() === 'stock')!.toJSON('edit').description).to.equal('0 = 무제한');
+      const cat = await makeCategory();
+      const blank = { visibleStartsAt: '', visibleEndsAt: '', orderableStartsAt: '', orderableEndsAt: '', refundableEndsAt: '', stock: '', maxQuantityPerUser: '' };
+      const ok = await m.post(`${API}/products/actions/new`).type('form').send({ nameKo: '무제한 굿즈', categoryId: cat.id, price: '5000', ...blank });
+      expect(ok.body.notice.type, JSON.stringify(ok.body)).to.equal('success');
+      const p = (await Product.findOne({ where: { nameKo: '무제한 굿즈' } }))!;
+      expect([p.visibleStartsAt, p.orderableEndsAt, p.refundableEndsAt].map((d) => d.toISOString())).to.deep.equal([UNBOUNDED.start.toISOString(), UNBOUNDED.end.toISOString(), UNBOUNDED.end.toISOString()]);
+      expect([p.stock, p.maxQuantityPerUser]).to.deep.equal([0, 0]);
+    });
+
     it('deletes are soft (audited, who) and a deleted name can be created again', async () => {
       const first = await m.post(`${API}/tags/actions/new`).type('form').send({ nameKo: '파이콘 티켓', stock: '100', maxQuantityPerUser: '1' });
       expect(first.body.notice.type).to.equal('success');
@@ -284,6 +308,25 @@ describe('admin panel (AdminJS)', function () {
       expect(await ids(`filters.q=${encodeURIComponent('김철수')}`)).to.deep.equal([o1]);
       expect(await ids('filters.q=010-9999')).to.deep.equal([o1]);
       expect(await ids('filters.q=chulsoo')).to.deep.equal([o1]);
+      // the QR page's short id (order, item, buyer), a scanned QR code or its page URL, user_unique_id, phone digits
+      const item1 = (await OrderProductRelation.findOne({ where: { orderId: o1 } }))!;
+      const buyer = (await User.findByPk(user.id))!;
+      expect(await ids(`filters.q=${encodeShortUuid(o1)}`)).to.deep.equal([o1]);
+      expect(await ids(`filters.q=${encodeShortUuid(item1.id)}`)).to.deep.equal([o1]);
+      expect(await ids(`filters.q=${buyer.uniqueId}`)).to.deep.equal([o1]);
+      const qr = signScancodeToken('opr', item1.id, testConfig.scancodeSalts);
+      expect(await ids(`filters.q=${encodeURIComponent(qr)}`)).to.deep.equal([o1]);
+      expect(await ids(`filters.q=${encodeURIComponent(scancodeUrl(testConfig.backendDomain, signScancodeToken('user', buyer.uniqueId, testConfig.scancodeSalts)))}`)).to.deep.equal([o1]);
+      expect(await ids('filters.q=01099990000')).to.deep.equal([o1]);
+      expect(await ids('filters.q=9999%200000')).to.deep.equal([o1]);
+      // several statuses at once; the status-changed range
+      await PaymentHistory.create({ orderId: o2, status: 'refunded', price: 0, impId: null, createdAt: new Date(Date.now() + 1000) });
+      expect(await ids('filters.currentStatus=completed,refunded')).to.have.members([o1, o2]);
+      expect(await ids('filters.currentStatus=refunded')).to.deep.equal([o2]);
+      const soon = new Date(Date.now() + 500).toISOString();
+      expect(await ids(`filters.statusChangedAt~~from=${encodeURIComponent(soon)}`)).to.deep.equal([o2]);
+      expect(await ids(`filters.statusChangedAt~~to=${encodeURIComponent(soon)}`)).to.deep.equal([o1]);
+      await PaymentHistory.destroy({ where: { orderId: o2, status: 'refunded' }, force: true });
       expect(await ids(`filters.productId=${b.id}`)).to.deep.equal([o2]);
       expect(await ids('filters.priceMin=15000')).to.deep.equal([o2]);
       expect(await ids('filters.currentStatus=refunded')).to.deep.equal([]);
