@@ -1,10 +1,11 @@
 /**
  * The items of an order on its show page: product, options, price, status, and — for operators who may
  * refund this order (the server lists its `refund` action in the record's actions only then) — a refund
- * link per paid item. Viewers see no write links.
+ * link per paid item. Viewers see no write links. Links navigate inside the panel (no full page reload).
  */
 import React from 'react';
 import type { ShowPropertyProps } from 'adminjs';
+import { Link } from 'react-router-dom';
 import { Box, Label, Table, TableBody, TableCell, TableHead, TableRow } from '@adminjs/design-system';
 
 interface Item {
@@ -44,7 +45,7 @@ const OrderItems: React.FC<ShowPropertyProps> = ({ record }) => {
           {items.map((i) => (
             <TableRow key={i.id}>
               <TableCell>
-                <a href={`/admin/resources/products/records/${i.product.id}/show`}>{i.product.name}</a>
+                <Link to={`/admin/resources/products/records/${i.product.id}/show`}>{i.product.name}</Link>
               </TableCell>
               <TableCell>
                 {i.options.map((o, n) => (
@@ -58,11 +59,11 @@ const OrderItems: React.FC<ShowPropertyProps> = ({ record }) => {
               </TableCell>
               <TableCell data-testid={`item-status-${i.id}`}>{STATUS[i.status] ?? i.status}</TableCell>
               <TableCell>
-                <a href={`/admin/resources/order_product_relations/records/${i.id}/show`}>상세</a>
+                <Link to={`/admin/resources/order_product_relations/records/${i.id}/show`}>상세</Link>
                 {canRefund && i.status === 'paid' && (
                   <>
                     {' · '}
-                    <a href={`/admin/resources/order_product_relations/records/${i.id}/refund`}>부분 환불</a>
+                    <Link to={`/admin/resources/order_product_relations/records/${i.id}/refund`}>부분 환불</Link>
                   </>
                 )}
               </TableCell>

@@ -7,6 +7,7 @@
 import React, { useCallback, useEffect, useState } from 'react';
 import { ApiClient, useNotice, type ActionProps } from 'adminjs';
 import { Badge, Box, Button, H3, Input, Label, MessageBox, Table, TableBody, TableCell, TableHead, TableRow, Text } from '@adminjs/design-system';
+import { Link } from 'react-router-dom';
 import { useDropErrorNotices } from './notices.tsx';
 
 interface Preview {
@@ -93,7 +94,7 @@ const RefundView: React.FC<ActionProps> = ({ resource, record }) => {
       {error && <MessageBox my="lg" variant="danger" message={error} data-testid="refund-error" />}
       {done && (
         <MessageBox my="lg" variant="success" message={done} data-testid="refund-done">
-          <a href={`/admin/resources/orders/records/${preview?.orderId ?? ''}/show`}>주문으로 돌아가기</a>
+          <Link to={`/admin/resources/orders/records/${preview?.orderId ?? ''}/show`}>주문으로 돌아가기</Link>
         </MessageBox>
       )}
       {preview && (
