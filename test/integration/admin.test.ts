@@ -229,7 +229,7 @@ describe('admin panel (AdminJS)', function () {
       const ok = await m.post(`${API}/products/actions/new`).type('form').send({ nameKo: '무제한 굿즈', categoryId: cat.id, price: '5000', ...blank });
       expect(ok.body.notice.type, JSON.stringify(ok.body)).to.equal('success');
       const p = (await Product.findOne({ where: { nameKo: '무제한 굿즈' } }))!;
-      expect([p.visibleStartsAt, p.orderableEndsAt, p.refundableEndsAt].map((d) => d.toISOString())).to.deep.equal([UNBOUNDED.start.toISOString(), UNBOUNDED.end.toISOString(), UNBOUNDED.end.toISOString()]);
+      expect([p.visibleStartsAt, p.orderableEndsAt, p.refundableEndsAt].map((d) => d?.toISOString())).to.deep.equal([UNBOUNDED.start.toISOString(), UNBOUNDED.end.toISOString(), UNBOUNDED.end.toISOString()]);
       expect([p.stock, p.maxQuantityPerUser]).to.deep.equal([0, 0]);
     });
 
