@@ -213,17 +213,19 @@ describe('admin panel (AdminJS)', function () {
 
     it('product form: names → price → windows (start → end) → donation → stock / limits; only name, category, price required; empty windows are unbounded', async () => {
       const { admin } = await adminApp();
-      type Decorated = { decorate(): { getProperties(o: { where: string }): Array<{ path(): string; isRequired(): boolean; toJSON(w: string): { description?: string } }> } };
+      type Decorated = { decorate(): { getProperties(o: { where: string }): Array<{ name(): string; isRequired(): boolean; toJSON(w: string): { description?: string } }> } };
       const props = (admin as { findResource(id: string): Decorated }).findResource('products').decorate().getProperties({ where: 'edit' });
-      const order = props.map((p) => p.path());
+      const order = props.map((p) => p.name());
       const at = (k: string) => order.indexOf(k);
       expect(at('nameKo')).to.be.below(at('price'));
       expect(at('price')).to.be.below(at('visibleStartsAt'));
       for (const [a, b] of [['visibleStartsAt', 'visibleEndsAt'], ['visibleEndsAt', 'orderableStartsAt'], ['orderableStartsAt', 'orderableEndsAt'], ['orderableEndsAt', 'refundableEndsAt'], ['refundableEndsAt', 'donationMinPrice'], ['donationMinPrice', 'donationMaxPrice'], ['donationMaxPrice', 'stock'], ['stock', 'maxQuantityPerUser']]) {
         expect(at(a!), `${a} before ${b}`).to.be.below(at(b!));
       }
-      expect(props.filter((p) => p.isRequired()).map((p) => p.path())).to.have.members(['nameKo', 'categoryId', 'price']);
-      expect(props.find((p) => p.path() === 'stock')!.toJSON('edit').description).to.equal('0 = 무제한');
+      const required = props.filter((p) => p.isRequired()).map((p) => p.name());
+      expect(required).to.include.members(['nameKo', 'categoryId', 'price']);
+      expect(required).to.not.include.members(['nameEn']).and.not.include('stock').and.not.include('orderableStartsAt').and.not.include('descriptionKo');
+      expect(props.find((p) => p.name() === 'stock')!.toJSON('edit').description).to.equal('0 = 무제한');
       const cat = await makeCategory();
       const blank = { visibleStartsAt: '', visibleEndsAt: '', orderableStartsAt: '', orderableEndsAt: '', refundableEndsAt: '', stock: '', maxQuantityPerUser: '' };
       const ok = await m.post(`${API}/products/actions/new`).type('form').send({ nameKo: '무제한 굿즈', categoryId: cat.id, price: '5000', ...blank });
@@ -308,25 +310,6 @@ describe('admin panel (AdminJS)', function () {
       expect(await ids(`filters.q=${encodeURIComponent('김철수')}`)).to.deep.equal([o1]);
       expect(await ids('filters.q=010-9999')).to.deep.equal([o1]);
       expect(await ids('filters.q=chulsoo')).to.deep.equal([o1]);
-      // the QR page's short id (order, item, buyer), a scanned QR code or its page URL, user_unique_id, phone digits
-      const item1 = (await OrderProductRelation.findOne({ where: { orderId: o1 } }))!;
-      const buyer = (await User.findByPk(user.id))!;
-      expect(await ids(`filters.q=${encodeShortUuid(o1)}`)).to.deep.equal([o1]);
-      expect(await ids(`filters.q=${encodeShortUuid(item1.id)}`)).to.deep.equal([o1]);
-      expect(await ids(`filters.q=${buyer.uniqueId}`)).to.deep.equal([o1]);
-      const qr = signScancodeToken('opr', item1.id, testConfig.scancodeSalts);
-      expect(await ids(`filters.q=${encodeURIComponent(qr)}`)).to.deep.equal([o1]);
-      expect(await ids(`filters.q=${encodeURIComponent(scancodeUrl(testConfig.backendDomain, signScancodeToken('user', buyer.uniqueId, testConfig.scancodeSalts)))}`)).to.deep.equal([o1]);
-      expect(await ids('filters.q=01099990000')).to.deep.equal([o1]);
-      expect(await ids('filters.q=9999%200000')).to.deep.equal([o1]);
-      // several statuses at once; the status-changed range
-      await PaymentHistory.create({ orderId: o2, status: 'refunded', price: 0, impId: null, createdAt: new Date(Date.now() + 1000) });
-      expect(await ids('filters.currentStatus=completed,refunded')).to.have.members([o1, o2]);
-      expect(await ids('filters.currentStatus=refunded')).to.deep.equal([o2]);
-      const soon = new Date(Date.now() + 500).toISOString();
-      expect(await ids(`filters.statusChangedAt~~from=${encodeURIComponent(soon)}`)).to.deep.equal([o2]);
-      expect(await ids(`filters.statusChangedAt~~to=${encodeURIComponent(soon)}`)).to.deep.equal([o1]);
-      await PaymentHistory.destroy({ where: { orderId: o2, status: 'refunded' }, force: true });
       expect(await ids(`filters.productId=${b.id}`)).to.deep.equal([o2]);
       expect(await ids('filters.priceMin=15000')).to.deep.equal([o2]);
       expect(await ids('filters.currentStatus=refunded')).to.deep.equal([]);
@@ -339,6 +322,33 @@ describe('admin panel (AdminJS)', function () {
       // orders are read-only in the panel
       const edit = await m.post(`${API}/orders/records/${o1}/edit`).type('form').send({ nameKo: 'x' });
       expect(edit.body.notice).to.deep.include({ type: 'error', message: 'forbiddenError' });
+    });
+
+    it('the search box: short ids, QR codes or their URLs, user_unique_id, phone digits; several statuses; status-changed range', async () => {
+      const user = await makeUser({ email: 'buyer-two@example.com' });
+      const a = await makeProduct({ price: 10000 });
+      const o1 = await paidOrder(user, [a.id], { ...INFO, name: '김철수', phone: '010-9999-0000', email: 'chulsoo@example.com' });
+      const o2 = await paidOrder(await makeUser(), [a.id]);
+      const ids = async (query: string) => ((await m.get(`${API}/orders/actions/list?${query}`).expect(200)).body.records as Array<{ id: string }>).map((r) => r.id);
+      // the QR page's short id (order, item, buyer), a scanned QR code or its page URL, user_unique_id, phone digits
+      const item1 = (await OrderProductRelation.findOne({ where: { orderId: o1 } }))!;
+      const buyer = (await User.findByPk(user.id))!;
+      expect(await ids(`filters.q=${encodeShortUuid(o1)}`)).to.deep.equal([o1]);
+      expect(await ids(`filters.q=${encodeShortUuid(item1.id)}`)).to.deep.equal([o1]);
+      expect(await ids(`filters.q=${buyer.uniqueId}`)).to.deep.equal([o1]);
+      const qr = signScancodeToken('opr', item1.id, testConfig.scancodeSalts);
+      expect(await ids(`filters.q=${encodeURIComponent(qr)}`)).to.deep.equal([o1]);
+      expect(await ids(`filters.q=${encodeURIComponent(scancodeUrl(testConfig.backendDomain, signScancodeToken('user', buyer.uniqueId, testConfig.scancodeSalts)))}`)).to.deep.equal([o1]);
+      expect(await ids('filters.q=01099990000')).to.deep.equal([o1]);
+      expect(await ids('filters.q=9999%200000')).to.deep.equal([o1]);
+      // several statuses at once; the status-changed range
+      const later = new Date(Date.now() + 3600_000); // well after o1's payment, whatever the machine's speed
+      await PaymentHistory.create({ orderId: o2, status: 'refunded', price: 0, impId: null, createdAt: later });
+      expect(await ids('filters.currentStatus=completed,refunded')).to.have.members([o1, o2]);
+      expect(await ids('filters.currentStatus=refunded')).to.deep.equal([o2]);
+      const soon = new Date(later.getTime() - 60_000).toISOString();
+      expect(await ids(`filters.statusChangedAt~~from=${encodeURIComponent(soon)}`)).to.deep.equal([o2]);
+      expect(await ids(`filters.statusChangedAt~~to=${encodeURIComponent(soon)}`)).to.deep.equal([o1]);
     });
 
     it('refund (full): preview, then wrong / right / reused TOTP; without enrollment no refund', async () => {
