@@ -42,7 +42,7 @@ import {
 } from '../domain/refund/reasons.js';
 import { fieldError } from '../domain/messages.js';
 import type { PortOneClient, PortOnePayment } from '../portone/client.js';
-import { cancelVerdict } from '../domain/refund/settlement.js';
+import { cancelVerdict, refundRecorded } from '../domain/refund/settlement.js';
 import { enqueueNow } from '../jobs/enqueue.js';
 import { JOB } from '../jobs/names.js';
 import { ServiceError } from './errors.js';
@@ -68,6 +68,9 @@ export interface RefundDeps {
   /** Pauses between the look-ups after a failed cancel. Default [200, 600, 1500] ms. */
   lookupBackoffMs?: number[];
 }
+
+/** What settling needs (no authorizer codes are checked when settling). */
+export type SettleDeps = Pick<RefundDeps, 'sequelize' | 'portone' | 'leaseMs' | 'lookupBackoffMs'>;
 
 const DEFAULT_WAIT_MS = 20_000;
 const DEFAULT_LEASE_MS = 60_000;
@@ -260,7 +263,7 @@ type Finding =
   | { kind: 'unknown'; error: string };
 
 /** Ask PortOne what happened to this attempt's cancel (a few tries: the answer may be lost again). */
-async function lookUp(deps: RefundDeps, attempt: RefundAttempt, cause: string): Promise<Finding> {
+async function lookUp(deps: SettleDeps, attempt: RefundAttempt, cause: string): Promise<Finding> {
   const pauses = deps.lookupBackoffMs ?? DEFAULT_LOOKUP_BACKOFF_MS;
   let lastError = '';
   for (let i = 0; i <= pauses.length; i++) {
@@ -309,7 +312,7 @@ function legacyPlan(attempt: RefundAttempt, loaded: Loaded): RefundAttemptPlan {
  * Step 3: record a finding in one short transaction (order lock, then the attempt). A finding for an attempt
  * that someone else settled meanwhile changes nothing. Returns the attempt as it ends up.
  */
-async function settle(deps: RefundDeps, attemptId: string, finding: Finding): Promise<RefundAttempt> {
+async function settle(deps: SettleDeps, attemptId: string, finding: Finding): Promise<RefundAttempt> {
   return deps.sequelize.transaction(async (t) => {
     const first = await RefundAttempt.findByPk(attemptId, { transaction: t });
     if (!first) throw new Error(`refund attempt ${attemptId} not found`);
@@ -317,10 +320,24 @@ async function settle(deps: RefundDeps, attemptId: string, finding: Finding): Pr
     const attempt = (await RefundAttempt.findByPk(attemptId, { transaction: t, lock: t.LOCK.UPDATE }))!;
     if (!OPEN_REFUND_ATTEMPT_STATUSES.includes(attempt.status)) return attempt;
 
+    // Already in the ledger (an attempt written by an older version, whose "completed" update was lost after
+    // its commit): only the attempt is out of date. The ledger is written only after PortOne cancelled, and
+    // recording it again would refund twice in the ledger.
+    const ledger = await PaymentHistory.findAll({ where: { orderId: attempt.orderId }, transaction: t });
+    if (refundRecorded(attempt, ledger)) {
+      const response = finding.kind === 'cancelled' ? finding.payment : attempt.portoneResponse;
+      return attempt.update({ status: 'completed', portoneResponse: response, error: null }, { transaction: t });
+    }
+
     if (finding.kind === 'not_cancelled') return attempt.update({ status: 'failed', error: finding.error }, { transaction: t });
     if (finding.kind === 'unresolved') return attempt.update({ status: 'unresolved', error: finding.error }, { transaction: t });
     if (finding.kind === 'unknown') return attempt.update({ status: 'pending', error: finding.error }, { transaction: t });
     if (!loaded) throw new Error(`order ${attempt.orderId} of refund attempt ${attempt.id} not found`);
+
+    if (loaded.facts.currentPaidPrice !== attempt.checksum) {
+      const error = `장부 잔액 ${loaded.facts.currentPaidPrice}원이 이 환불의 기준 잔액 ${attempt.checksum}원과 다릅니다: 자동으로 기록할 수 없습니다`;
+      return attempt.update({ status: 'unresolved', error }, { transaction: t });
+    }
 
     const plan = attempt.plan ?? legacyPlan(attempt, loaded);
     const orderId = attempt.orderId;
@@ -353,9 +370,9 @@ async function settle(deps: RefundDeps, attemptId: string, finding: Finding): Pr
 }
 
 /** Settle an attempt nobody is working on any more (abandoned `requested`, `pending`, `cancelled_at_portone`). */
-export async function settleAttempt(deps: RefundDeps, attempt: RefundAttempt): Promise<RefundAttempt> {
+export async function settleAttempt(deps: SettleDeps, attempt: RefundAttempt): Promise<RefundAttempt> {
   const finding: Finding =
-    attempt.status === 'cancelled_at_portone'
+    attempt.status === 'cancelled_at_portone' && attempt.portoneResponse
       ? { kind: 'cancelled', payment: attempt.portoneResponse }
       : attempt.impUid
         ? await lookUp(deps, attempt, attempt.error ?? 'PortOne의 응답을 받지 못한 환불')
@@ -369,12 +386,13 @@ export async function settleAttempt(deps: RefundDeps, attempt: RefundAttempt): P
  * Settle every open attempt that no live request owns (of one order, or all): used by the `refund-settle`
  * job and by reconciliation. Returns how many ended up settled.
  */
-export async function settleOpenAttempts(deps: RefundDeps, opts: { orderId?: string } = {}): Promise<{ settled: number; open: number }> {
+export async function settleOpenAttempts(deps: SettleDeps, opts: { orderId?: string } = {}): Promise<{ settled: number; recorded: number; open: number }> {
   const open = await RefundAttempt.findAll({
     where: { status: { [Op.in]: [...OPEN_REFUND_ATTEMPT_STATUSES] }, ...(opts.orderId ? { orderId: opts.orderId } : {}) },
     order: [['createdAt', 'ASC']],
   });
   let settled = 0;
+  let recorded = 0;
   let still = 0;
   for (const a of open) {
     if (inFlight(a, deps.leaseMs ?? DEFAULT_LEASE_MS, Date.now())) {
@@ -385,16 +403,17 @@ export async function settleOpenAttempts(deps: RefundDeps, opts: { orderId?: str
       const after = await settleAttempt(deps, a);
       if (OPEN_REFUND_ATTEMPT_STATUSES.includes(after.status)) still++;
       else settled++;
+      if (after.status === 'completed') recorded++;
     } catch (e) {
       still++;
       logger.error('refund attempt could not be settled', { attempt: a.id, orderId: a.orderId, error: errText(e) });
     }
   }
-  return { settled, open: still };
+  return { settled, recorded, open: still };
 }
 
 /** A job that settles this order's open attempt soon (best effort: the recurring sweep catches a miss). */
-async function scheduleSettlement(deps: RefundDeps, orderId: string): Promise<void> {
+async function scheduleSettlement(deps: SettleDeps, orderId: string): Promise<void> {
   try {
     await enqueueNow(JOB.REFUND_SETTLE, { orderId }, { sequelize: deps.sequelize, at: new Date(Date.now() + 5_000) });
   } catch (e) {

@@ -25,3 +25,27 @@ export function cancelVerdict(attempt: AttemptFacts, payment: PaymentBalanceFact
   if (balance === attempt.checksum) return 'not_cancelled';
   return 'unresolved';
 }
+
+export interface LedgerRowFacts {
+  status: string;
+  price: number;
+  impId: string | null;
+  createdAt: Date;
+  deletedAt?: Date | null;
+}
+
+/**
+ * Is this attempt's refund already in the ledger? Its ledger row is the refund row of the same payment, made
+ * after the attempt, whose balance is `checksum − amount` (each refund of an order has its own balance after,
+ * so several partial refunds never match each other's row).
+ */
+export function refundRecorded(attempt: AttemptFacts & { impUid: string | null; createdAt: Date }, ledger: readonly LedgerRowFacts[]): boolean {
+  return ledger.some(
+    (h) =>
+      !h.deletedAt &&
+      (h.status === 'partial_refunded' || h.status === 'refunded') &&
+      h.impId === attempt.impUid &&
+      h.price === attempt.checksum - attempt.amount &&
+      h.createdAt.getTime() >= attempt.createdAt.getTime() - 1000,
+  );
+}
