@@ -11,7 +11,8 @@
  *   POST /payments/cancel                    {imp_uid | merchant_uid, amount?, checksum, reason?}
  * Every endpoint but getToken needs `Authorization: <access_token>` (raw, no "Bearer") → else HTTP 401.
  *
- * Control endpoints (no auth) under /__sim/: POST pay, POST webhook, GET state, POST reset, POST fail.
+ * Control endpoints (no auth) under /__sim/: POST pay, POST webhook, GET state, POST reset, POST fail,
+ * POST latency {ms}.
  * The same controls exist on the returned object (`sim.pay`, `sim.sendWebhook`, `sim.failNext`, `sim.state`…).
  *
  * Deliberate differences from the real API: `checksum` is required on cancel (the real one treats it as
@@ -414,6 +415,10 @@ export async function startPortOneSimulator(options: PortOneSimulatorOptions): P
       if (action === 'POST reset') {
         reset();
         return send(res, 200, { ok: true });
+      }
+      if (action === 'POST latency') {
+        latencyMs = Math.max(0, num(body.ms) ?? 0);
+        return send(res, 200, { ok: true, latencyMs });
       }
       if (action === 'POST fail') {
         failNext(body.endpoint as SimEndpoint, body.mode as SimFailMode, num(body.times) ?? 1);

@@ -314,9 +314,9 @@ function legacyPlan(attempt: RefundAttempt, loaded: Loaded): RefundAttemptPlan {
  */
 async function settle(deps: SettleDeps, attemptId: string, finding: Finding): Promise<RefundAttempt> {
   return deps.sequelize.transaction(async (t) => {
-    const first = await RefundAttempt.findByPk(attemptId, { transaction: t });
+    const first = await RefundAttempt.findByPk(attemptId, { transaction: t, attributes: ['id', 'orderId'] });
     if (!first) throw new Error(`refund attempt ${attemptId} not found`);
-    const loaded = await load(first.orderId, t, true);
+    const order = await Order.findByPk(first.orderId, { transaction: t, lock: t.LOCK.UPDATE, attributes: ['id'] });
     const attempt = (await RefundAttempt.findByPk(attemptId, { transaction: t, lock: t.LOCK.UPDATE }))!;
     if (!OPEN_REFUND_ATTEMPT_STATUSES.includes(attempt.status)) return attempt;
 
@@ -332,14 +332,15 @@ async function settle(deps: SettleDeps, attemptId: string, finding: Finding): Pr
     if (finding.kind === 'not_cancelled') return attempt.update({ status: 'failed', error: finding.error }, { transaction: t });
     if (finding.kind === 'unresolved') return attempt.update({ status: 'unresolved', error: finding.error }, { transaction: t });
     if (finding.kind === 'unknown') return attempt.update({ status: 'pending', error: finding.error }, { transaction: t });
-    if (!loaded) throw new Error(`order ${attempt.orderId} of refund attempt ${attempt.id} not found`);
+    if (!order) throw new Error(`order ${attempt.orderId} of refund attempt ${attempt.id} not found`);
 
-    if (loaded.facts.currentPaidPrice !== attempt.checksum) {
-      const error = `장부 잔액 ${loaded.facts.currentPaidPrice}원이 이 환불의 기준 잔액 ${attempt.checksum}원과 다릅니다: 자동으로 기록할 수 없습니다`;
+    const balance = deriveOrderPayment(ledger).currentPaidPrice;
+    if (balance !== attempt.checksum) {
+      const error = `장부 잔액 ${balance}원이 이 환불의 기준 잔액 ${attempt.checksum}원과 다릅니다: 자동으로 기록할 수 없습니다`;
       return attempt.update({ status: 'unresolved', error }, { transaction: t });
     }
 
-    const plan = attempt.plan ?? legacyPlan(attempt, loaded);
+    const plan = attempt.plan ?? legacyPlan(attempt, (await load(attempt.orderId, t, false))!);
     const orderId = attempt.orderId;
     await OrderProductRelation.update({ status: 'refunded' }, { where: { id: plan.itemIds, orderId }, transaction: t, individualHooks: true });
     await PaymentHistory.create({ orderId, impId: attempt.impUid, status: plan.nextStatus, price: plan.remaining }, { transaction: t });
