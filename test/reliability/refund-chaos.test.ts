@@ -15,17 +15,8 @@ import { startTestWorker, type TestWorker } from '../helpers/jobs.js';
 import { RefundAttempt } from '../../src/models/index.js';
 import { createPortOneClient } from '../../src/portone/client.js';
 import type { PortOneSimulator } from '../../src/portone/simulator.js';
+import { rng } from '../helpers/random.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('reliability: refunds while PortOne loses answers (chaos)', function () {
