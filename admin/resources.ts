@@ -485,7 +485,7 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
     component: components.NotifyView,
     handler: asAdmin(async (request, _response, context) => {
       const templates = await NotificationTemplate.findAll({ where: { active: true }, order: [['code', 'ASC'], ['language', 'ASC']] });
-      const templateList = templates.map((t) => ({ id: t.id, label: `${t.code} (${t.language}) ${t.name}` }));
+      const templateList = templates.map((t) => ({ id: t.id, label: `[${t.channel}] ${t.code} (${t.language}) ${t.name}` }));
       if (request.method !== 'post') return { templates: templateList, canSend: canWrite(context) };
       const p = (request.payload ?? {}) as Record<string, unknown>;
       let contextOverride: unknown = {};
@@ -497,7 +497,7 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
         }
       }
       const orderIds = await findOrderIds(sequelize, orderFilterFrom(request));
-      const input = { channel: 'email', templateId: p.templateId, orderIds, contextOverride };
+      const input = { templateId: p.templateId, orderIds, contextOverride };
       try {
         if (p.step === 'send') {
           if (!canWrite(context)) return { notice: { message: 'forbiddenError', type: 'error' } };
@@ -673,14 +673,15 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
       resource: NotificationTemplate,
       options: {
         navigation: NAV.notify,
-        listProperties: ['code', 'language', 'name', 'subject', 'active', 'updatedAt'],
+        listProperties: ['channel', 'code', 'language', 'name', 'subject', 'active', 'updatedAt'],
         properties: {
           ...hidden(BASE_HIDDEN),
           id: { isVisible: { list: false, show: true, edit: false, filter: false } },
           createdAt: readOnlyMeta,
           updatedAt: readOnlyMeta,
           body: { type: 'textarea', props: { rows: 16 } },
-          channel: { availableValues: [{ value: 'email', label: 'email' }] },
+          channel: { availableValues: ['email', 'kakao', 'sms'].map((v) => ({ value: v, label: v })) },
+          bodyFormat: { availableValues: [{ value: 'text', label: 'text' }, { value: 'html', label: 'html (values escaped)' }] },
           language: { availableValues: [{ value: 'ko', label: 'ko' }, { value: 'en', label: 'en' }] },
         },
         actions: {
@@ -697,7 +698,7 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
       options: {
         navigation: NAV.notify,
         sort: { sortBy: 'createdAt', direction: 'desc' },
-        listProperties: ['templateCode', 'templateLanguage', 'trigger', 'createdByLabel', 'createdAt'],
+        listProperties: ['channel', 'templateCode', 'templateLanguage', 'trigger', 'createdByLabel', 'createdAt'],
         actions: {
           ...readOnly,
           recipients: {
@@ -718,10 +719,11 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
       options: {
         navigation: NAV.notify,
         sort: { sortBy: 'createdAt', direction: 'desc' },
-        listProperties: ['recipient', 'status', 'attempts', 'lastError', 'sentAt', 'updatedAt'],
+        listProperties: ['recipient', 'orderId', 'status', 'attempts', 'lastError', 'sentAt', 'updatedAt'],
         properties: {
           historyId: { reference: 'notification_histories' },
           orderId: { reference: 'orders' },
+          orderProductRelationId: { reference: 'order_product_relations' },
           body: { type: 'textarea' },
           status: { availableValues: ['CREATED', 'SENDING', 'SENT', 'FAILED'].map((v) => ({ value: v, label: v })) },
         },
