@@ -29,6 +29,7 @@ import {
   NotificationRecipient,
   RefundAttempt,
   ReconciliationReport,
+  RegistrationDeskConfig,
 } from '../src/models/index.js';
 import type { AppDeps } from '../src/http/types.js';
 import { runAs } from '../src/context.js';
@@ -43,6 +44,7 @@ import { previewNotification, retryNotifications, sendNotification, MissingConte
 import { createApiKey, revokeApiKey } from '../src/services/auth.js';
 import { setStaffFlags } from '../src/services/admin-users.js';
 import { saveCustomerInfo, saveNotificationTemplate } from '../src/services/admin-records.js';
+import { saveDeskConfig } from '../src/services/desk-config.js';
 import { adminOf, canWrite, isStaff, isSuperuser, never, type AdminUser } from './roles.js';
 import type { ComponentName } from './components.js';
 
@@ -63,6 +65,7 @@ const NAV = {
 const AUDITED = new Set([
   'category_groups', 'categories', 'tags', 'products', 'product_tag_relations', 'option_groups', 'options', 'orders',
   'order_product_relations', 'order_product_option_relations', 'customer_infos', 'users', 'notification_templates', 'api_keys',
+  'registration_desk_configs',
 ]);
 
 const BASE_HIDDEN = ['createdById', 'updatedById', 'deletedById', 'deletedAt'];
@@ -839,9 +842,48 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
   ];
 }
 
+/** Registration-desk day configurations (name, event, period, categories): saved through the desk-config service. */
+function deskResources(deps: AppDeps, components: Components): ResourceWithOptions[] {
+  const save: Handler = async (request, _res, context) => {
+    const { record, resource, h, currentAdmin } = context;
+    if (request.method !== 'post') return { record: record ? recordJson(context) : {} } as ActionResponse;
+    const r = await saveDeskConfig(deps.sequelize, record ? String(record.id()) : null, unflat(request.payload));
+    if (!r.ok) throw fieldErrors(r.errors);
+    return {
+      record: new BaseRecord(r.row.get({ plain: true }) as Record<string, unknown>, resource).toJSON(currentAdmin),
+      redirectUrl: h.recordActionUrl({ resourceId: 'registration_desk_configs', recordId: r.row.id, actionName: 'show' }),
+      notice: { message: record ? 'successfullyUpdated' : 'successfullyCreated', type: 'success' },
+    } as ActionResponse;
+  };
+  return [
+    {
+      resource: RegistrationDeskConfig,
+      options: {
+        navigation: NAV.orders,
+        sort: { sortBy: 'startDate', direction: 'desc' },
+        listProperties: ['name', 'eventName', 'startDate', 'endDate', 'categoryIds'],
+        editProperties: ['name', 'eventName', 'startDate', 'endDate', 'categoryIds'],
+        properties: {
+          ...hidden(BASE_HIDDEN),
+          categoryIds: { type: 'reference', reference: 'categories', isArray: true },
+          startDate: { type: 'date' },
+          endDate: { type: 'date' },
+        },
+        actions: {
+          new: { isAccessible: canWrite, handler: asAdmin(save) },
+          edit: { isAccessible: canWrite, handler: asAdmin(save) },
+          delete: { isAccessible: canWrite },
+          bulkDelete: { isAccessible: never },
+          history: historyAction(components),
+        },
+      },
+    },
+  ];
+}
+
 export function buildResources(deps: AppDeps, components: Components): ResourceWithOptions[] {
   const svc = new CatalogService(deps.sequelize);
-  const all = [...catalogResources(svc, components), ...orderResources(deps, components), ...systemResources(deps, components)];
+  const all = [...catalogResources(svc, components), ...orderResources(deps, components), ...systemResources(deps, components), ...deskResources(deps, components)];
   // staff may read everything they see; only the actions above write
   for (const r of all) {
     r.options.actions ??= {};

@@ -18,6 +18,7 @@ import {
 } from './order.js';
 import { initSystemModels, initPaymentOpsModels, ApiKey, AuditLog } from './system.js';
 import { initNotificationModels, NotificationTemplate, NotificationHistory, NotificationRecipient } from './notification.js';
+import { initDeskModels, RegistrationDeskConfig } from './desk.js';
 import { currentActor } from '../context.js';
 
 export * from './user.js';
@@ -25,6 +26,7 @@ export * from './catalog.js';
 export * from './order.js';
 export * from './system.js';
 export * from './notification.js';
+export * from './desk.js';
 export { UNBOUNDED } from './catalog.js';
 
 /** Models whose every change is written to audit_logs. PaymentHistory is itself an append-only ledger. */
@@ -43,6 +45,7 @@ const HISTORY_TRACKED: ModelStatic<Model>[] = [
   CustomerInfo,
   User,
   NotificationTemplate,
+  RegistrationDeskConfig,
 ];
 
 const SECRET_FIELDS = new Set(['passwordHash', 'totpSecret']);
@@ -141,6 +144,7 @@ export function initModels(sequelize: Sequelize): void {
   initSystemModels(sequelize);
   initNotificationModels(sequelize);
   initPaymentOpsModels(sequelize);
+  initDeskModels(sequelize);
 
   const c = { constraints: false };
   CategoryGroup.hasMany(Category, { as: 'categories', foreignKey: 'groupId', ...c });

@@ -1,7 +1,12 @@
 /**
- * The registration desk (spec §8.2): find orders (by scanned user, order, item, names, e-mails, answers…),
- * check items in (paid → used) or undo it (used → paid), fix free-text answers. Called by API-key clients
- * with the `desk` scope; every call is audited with the key (the actor label `api_key:<name>`).
+ * The registration desk (spec §8.2, after-pr43 §6): find orders (by scanned user, order, item, names,
+ * e-mails, answers…), check items in (paid → used) or undo it (used → paid), fix free-text answers, refund.
+ * ONE service for both desk clients:
+ *   - the API-key desk `/v1/internal-api/desk-support/` (older clients; key with the `desk` scope, actor
+ *     `api_key:<name>`), unrestricted in categories;
+ *   - the session desk `/v1/internal-api/registration-desk/` (today's client, a signed-in staff member,
+ *     actor `user:<id>`), whose writes and refunds are limited to the categories of today's desk
+ *     configuration (`DeskCall.scope`), plus the lookup of one item by its full QR token.
  *
  * A check-in is idempotent: scanning a used item again changes nothing and answers when and by which key it
  * was checked in (`notices`). Status and answer edits lock the order row (as refunds do), so a check-in and
@@ -24,6 +29,9 @@ import { ServiceError } from './errors.js';
 import { refund, type RefundDeps, type RefundOutcome } from './refund.js';
 import { findUserByEmail } from './auth.js';
 import { Messages, fieldError } from '../domain/messages.js';
+import { Product } from '../models/index.js';
+import { signScancodeToken, verifyScancodeToken } from '../domain/scancode/token.js';
+import { DeskConfigMessages } from './desk-config.js';
 
 export const DeskMessages = {
   INVALID_ID: '유효하지 않은 ID입니다.',
@@ -34,6 +42,9 @@ export const DeskMessages = {
   ORDER_NOT_FOUND: '주문을 찾을 수 없습니다.',
   INVALID_UUID: '유효한 UUID를 입력하십시오.',
   ALREADY_USED: '이미 사용 처리된 상품입니다. (사용 시각: {at}, 처리: {by})',
+  INVALID_SCANCODE: '스캔코드 형식이 올바르지 않습니다.',
+  ONE_OF_ID_OR_SCANCODE: 'order_product_relation_id 또는 scancode 중 하나만 지정하세요.',
+  ITEM_NOT_FOUND: '주문 상품을 찾을 수 없습니다.',
 } as const;
 
 export interface DeskDeps {
@@ -45,10 +56,12 @@ export interface DeskDeps {
 }
 
 export interface DeskCall {
-  /** The API key's name (what `used_by` records). */
+  /** Who checks in (what `used_by` records): the API key's name, or the staff member's e-mail. */
   keyName: string;
   lang: Lang;
   now: Date;
+  /** Session desk: writes and refunds only for items of these categories (today's configuration). */
+  scope?: { categoryIds: readonly string[] };
 }
 
 export interface DeskOptionDto {
@@ -60,6 +73,9 @@ export interface DeskOptionDto {
 
 export interface DeskItemDto {
   id: string;
+  /** the item's full QR token (`opr:…`) */
+  scancode_token: string;
+  category_id: string | null;
   price: number;
   donation_price: number;
   status: OprStatus;
@@ -114,12 +130,30 @@ async function audit(action: string, recordId: string, tableName: string, data: 
 // ---------------------------------------------------------------------------------------------------------
 // rows
 
+/** product id → category id (soft-deleted products included: old orders keep their items). */
+async function productCategories(productIds: string[], t?: Transaction): Promise<Map<string, string>> {
+  if (productIds.length === 0) return new Map();
+  const products = await Product.findAll({ where: { id: [...new Set(productIds)] }, attributes: ['id', 'categoryId'], paranoid: false, transaction: t });
+  return new Map(products.map((p) => [p.id, p.categoryId]));
+}
+
+/** Session desk: every item must be of today's categories, else 403 (nothing written). */
+async function assertInScope(call: DeskCall, oprs: OrderProductRelation[], t?: Transaction): Promise<void> {
+  if (!call.scope || oprs.length === 0) return;
+  const categoryOf = await productCategories(oprs.map((o) => o.productId), t);
+  const allowed = new Set(call.scope.categoryIds);
+  if (oprs.some((o) => !allowed.has(categoryOf.get(o.productId) ?? ''))) {
+    throw ServiceError.client(403, 'permission_denied', DeskConfigMessages.NOT_TODAYS_CATEGORY);
+  }
+}
+
 async function deskRows(deps: DeskDeps, orderIds: string[], call: DeskCall, t?: Transaction): Promise<DeskRow[]> {
   if (orderIds.length === 0) return [];
   const views = await orderViews(orderIds, { lang: call.lang, now: call.now, backendDomain: deps.backendDomain, scancodeSalts: deps.scancodeSalts, transaction: t });
   // one after another: inside a transaction there is one connection
   const histories = await PaymentHistory.findAll({ where: { orderId: orderIds }, order: [['createdAt', 'DESC'], ['id', 'DESC']], transaction: t });
-  const oprs = await OrderProductRelation.findAll({ where: { orderId: orderIds }, attributes: ['id', 'usedAt', 'usedBy'], transaction: t });
+  const oprs = await OrderProductRelation.findAll({ where: { orderId: orderIds }, attributes: ['id', 'productId', 'usedAt', 'usedBy'], transaction: t });
+  const categoryOf = await productCategories(oprs.map((o) => o.productId), t);
   const orders = await Order.findAll({ where: { id: orderIds }, attributes: ['id', 'userId'], transaction: t });
   const users = await User.findAll({ where: { id: [...new Set(orders.map((o) => o.userId))] }, paranoid: false, attributes: ['id', 'username', 'email', 'uniqueId'], transaction: t });
   const userOf = new Map(orders.map((o) => [o.id, users.find((u) => u.id === o.userId) ?? null]));
@@ -136,6 +170,8 @@ async function deskRows(deps: DeskDeps, orderIds: string[], call: DeskCall, t?: 
       payment_histories: histories.filter((h) => h.orderId === v.id).map((h) => ({ status: h.status, price: h.price, created_at: h.createdAt.toISOString() })),
       products: v.products.map((p) => ({
         id: p.id,
+        scancode_token: signScancodeToken('opr', p.id, deps.scancodeSalts),
+        category_id: categoryOf.get(p.product.id) ?? null,
         price: p.price,
         donation_price: p.donation_price,
         status: p.status,
@@ -360,6 +396,8 @@ export async function deskUpdateOrder(deps: DeskDeps, call: DeskCall, orderId: s
       new Map(groupList.map((g) => [g.id, g])),
     );
     if (errors.length) throw ServiceError.validation(errors);
+    const touched = new Set([...statuses.map((x) => x.opr.id), ...answers.map((a) => a.opor.orderProductRelationId)]);
+    await assertInScope(call, oprList.filter((o) => touched.has(o.id)), t);
 
     const changes: Array<Record<string, unknown>> = [];
     for (const { opr, to } of statuses) {
@@ -401,19 +439,65 @@ export async function deskUpdateOrder(deps: DeskDeps, call: DeskCall, orderId: s
  * endpoint does not tell which staff accounts exist. The refund's audit row records the key
  * (`api_key:<name>`) as the actor and the authorizer's user id.
  */
-export async function deskRefund(deps: DeskDeps, orderId: string, input: { otp?: unknown; authorizer?: unknown; reason?: unknown }): Promise<RefundOutcome> {
+export async function deskRefund(
+  deps: DeskDeps,
+  orderId: string,
+  input: { otp?: unknown; authorizer?: unknown; reason?: unknown },
+  opts: { itemId?: string; call?: DeskCall } = {},
+): Promise<RefundOutcome> {
   const otp = typeof input.otp === 'string' ? input.otp.trim() : null;
   if (!otp) throw ServiceError.validation([fieldError(Messages.Permission.OTP_REQUIRED, 'otp')]);
   const who = typeof input.authorizer === 'string' ? input.authorizer.trim() : '';
   if (!who) throw ServiceError.validation([fieldError(Messages.Permission.AUTHORIZER_REQUIRED, 'authorizer')]);
+  if (opts.call?.scope) {
+    // the session desk refunds only items of today's categories (the whole order: every live paid/used item)
+    const items = await OrderProductRelation.findAll({ where: { orderId, ...(opts.itemId ? { id: opts.itemId } : { status: ['paid', 'used'] }) } });
+    if (opts.itemId && items.length === 0) throw ServiceError.notFound(DeskMessages.ITEM_NOT_FOUND);
+    await assertInScope(opts.call, items);
+  }
   const authorizer = UUID_RE.test(who) ? await User.findOne({ where: { uniqueId: who.toLowerCase() }, attributes: ['id'] }) : await findUserByEmail(who);
   const reason = typeof input.reason === 'string' && input.reason.trim() ? input.reason.trim().slice(0, 200) : null;
   try {
     // no authorizer found → id 0: verifyAuthorizer answers "invalid code" exactly as for a wrong code
-    return await refund(deps.refund, { orderId, channel: 'desk', authorizerUserId: authorizer?.id ?? 0, totp: otp, reason });
+    return await refund(deps.refund, { orderId, itemId: opts.itemId ?? null, channel: 'desk', authorizerUserId: authorizer?.id ?? 0, totp: otp, reason });
   } catch (e) {
     // the refund service names the field `totp` (the admin form's); the desk's parameter is `otp`
     if (e instanceof ServiceError) for (const err of e.errors) if (err.attr === 'totp') err.attr = 'otp';
     throw e;
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// one item, by id or by its full QR token (session desk)
+
+/**
+ * `GET order-products/`: exactly one of `order_product_relation_id` (UUID) or `scancode` (the full `opr:`
+ * token of the item's QR code; malformed, another prefix or a wrong salt → 400 "스캔코드 형식이 올바르지
+ * 않습니다."). Answers the item's order row (as the search does) and the item itself; 404 when the item is
+ * not in a paid order.
+ */
+export async function deskOrderProduct(deps: DeskDeps, call: DeskCall, query: Record<string, unknown>): Promise<{ order: DeskRow; product: DeskItemDto }> {
+  const one = (v: unknown) => (Array.isArray(v) ? v[v.length - 1] : v);
+  const rawId = one(query.order_product_relation_id);
+  const rawCode = one(query.scancode);
+  const hasId = typeof rawId === 'string' && rawId !== '';
+  const hasCode = typeof rawCode === 'string' && rawCode !== '';
+  if (hasId === hasCode) {
+    throw ServiceError.validation([{ code: 'invalid', detail: DeskMessages.ONE_OF_ID_OR_SCANCODE, attr: 'non_field_errors' }]);
+  }
+  let oprId: string;
+  if (hasCode) {
+    const token = verifyScancodeToken((rawCode as string).trim(), deps.scancodeSalts, 'opr');
+    if (!token) throw ServiceError.validation([{ code: 'invalid', detail: DeskMessages.INVALID_SCANCODE, attr: 'scancode' }]);
+    oprId = token.id;
+  } else {
+    if (!UUID_RE.test((rawId as string).trim())) throw ServiceError.validation([{ code: 'invalid', detail: DeskMessages.INVALID_UUID, attr: 'order_product_relation_id' }]);
+    oprId = (rawId as string).trim().toLowerCase();
+  }
+  const opr = await OrderProductRelation.findOne({ where: { id: oprId }, attributes: ['id', 'orderId'] });
+  const [row] = opr?.orderId ? await deskRows(deps, [opr.orderId], call) : [];
+  const product = row?.products.find((p) => p.id === oprId);
+  if (!row || !product || !(await Order.count({ where: { id: row.id, [Op.and]: [HAS_HISTORY] } }))) throw ServiceError.notFound(DeskMessages.ITEM_NOT_FOUND);
+  await audit('desk.lookup', oprId, 'order_product_relations', { after: { by: hasCode ? 'scancode' : 'id' } });
+  return { order: row, product };
 }
