@@ -30,6 +30,7 @@ import {
   RefundAttempt,
   ReconciliationReport,
   RegistrationDeskConfig,
+  OrderItemTag,
 } from '../src/models/index.js';
 import type { AppDeps } from '../src/http/types.js';
 import { runAs } from '../src/context.js';
@@ -45,6 +46,8 @@ import { createApiKey, revokeApiKey } from '../src/services/auth.js';
 import { setStaffFlags } from '../src/services/admin-users.js';
 import { saveCustomerInfo, saveNotificationTemplate } from '../src/services/admin-records.js';
 import { saveDeskConfig } from '../src/services/desk-config.js';
+import { assignOrderItemTag, saveOrderItemTag, unassignOrderItemTag } from '../src/services/order-item-tags.js';
+import { parseItemFilter } from '../src/services/order-items.js';
 import { adminOf, canWrite, isStaff, isSuperuser, never, type AdminUser } from './roles.js';
 import type { ComponentName } from './components.js';
 
@@ -65,7 +68,7 @@ const NAV = {
 const AUDITED = new Set([
   'category_groups', 'categories', 'tags', 'products', 'product_tag_relations', 'option_groups', 'options', 'orders',
   'order_product_relations', 'order_product_option_relations', 'customer_infos', 'users', 'notification_templates', 'api_keys',
-  'registration_desk_configs',
+  'registration_desk_configs', 'order_item_tags',
 ]);
 
 const BASE_HIDDEN = ['createdById', 'updatedById', 'deletedById', 'deletedAt'];
@@ -521,6 +524,32 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
 
   const readOnly = { new: { isAccessible: never }, edit: { isAccessible: never }, delete: { isAccessible: never }, bulkDelete: { isAccessible: never } };
 
+  /** Assign / unassign an order-item tag over the item list's filters (the same service as any other caller). */
+  const tagsAction: ActionDef = {
+    actionType: 'resource',
+    icon: 'Tag',
+    isAccessible: isStaff,
+    component: components.TagAssign,
+    handler: asAdmin(async (request, _response, context) => {
+      if (request.method !== 'post') {
+        const tags = await OrderItemTag.findAll({ order: [['priority', 'ASC'], ['code', 'ASC']] });
+        return { tags: tags.map((t) => ({ id: t.id, label: `${t.code} — ${t.name}` })), canWrite: canWrite(context) };
+      }
+      if (!canWrite(context)) return { notice: { message: 'forbiddenError', type: 'error' } };
+      const p = (request.payload ?? {}) as Record<string, unknown>;
+      try {
+        const f = JSON.parse(typeof p.filters === 'string' && p.filters ? p.filters : '{}') as Record<string, unknown>;
+        const filter = parseItemFilter({ id: f.id, order_id: f.orderId, status: f.status, product_id: f.productId });
+        const run = p.step === 'unassign' ? unassignOrderItemTag : assignOrderItemTag;
+        const { affected } = await run(sequelize, String(p.tagId ?? ''), filter);
+        return { affected, notice: { message: `${affected}건의 주문 상품을 ${p.step === 'unassign' ? '해제' : '지정'}했습니다.`, type: 'success' } };
+      } catch (e) {
+        if (e instanceof SyntaxError) return { notice: { message: 'filters: JSON이 필요합니다.', type: 'error' } };
+        return { notice: noticeOf(e) };
+      }
+    }),
+  };
+
   return [
     {
       resource: new OrderResource(sequelize, deps),
@@ -589,6 +618,7 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
             component: components.RefundView,
             handler: refundHandler('item'),
           },
+          tags: tagsAction,
           history: historyAction(components),
         },
       },
@@ -855,6 +885,17 @@ function deskResources(deps: AppDeps, components: Components): ResourceWithOptio
       notice: { message: record ? 'successfullyUpdated' : 'successfullyCreated', type: 'success' },
     } as ActionResponse;
   };
+  const saveTag: Handler = async (request, _res, context) => {
+    const { record, resource, h, currentAdmin } = context;
+    if (request.method !== 'post') return { record: record ? recordJson(context) : {} } as ActionResponse;
+    const r = await saveOrderItemTag(deps.sequelize, record ? String(record.id()) : null, unflat(request.payload));
+    if (!r.ok) throw fieldErrors(r.errors);
+    return {
+      record: new BaseRecord(r.row.get({ plain: true }) as Record<string, unknown>, resource).toJSON(currentAdmin),
+      redirectUrl: h.recordActionUrl({ resourceId: 'order_item_tags', recordId: r.row.id, actionName: 'show' }),
+      notice: { message: record ? 'successfullyUpdated' : 'successfullyCreated', type: 'success' },
+    } as ActionResponse;
+  };
   return [
     {
       resource: RegistrationDeskConfig,
@@ -872,6 +913,23 @@ function deskResources(deps: AppDeps, components: Components): ResourceWithOptio
         actions: {
           new: { isAccessible: canWrite, handler: asAdmin(save) },
           edit: { isAccessible: canWrite, handler: asAdmin(save) },
+          delete: { isAccessible: canWrite },
+          bulkDelete: { isAccessible: never },
+          history: historyAction(components),
+        },
+      },
+    },
+    {
+      resource: OrderItemTag,
+      options: {
+        navigation: NAV.orders,
+        sort: { sortBy: 'priority', direction: 'asc' },
+        listProperties: ['code', 'name', 'priority'],
+        editProperties: ['code', 'name', 'priority'],
+        properties: { ...hidden(BASE_HIDDEN) },
+        actions: {
+          new: { isAccessible: canWrite, handler: asAdmin(saveTag) },
+          edit: { isAccessible: canWrite, handler: asAdmin(saveTag) },
           delete: { isAccessible: canWrite },
           bulkDelete: { isAccessible: never },
           history: historyAction(components),

@@ -27,4 +27,25 @@ export function initDeskModels(sequelize: Sequelize): void {
     },
     shopModelOptions(sequelize, 'registration_desk_configs'),
   );
+  initOrderItemTagModels(sequelize);
+}
+
+export interface OrderItemTag extends BaseFields {}
+/** A label of order items (code unique among live tags, name, priority: lower first). */
+export class OrderItemTag extends Model {
+  declare code: string;
+  declare name: string;
+  declare priority: number;
+}
+
+export function initOrderItemTagModels(sequelize: Sequelize): void {
+  OrderItemTag.init(
+    {
+      ...baseColumns(),
+      code: { type: DataTypes.STRING(50), allowNull: false },
+      name: { type: DataTypes.STRING(100), allowNull: false },
+      priority: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+    },
+    shopModelOptions(sequelize, 'order_item_tags'),
+  );
 }

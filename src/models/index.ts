@@ -18,7 +18,7 @@ import {
 } from './order.js';
 import { initSystemModels, initPaymentOpsModels, ApiKey, AuditLog } from './system.js';
 import { initNotificationModels, NotificationTemplate, NotificationHistory, NotificationRecipient } from './notification.js';
-import { initDeskModels, RegistrationDeskConfig } from './desk.js';
+import { initDeskModels, RegistrationDeskConfig, OrderItemTag } from './desk.js';
 import { currentActor } from '../context.js';
 
 export * from './user.js';
@@ -46,6 +46,7 @@ const HISTORY_TRACKED: ModelStatic<Model>[] = [
   User,
   NotificationTemplate,
   RegistrationDeskConfig,
+  OrderItemTag,
 ];
 
 const SECRET_FIELDS = new Set(['passwordHash', 'totpSecret']);

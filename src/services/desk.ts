@@ -32,6 +32,7 @@ import { Messages, fieldError } from '../domain/messages.js';
 import { Product } from '../models/index.js';
 import { signScancodeToken, verifyScancodeToken } from '../domain/scancode/token.js';
 import { DeskConfigMessages } from './desk-config.js';
+import { tagsOfItems, type ItemTagDto } from './order-item-tags.js';
 
 export const DeskMessages = {
   INVALID_ID: '유효하지 않은 ID입니다.',
@@ -76,6 +77,8 @@ export interface DeskItemDto {
   /** the item's full QR token (`opr:…`) */
   scancode_token: string;
   category_id: string | null;
+  /** order-item tags, by priority then code */
+  tags: ItemTagDto[];
   price: number;
   donation_price: number;
   status: OprStatus;
@@ -154,6 +157,7 @@ async function deskRows(deps: DeskDeps, orderIds: string[], call: DeskCall, t?: 
   const histories = await PaymentHistory.findAll({ where: { orderId: orderIds }, order: [['createdAt', 'DESC'], ['id', 'DESC']], transaction: t });
   const oprs = await OrderProductRelation.findAll({ where: { orderId: orderIds }, attributes: ['id', 'productId', 'usedAt', 'usedBy'], transaction: t });
   const categoryOf = await productCategories(oprs.map((o) => o.productId), t);
+  const tagsOf = await tagsOfItems(deps.sequelize, oprs.map((o) => o.id), t);
   const orders = await Order.findAll({ where: { id: orderIds }, attributes: ['id', 'userId'], transaction: t });
   const users = await User.findAll({ where: { id: [...new Set(orders.map((o) => o.userId))] }, paranoid: false, attributes: ['id', 'username', 'email', 'uniqueId'], transaction: t });
   const userOf = new Map(orders.map((o) => [o.id, users.find((u) => u.id === o.userId) ?? null]));
@@ -172,6 +176,7 @@ async function deskRows(deps: DeskDeps, orderIds: string[], call: DeskCall, t?: 
         id: p.id,
         scancode_token: signScancodeToken('opr', p.id, deps.scancodeSalts),
         category_id: categoryOf.get(p.product.id) ?? null,
+        tags: tagsOf.get(p.id) ?? [],
         price: p.price,
         donation_price: p.donation_price,
         status: p.status,
