@@ -48,6 +48,7 @@ import { saveCustomerInfo, saveNotificationTemplate } from '../src/services/admi
 import { saveDeskConfig } from '../src/services/desk-config.js';
 import { assignOrderItemTag, saveOrderItemTag, unassignOrderItemTag } from '../src/services/order-item-tags.js';
 import { parseItemFilter } from '../src/services/order-items.js';
+import { previewTicketNotification, sendTicketNotification } from '../src/services/ticket-notifications.js';
 import { adminOf, canWrite, isStaff, isSuperuser, never, type AdminUser } from './roles.js';
 import type { ComponentName } from './components.js';
 
@@ -524,6 +525,38 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
 
   const readOnly = { new: { isAccessible: never }, edit: { isAccessible: never }, delete: { isAccessible: never }, bulkDelete: { isAccessible: never } };
 
+  /** Per-ticket notification to the items of the list's filters: one message per item to its holder. */
+  const ticketNotifyAction: ActionDef = {
+    actionType: 'resource',
+    icon: 'Send',
+    isAccessible: isStaff,
+    component: components.NotifyView,
+    handler: asAdmin(async (request, _response, context) => {
+      const templates = await NotificationTemplate.findAll({ where: { active: true }, order: [['code', 'ASC'], ['language', 'ASC']] });
+      if (request.method !== 'post') return { templates: templates.map((t) => ({ id: t.id, label: `[${t.channel}] ${t.code} (${t.language}) ${t.name}` })), canSend: canWrite(context) };
+      const p = (request.payload ?? {}) as Record<string, unknown>;
+      try {
+        const f = JSON.parse(typeof p.filters === 'string' && p.filters ? p.filters : '{}') as Record<string, unknown>;
+        const contextOverride = typeof p.contextOverride === 'string' && p.contextOverride.trim() ? (JSON.parse(p.contextOverride) as unknown) : {};
+        const input = { templateId: p.templateId, filter: parseItemFilter({ id: f.id, order_id: f.orderId, status: f.status, product_id: f.productId }), contextOverride };
+        if (p.step === 'send') {
+          if (!canWrite(context)) return { notice: { message: 'forbiddenError', type: 'error' } };
+          const history = await sendTicketNotification(sequelize, input);
+          return {
+            history,
+            historyUrl: context.h.resourceUrl({ resourceId: 'notification_recipients', search: `?filters.historyId=${history.id}` }),
+            notice: { message: `발송을 예약했습니다: ${history.recipients.length}명`, type: 'success' },
+          };
+        }
+        return { preview: await previewTicketNotification(sequelize, input) };
+      } catch (e) {
+        if (e instanceof SyntaxError) return { notice: { message: 'JSON 객체가 필요합니다.', type: 'error' } };
+        if (e instanceof MissingContextVariablesError) return { missing: e.recipients, notice: { message: '템플릿 변수가 없는 수신자가 있습니다.', type: 'error' } };
+        return { notice: noticeOf(e) };
+      }
+    }),
+  };
+
   /** Assign / unassign an order-item tag over the item list's filters (the same service as any other caller). */
   const tagsAction: ActionDef = {
     actionType: 'resource',
@@ -619,6 +652,7 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
             handler: refundHandler('item'),
           },
           tags: tagsAction,
+          notify: ticketNotifyAction,
           history: historyAction(components),
         },
       },

@@ -33,6 +33,7 @@ import { Product } from '../models/index.js';
 import { signScancodeToken, verifyScancodeToken } from '../domain/scancode/token.js';
 import { DeskConfigMessages } from './desk-config.js';
 import { tagsOfItems, type ItemTagDto } from './order-item-tags.js';
+import { hasTicketInfos } from './order-items.js';
 
 export const DeskMessages = {
   INVALID_ID: '유효하지 않은 ID입니다.',
@@ -286,7 +287,15 @@ export async function deskSearch(deps: DeskDeps, call: DeskCall, filters: DeskFi
       OR EXISTS (SELECT 1 FROM customer_infos ci WHERE ci.order_id = o.id AND ci.deleted_at IS NULL
                    AND (ci.name IN (:keywords) OR ci.email IN (:keywords) OR ci.phone IN (:keywords) OR ci.organization IN (:keywords)))
       OR EXISTS (SELECT 1 FROM users u WHERE u.id = o.user_id
-                   AND (u.username ILIKE ANY (ARRAY[:keywordsLike]) OR u.email ILIKE ANY (ARRAY[:keywordsLike]))))`);
+                   AND (u.username ILIKE ANY (ARRAY[:keywordsLike]) OR u.email ILIKE ANY (ARRAY[:keywordsLike])))${
+      (await hasTicketInfos(deps.sequelize))
+        ? `
+      OR EXISTS (SELECT 1 FROM order_product_relations i
+                   JOIN ticket_infos ti ON ti.order_product_relation_id = i.id AND ti.deleted_at IS NULL
+                  WHERE i.order_id = o.id AND i.deleted_at IS NULL
+                    AND (ti.name IN (:keywords) OR ti.email IN (:keywords) OR ti.phone IN (:keywords) OR ti.organization IN (:keywords)))`
+        : ''
+    })`);
     r.keywords = filters.keywords;
     r.keywordsLike = filters.keywords.map((k) => `%${likeEscape(k)}%`);
   }

@@ -128,26 +128,30 @@ export function orderContext(view: OrderDto, channel: NotificationChannel = 'ema
   if (!info || !first) return null;
   const recipient = addressOn(channel, info);
   if (!recipient) return null;
-  const context: Record<string, unknown> = { ...answersOf(first) };
-  Object.assign(context, {
+  return { recipient, context: { ...answersOf(first), ...orderKeys(view) } };
+}
+
+/** The order's own keys (no option answers): ids, name, amounts, payment time, customer, aliases, QR page. */
+export function orderKeys(view: OrderDto): Record<string, unknown> {
+  const info = view.customer_info;
+  return {
     order_id: view.id,
     order_name: view.name,
     first_paid_at: view.first_paid_at ? pythonIsoformat(new Date(view.first_paid_at)) : null,
     first_paid_price: formatAmount(view.first_paid_price),
     current_paid_price: formatAmount(view.current_paid_price),
-    customer_name: info.name,
-    customer_phone: info.phone,
-    customer_email: info.email,
-    customer_organization: info.organization ?? '',
-    성함: info.name,
-    성명: info.name,
-    소속: info.organization ?? '',
+    customer_name: info?.name ?? '',
+    customer_phone: info?.phone ?? '',
+    customer_email: info?.email ?? '',
+    customer_organization: info?.organization ?? '',
+    성함: info?.name ?? '',
+    성명: info?.name ?? '',
+    소속: info?.organization ?? '',
     scancode_url: view.scancode_url,
-  });
-  return { recipient, context };
+  };
 }
 
-async function viewsFor(orderIds: string[], lang: NotificationLanguage, transaction?: Transaction): Promise<OrderDto[]> {
+export async function viewsFor(orderIds: string[], lang: NotificationLanguage, transaction?: Transaction): Promise<OrderDto[]> {
   const s = currentSettings();
   return orderViews([...new Set(orderIds)], { lang, now: new Date(), backendDomain: s.backendDomain, scancodeSalts: s.scancodeSalts, transaction });
 }
@@ -271,7 +275,7 @@ function snapshotOf(t: NotificationTemplate): TemplateSnapshot {
   return { code: t.code, language: t.language, name: t.name, subject: t.subject, body: t.body, provider_template_code: t.providerTemplateCode, body_format: t.bodyFormat };
 }
 
-function historyDto(h: NotificationHistory, recipients: NotificationRecipient[]): NotificationHistoryDto {
+export function historyDto(h: NotificationHistory, recipients: NotificationRecipient[]): NotificationHistoryDto {
   return {
     id: h.id,
     channel: h.channel,

@@ -65,8 +65,14 @@ export function requireItemFilter(f: ItemFilter): void {
   if (isEmptyItemFilter(f)) throw ServiceError.validation([{ code: 'required', detail: '필터를 하나 이상 지정하세요.', attr: 'non_field_errors' }]);
 }
 
-/** The participant of an item as SQL: its ticket holder when there is one, else the order's customer. */
-export const HOLDER_JOIN = `LEFT JOIN customer_infos ci ON ci.order_id = o.id AND ci.deleted_at IS NULL`;
+/**
+ * Whether the ticket-holder table exists (it comes with the ticket-holder schema; until then an item's
+ * participant is always the order's customer).
+ */
+export async function hasTicketInfos(sequelize: Sequelize): Promise<boolean> {
+  const [row] = await sequelize.query<{ t: string | null }>(`SELECT to_regclass('public.ticket_infos')::text AS t`, { type: QueryTypes.SELECT });
+  return !!row?.t;
+}
 
 /** Item ids matching the filter (oldest first). `targets`: only paid / used / refunded items (notifications). */
 export async function findItemIds(sequelize: Sequelize, f: ItemFilter, opts: { targets?: boolean } = {}): Promise<string[]> {
@@ -85,12 +91,15 @@ export async function findItemIds(sequelize: Sequelize, f: ItemFilter, opts: { t
   arr('categoryId', f.category_id, 'p.category_id');
   arr('groupId', f.category_group_id, 'c.group_id');
   if (opts.targets) where.push(`i.status IN ('paid', 'used', 'refunded')`);
+  // the participant: the ticket holder when there is one, else the order's customer
+  const holders = (f.name || f.email) && (await hasTicketInfos(sequelize));
+  const who = (col: string) => (holders ? `COALESCE(ti.${col}, ci.${col})` : `ci.${col}`);
   if (f.name) {
-    where.push('ci.name = :name');
+    where.push(`${who('name')} = :name`);
     r.name = f.name;
   }
   if (f.email) {
-    where.push('lower(ci.email) = lower(:email)');
+    where.push(`lower(${who('email')}) = lower(:email)`);
     r.email = f.email;
   }
   const rows = await sequelize.query<{ id: string }>(
@@ -98,7 +107,8 @@ export async function findItemIds(sequelize: Sequelize, f: ItemFilter, opts: { t
        JOIN orders o ON o.id = i.order_id
        JOIN products p ON p.id = i.product_id
        JOIN categories c ON c.id = p.category_id
-       ${HOLDER_JOIN}
+       LEFT JOIN customer_infos ci ON ci.order_id = o.id AND ci.deleted_at IS NULL
+       ${holders ? 'LEFT JOIN ticket_infos ti ON ti.order_product_relation_id = i.id AND ti.deleted_at IS NULL' : ''}
       WHERE ${where.join(' AND ')}
       ORDER BY i.created_at, i.id`,
     { type: QueryTypes.SELECT, replacements: r },
