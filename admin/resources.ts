@@ -107,6 +107,36 @@ function recordJson(context: ActionContext) {
   return context.record!.toJSON(context.currentAdmin);
 }
 
+
+/**
+ * new / edit / delete of a resource whose writes go through a service `save(id | null, payload)` (validation
+ * errors shown next to the fields), plus its history; bulk delete off.
+ */
+function serviceWriteActions(
+  resourceId: string,
+  save: (id: string | null, input: Record<string, unknown>) => Promise<{ ok: true; row: { id: string; get(o: { plain: true }): unknown } } | { ok: false; errors: FieldErrors }>,
+  components: Components,
+): ResourceOptions['actions'] {
+  const handler: Handler = async (request, _res, context) => {
+    const { record, resource, h, currentAdmin } = context;
+    if (request.method !== 'post') return { record: record ? recordJson(context) : {} } as ActionResponse;
+    const r = await save(record ? String(record.id()) : null, unflat(request.payload));
+    if (!r.ok) throw fieldErrors(r.errors);
+    return {
+      record: new BaseRecord(r.row.get({ plain: true }) as Record<string, unknown>, resource).toJSON(currentAdmin),
+      redirectUrl: h.recordActionUrl({ resourceId, recordId: r.row.id, actionName: 'show' }),
+      notice: { message: record ? 'successfullyUpdated' : 'successfullyCreated', type: 'success' },
+    } as ActionResponse;
+  };
+  return {
+    new: { isAccessible: canWrite, handler: asAdmin(handler) },
+    edit: { isAccessible: canWrite, handler: asAdmin(handler) },
+    delete: { isAccessible: canWrite },
+    bulkDelete: { isAccessible: never },
+    history: historyAction(components),
+  };
+}
+
 /** The `history` record action: the audit rows of this record, newest first. */
 function historyAction(components: Components): ActionDef {
   return {
@@ -723,18 +753,6 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
   const { sequelize } = deps;
   const readOnly = { new: { isAccessible: never }, edit: { isAccessible: never }, delete: { isAccessible: never }, bulkDelete: { isAccessible: never } };
 
-  const saveTemplate: Handler = async (request, _res, context) => {
-    const { record, resource, h, currentAdmin } = context;
-    if (request.method !== 'post') return { record: record ? recordJson(context) : {} } as ActionResponse;
-    const r = await saveNotificationTemplate(sequelize, record ? String(record.id()) : null, unflat(request.payload));
-    if (!r.ok) throw fieldErrors(r.errors);
-    return {
-      record: new BaseRecord(r.row.get({ plain: true }) as Record<string, unknown>, resource).toJSON(currentAdmin),
-      redirectUrl: h.recordActionUrl({ resourceId: 'notification_templates', recordId: r.row.id, actionName: 'show' }),
-      notice: { message: record ? 'successfullyUpdated' : 'successfullyCreated', type: 'success' },
-    } as ActionResponse;
-  };
-
   return [
     {
       resource: NotificationTemplate,
@@ -751,13 +769,7 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
           bodyFormat: { availableValues: [{ value: 'text', label: 'text' }, { value: 'html', label: 'html (values escaped)' }] },
           language: { availableValues: [{ value: 'ko', label: 'ko' }, { value: 'en', label: 'en' }] },
         },
-        actions: {
-          new: { isAccessible: canWrite, handler: asAdmin(saveTemplate) },
-          edit: { isAccessible: canWrite, handler: asAdmin(saveTemplate) },
-          delete: { isAccessible: canWrite },
-          bulkDelete: { isAccessible: never },
-          history: historyAction(components),
-        },
+        actions: serviceWriteActions('notification_templates', (id, input) => saveNotificationTemplate(sequelize, id, input), components),
       },
     },
     {
@@ -908,28 +920,6 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
 
 /** Registration-desk day configurations (name, event, period, categories): saved through the desk-config service. */
 function deskResources(deps: AppDeps, components: Components): ResourceWithOptions[] {
-  const save: Handler = async (request, _res, context) => {
-    const { record, resource, h, currentAdmin } = context;
-    if (request.method !== 'post') return { record: record ? recordJson(context) : {} } as ActionResponse;
-    const r = await saveDeskConfig(deps.sequelize, record ? String(record.id()) : null, unflat(request.payload));
-    if (!r.ok) throw fieldErrors(r.errors);
-    return {
-      record: new BaseRecord(r.row.get({ plain: true }) as Record<string, unknown>, resource).toJSON(currentAdmin),
-      redirectUrl: h.recordActionUrl({ resourceId: 'registration_desk_configs', recordId: r.row.id, actionName: 'show' }),
-      notice: { message: record ? 'successfullyUpdated' : 'successfullyCreated', type: 'success' },
-    } as ActionResponse;
-  };
-  const saveTag: Handler = async (request, _res, context) => {
-    const { record, resource, h, currentAdmin } = context;
-    if (request.method !== 'post') return { record: record ? recordJson(context) : {} } as ActionResponse;
-    const r = await saveOrderItemTag(deps.sequelize, record ? String(record.id()) : null, unflat(request.payload));
-    if (!r.ok) throw fieldErrors(r.errors);
-    return {
-      record: new BaseRecord(r.row.get({ plain: true }) as Record<string, unknown>, resource).toJSON(currentAdmin),
-      redirectUrl: h.recordActionUrl({ resourceId: 'order_item_tags', recordId: r.row.id, actionName: 'show' }),
-      notice: { message: record ? 'successfullyUpdated' : 'successfullyCreated', type: 'success' },
-    } as ActionResponse;
-  };
   return [
     {
       resource: RegistrationDeskConfig,
@@ -944,13 +934,7 @@ function deskResources(deps: AppDeps, components: Components): ResourceWithOptio
           startDate: { type: 'date' },
           endDate: { type: 'date' },
         },
-        actions: {
-          new: { isAccessible: canWrite, handler: asAdmin(save) },
-          edit: { isAccessible: canWrite, handler: asAdmin(save) },
-          delete: { isAccessible: canWrite },
-          bulkDelete: { isAccessible: never },
-          history: historyAction(components),
-        },
+        actions: serviceWriteActions('registration_desk_configs', (id, input) => saveDeskConfig(deps.sequelize, id, input), components),
       },
     },
     {
@@ -961,13 +945,7 @@ function deskResources(deps: AppDeps, components: Components): ResourceWithOptio
         listProperties: ['code', 'name', 'priority'],
         editProperties: ['code', 'name', 'priority'],
         properties: { ...hidden(BASE_HIDDEN) },
-        actions: {
-          new: { isAccessible: canWrite, handler: asAdmin(saveTag) },
-          edit: { isAccessible: canWrite, handler: asAdmin(saveTag) },
-          delete: { isAccessible: canWrite },
-          bulkDelete: { isAccessible: never },
-          history: historyAction(components),
-        },
+        actions: serviceWriteActions('order_item_tags', (id, input) => saveOrderItemTag(deps.sequelize, id, input), components),
       },
     },
   ];

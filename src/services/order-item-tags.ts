@@ -40,50 +40,36 @@ async function tagOr404(tagId: string): Promise<OrderItemTag> {
   return tag;
 }
 
-/** Link the tag to every item of the filter (already linked ones are left alone) → {affected} new links. */
-export async function assignOrderItemTag(sequelize: Sequelize, tagId: string, filter: ItemFilter): Promise<{ affected: number }> {
+/**
+ * Link the tag to every item of the filter (already linked ones are left alone), or remove it from them →
+ * {affected} links added / removed. One audit row names the filter and the count.
+ */
+async function changeAssignments(sequelize: Sequelize, mode: 'assign' | 'unassign', tagId: string, filter: ItemFilter): Promise<{ affected: number }> {
   requireItemFilter(filter);
   const tag = await tagOr404(tagId);
   const ids = await findItemIds(sequelize, filter);
   const actor = currentActor();
+  const sql =
+    mode === 'assign'
+      ? `INSERT INTO order_item_tag_assignments (tag_id, order_product_relation_id, created_by_id)
+         SELECT :tagId, x, :by FROM unnest(CAST(:ids AS uuid[])) AS x
+         ON CONFLICT DO NOTHING RETURNING order_product_relation_id AS id`
+      : `DELETE FROM order_item_tag_assignments WHERE tag_id = :tagId AND order_product_relation_id = ANY(CAST(:ids AS uuid[]))
+         RETURNING order_product_relation_id AS id`;
   return sequelize.transaction(async (t) => {
     const rows = ids.length
-      ? await sequelize.query<{ id: string }>(
-          `INSERT INTO order_item_tag_assignments (tag_id, order_product_relation_id, created_by_id)
-           SELECT :tagId, x, :by FROM unnest(CAST(:ids AS uuid[])) AS x
-           ON CONFLICT DO NOTHING RETURNING order_product_relation_id AS id`,
-          { type: QueryTypes.SELECT, replacements: { tagId: tag.id, ids: `{${ids.join(',')}}`, by: actor.userId }, transaction: t },
-        )
+      ? await sequelize.query<{ id: string }>(sql, { type: QueryTypes.SELECT, replacements: { tagId: tag.id, ids: `{${ids.join(',')}}`, by: actor.userId }, transaction: t })
       : [];
     await AuditLog.create(
-      { tableName: 'order_item_tags', recordId: tag.id, action: 'shop.order_item_tag.assigned', actorUserId: actor.userId, actorLabel: actor.label, after: { filter, affected: rows.length } },
+      { tableName: 'order_item_tags', recordId: tag.id, action: `shop.order_item_tag.${mode}ed`, actorUserId: actor.userId, actorLabel: actor.label, after: { filter, affected: rows.length } },
       { transaction: t },
     );
     return { affected: rows.length };
   });
 }
 
-/** Remove the tag from every item of the filter → {affected} removed links. */
-export async function unassignOrderItemTag(sequelize: Sequelize, tagId: string, filter: ItemFilter): Promise<{ affected: number }> {
-  requireItemFilter(filter);
-  const tag = await tagOr404(tagId);
-  const ids = await findItemIds(sequelize, filter);
-  const actor = currentActor();
-  return sequelize.transaction(async (t) => {
-    const rows = ids.length
-      ? await sequelize.query<{ id: string }>(
-          `DELETE FROM order_item_tag_assignments WHERE tag_id = :tagId AND order_product_relation_id = ANY(CAST(:ids AS uuid[]))
-           RETURNING order_product_relation_id AS id`,
-          { type: QueryTypes.SELECT, replacements: { tagId: tag.id, ids: `{${ids.join(',')}}` }, transaction: t },
-        )
-      : [];
-    await AuditLog.create(
-      { tableName: 'order_item_tags', recordId: tag.id, action: 'shop.order_item_tag.unassigned', actorUserId: actor.userId, actorLabel: actor.label, after: { filter, affected: rows.length } },
-      { transaction: t },
-    );
-    return { affected: rows.length };
-  });
-}
+export const assignOrderItemTag = (sequelize: Sequelize, tagId: string, filter: ItemFilter) => changeAssignments(sequelize, 'assign', tagId, filter);
+export const unassignOrderItemTag = (sequelize: Sequelize, tagId: string, filter: ItemFilter) => changeAssignments(sequelize, 'unassign', tagId, filter);
 
 export interface ItemTagDto {
   code: string;
