@@ -14,6 +14,8 @@ import { AuditLog, CustomerInfo, OrderProductRelation, PaymentHistory, Registrat
 import { signScancodeToken } from '../../src/domain/scancode/token.js';
 import { saveDeskConfig, DeskConfigMessages } from '../../src/services/desk-config.js';
 import { seoulDate } from '../../src/domain/desk/day.js';
+import * as S from '../../src/http/contract/schemas.js';
+import { z } from 'zod';
 
 const BASE = '/v1/internal-api/registration-desk';
 const PASSWORD = 'desk-staff-pass-1';
@@ -73,7 +75,9 @@ describe('registration desk (session desk client)', function () {
       categoryIds: [ticketCat.id],
     });
     expect(saved.ok).to.equal(true);
+    S.DeskSession.parse((await get('/session/').expect(200)).body); // the OpenAPI document's (strict) schemas
     res = await get('/configuration/').expect(200);
+    S.DeskConfiguration.parse(res.body);
     expect(res.body).to.deep.include({ name: '1일차', event: { name: '파이콘 한국 2027' }, start_date: today(), end_date: day(1) });
     expect(res.body.categories).to.deep.equal([{ id: ticketCat.id, name: '컨퍼런스 티켓', group: '티켓' }]);
     res = await get('/statistics/').expect(200);
@@ -83,12 +87,14 @@ describe('registration desk (session desk client)', function () {
     const [first] = await items();
     const token = signScancodeToken('opr', first!.id, testConfig.scancodeSalts);
     res = await get(`/order-products/?scancode=${encodeURIComponent(token)}`).expect(200);
+    z.object({ order: S.DeskRow, product: S.DeskRow.shape.products.element }).strict().parse(res.body);
     expect(res.body.product).to.include({ id: first!.id, status: 'paid', scancode_token: token, category_id: ticketCat.id });
     expect(res.body.order).to.include({ id: order.id });
     expect(res.body.order.customer_info).to.include({ name: '김참가' });
 
     // check in
     res = await patch(`/orders/${order.id}/`, { products: [{ id: first!.id, status: 'used' }] }).expect(200);
+    S.DeskRow.extend({ notices: z.array(S.DeskNotice) }).parse(res.body);
     expect(res.body.products.find((p: { id: string }) => p.id === first!.id)).to.include({ status: 'used', used_by: 'desk@example.com' });
     res = await get('/statistics/').expect(200);
     expect(res.body).to.deep.equal({ target: 2, registered: 1, waiting: 1 });
