@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { resetDb } from '../helpers/db.js';
-import { makeGroup, makeOrder, makeProduct, makeUser } from '../helpers/fixtures.js';
+import { makeCategory, makeGroup, makeOrder, makeProduct, makeUser } from '../helpers/fixtures.js';
 import { startTestSmtp, waitFor, type TestSmtp } from '../helpers/smtp.js';
 import { startTestWorker, type TestWorker } from '../helpers/jobs.js';
 import { startFakeNhn, type FakeNhnServer } from '../../src/nhn/fake-server.js';
@@ -48,7 +48,7 @@ describe('per-ticket notifications (holders, QR per ticket, dedupe per ticket)',
     if (!(await hasTicketInfos(sequelize))) this.skip();
     smtp.reset();
     fake.reset();
-    const ticket = await makeProduct({ nameKo: '컨퍼런스 티켓', price: 45000 });
+    const ticket = await makeProduct({ nameKo: '컨퍼런스 티켓', price: 45000 }, await makeCategory('티켓', '컨퍼런스 티켓', true));
     const size = await makeGroup(ticket, { nameKo: '티셔츠', isCustomResponse: true, customResponsePattern: '.*' });
     const buyer = await makeUser();
     order = await makeOrder(buyer, [
