@@ -29,11 +29,11 @@ import { ServiceError } from './errors.js';
 import { refund, type RefundDeps, type RefundOutcome } from './refund.js';
 import { findUserByEmail } from './auth.js';
 import { Messages, fieldError } from '../domain/messages.js';
-import { Product } from '../models/index.js';
+import { Category, Product, TicketInfo } from '../models/index.js';
+import { parseTicketInfo, ticketInfoRuleErrors, type TicketInfoValue, type TicketProductFacts } from '../domain/cart/ticket-info.js';
 import { signScancodeToken, verifyScancodeToken } from '../domain/scancode/token.js';
 import { DeskConfigMessages } from './desk-config.js';
 import { tagsOfItems, type ItemTagDto } from './order-item-tags.js';
-import { hasTicketInfos } from './order-items.js';
 
 export const DeskMessages = {
   INVALID_ID: '유효하지 않은 ID입니다.',
@@ -80,6 +80,9 @@ export interface DeskItemDto {
   category_id: string | null;
   /** order-item tags, by priority then code */
   tags: ItemTagDto[];
+  is_ticket: boolean;
+  /** the ticket holder (soft-deleted → null); the contribution message is not shown at the desk */
+  ticket_info: { name: string; phone: string; email: string; organization: string | null } | null;
   price: number;
   donation_price: number;
   status: OprStatus;
@@ -178,6 +181,8 @@ async function deskRows(deps: DeskDeps, orderIds: string[], call: DeskCall, t?: 
         scancode_token: signScancodeToken('opr', p.id, deps.scancodeSalts),
         category_id: categoryOf.get(p.product.id) ?? null,
         tags: tagsOf.get(p.id) ?? [],
+        is_ticket: p.is_ticket,
+        ticket_info: p.ticket_info ? { name: p.ticket_info.name, phone: p.ticket_info.phone, email: p.ticket_info.email, organization: p.ticket_info.organization } : null,
         price: p.price,
         donation_price: p.donation_price,
         status: p.status,
@@ -200,6 +205,21 @@ async function deskRows(deps: DeskDeps, orderIds: string[], call: DeskCall, t?: 
       customer_info: v.customer_info,
     };
   });
+}
+
+/** Each item's product facts (ticket?, donations?) and holder row, soft-deleted ones included. */
+async function itemFacts(oprs: OrderProductRelation[], t: Transaction): Promise<Map<string, ItemFacts>> {
+  if (oprs.length === 0) return new Map();
+  const products = await Product.findAll({ where: { id: [...new Set(oprs.map((o) => o.productId))] }, paranoid: false, include: [{ model: Category, as: 'category', paranoid: false }], transaction: t });
+  const holders = await TicketInfo.findAll({ where: { orderProductRelationId: oprs.map((o) => o.id) }, paranoid: false, transaction: t });
+  const productOf = new Map(products.map((p) => [p.id, p as Product & { category?: Category }]));
+  const holderOf = new Map(holders.map((h) => [h.orderProductRelationId, h]));
+  return new Map(
+    oprs.map((o) => {
+      const p = productOf.get(o.productId);
+      return [o.id, { product: { name: p?.nameKo ?? '', isTicket: !!p?.category?.isTicket, donationAllowed: !!p?.donationAllowed }, holder: holderOf.get(o.id) ?? null }];
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -287,15 +307,11 @@ export async function deskSearch(deps: DeskDeps, call: DeskCall, filters: DeskFi
       OR EXISTS (SELECT 1 FROM customer_infos ci WHERE ci.order_id = o.id AND ci.deleted_at IS NULL
                    AND (ci.name IN (:keywords) OR ci.email IN (:keywords) OR ci.phone IN (:keywords) OR ci.organization IN (:keywords)))
       OR EXISTS (SELECT 1 FROM users u WHERE u.id = o.user_id
-                   AND (u.username ILIKE ANY (ARRAY[:keywordsLike]) OR u.email ILIKE ANY (ARRAY[:keywordsLike])))${
-      (await hasTicketInfos(deps.sequelize))
-        ? `
+                   AND (u.username ILIKE ANY (ARRAY[:keywordsLike]) OR u.email ILIKE ANY (ARRAY[:keywordsLike])))
       OR EXISTS (SELECT 1 FROM order_product_relations i
                    JOIN ticket_infos ti ON ti.order_product_relation_id = i.id AND ti.deleted_at IS NULL
                   WHERE i.order_id = o.id AND i.deleted_at IS NULL
-                    AND (ti.name IN (:keywords) OR ti.email IN (:keywords) OR ti.phone IN (:keywords) OR ti.organization IN (:keywords)))`
-        : ''
-    })`);
+                    AND (ti.name IN (:keywords) OR ti.email IN (:keywords) OR ti.phone IN (:keywords) OR ti.organization IN (:keywords))))`);
     r.keywords = filters.keywords;
     r.keywordsLike = filters.keywords.map((k) => `%${likeEscape(k)}%`);
   }
@@ -322,23 +338,64 @@ interface AnswerChange {
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
+interface HolderChange {
+  opr: OrderProductRelation;
+  existing: TicketInfo | null;
+  value: Partial<TicketInfoValue>;
+}
+
+/** What the holder rules need of each item: its product (ticket?, donations?) and its holder row (also a deleted one). */
+interface ItemFacts {
+  product: TicketProductFacts;
+  holder: TicketInfo | null;
+}
+
+/**
+ * `ticket_info` of one item at the desk: only while paid or used; name / phone / email / organization (the
+ * contribution message is the buyer's and is ignored here); a partial edit of a live holder, a full one
+ * otherwise (a deleted holder is revived with the new values).
+ */
+function validateHolder(raw: unknown, opr: OrderProductRelation, facts: ItemFacts | undefined, attr: string, errors: FieldError[]): HolderChange | null {
+  if (opr.status !== 'paid' && opr.status !== 'used') {
+    errors.push(fieldError(Messages.TicketInfo.DESK_NOT_EDITABLE_STATUS, attr));
+    return null;
+  }
+  const input = isObject(raw) ? Object.fromEntries(Object.entries(raw).filter(([k]) => k !== 'contribution_message')) : raw;
+  const live = facts?.holder && !facts.holder.deletedAt ? facts.holder : null;
+  const parsed = parseTicketInfo(input, { attrPrefix: `${attr}.`, partial: !!live });
+  if (parsed.errors.length || !parsed.value) {
+    errors.push(...parsed.errors);
+    return null;
+  }
+  const value = { ...parsed.value };
+  delete value.contributionMessage;
+  const rule = facts ? ticketInfoRuleErrors(facts.product, value, { required: false }) : [];
+  if (rule.length) {
+    errors.push(...rule.map((e) => ({ ...e, attr })));
+    return null;
+  }
+  return { opr, existing: facts?.holder ?? null, value };
+}
+
 function validatePatch(
   body: unknown,
   oprs: Map<string, OrderProductRelation>,
   opors: Map<string, OrderProductOptionRelation>,
   groups: Map<string, OptionGroup>,
-): { errors: FieldError[]; statuses: StatusChange[]; answers: AnswerChange[] } {
+  items: Map<string, ItemFacts> = new Map(),
+): { errors: FieldError[]; statuses: StatusChange[]; answers: AnswerChange[]; holders: HolderChange[] } {
   const errors: FieldError[] = [];
   const statuses: StatusChange[] = [];
   const answers: AnswerChange[] = [];
+  const holders: HolderChange[] = [];
   if (!isObject(body)) {
     errors.push({ code: 'invalid', detail: '잘못된 요청 형식입니다. JSON 객체가 필요합니다.', attr: 'non_field_errors' });
-    return { errors, statuses, answers };
+    return { errors, statuses, answers, holders };
   }
-  if (body.products === undefined) return { errors, statuses, answers };
+  if (body.products === undefined) return { errors, statuses, answers, holders };
   if (!Array.isArray(body.products)) {
     errors.push({ code: 'not_a_list', detail: FieldMessages.NOT_A_LIST.text.replace('{}', typeof body.products), attr: 'products' });
-    return { errors, statuses, answers };
+    return { errors, statuses, answers, holders };
   }
   body.products.forEach((raw: unknown, i: number) => {
     const at = (f: string) => `products.${i}.${f}`;
@@ -354,6 +411,10 @@ function validatePatch(
       } else {
         statuses.push({ opr, to: raw.status as OprStatus });
       }
+    }
+    if (raw.ticket_info !== undefined) {
+      const change = validateHolder(raw.ticket_info, opr, items.get(opr.id), at('ticket_info'), errors);
+      if (change) holders.push(change);
     }
     if (raw.options === undefined) return;
     if (!Array.isArray(raw.options)) return errors.push({ code: 'not_a_list', detail: FieldMessages.NOT_A_LIST.text.replace('{}', typeof raw.options), attr: at('options') });
@@ -375,7 +436,7 @@ function validatePatch(
       answers.push({ opor, value });
     });
   });
-  return { errors, statuses, answers };
+  return { errors, statuses, answers, holders };
 }
 
 function alreadyUsed(opr: OrderProductRelation): DeskNotice {
@@ -403,14 +464,15 @@ export async function deskUpdateOrder(deps: DeskDeps, call: DeskCall, orderId: s
     const groupList = oporList.length
       ? await OptionGroup.findAll({ where: { id: [...new Set(oporList.map((o) => o.productOptionGroupId))] }, paranoid: false, transaction: t })
       : [];
-    const { errors, statuses, answers } = validatePatch(
+    const { errors, statuses, answers, holders } = validatePatch(
       body,
       new Map(oprList.map((o) => [o.id, o])),
       new Map(oporList.map((o) => [o.id, o])),
       new Map(groupList.map((g) => [g.id, g])),
+      await itemFacts(oprList, t),
     );
     if (errors.length) throw ServiceError.validation(errors);
-    const touched = new Set([...statuses.map((x) => x.opr.id), ...answers.map((a) => a.opor.orderProductRelationId)]);
+    const touched = new Set([...statuses.map((x) => x.opr.id), ...answers.map((a) => a.opor.orderProductRelationId), ...holders.map((h) => h.opr.id)]);
     await assertInScope(call, oprList.filter((o) => touched.has(o.id)), t);
 
     const changes: Array<Record<string, unknown>> = [];
@@ -429,6 +491,15 @@ export async function deskUpdateOrder(deps: DeskDeps, call: DeskCall, orderId: s
       const after = { status: opr.status, used_at: opr.usedAt?.toISOString() ?? null, used_by: opr.usedBy };
       await audit(to === 'used' ? 'desk.check_in' : 'desk.check_in_undone', opr.id, 'order_product_relations', { before, after }, t);
       changes.push({ product_id: opr.id, from: before.status, status: to, changed: true });
+    }
+    for (const { opr, existing, value } of holders) {
+      if (existing) {
+        if (existing.deletedAt) await existing.restore({ transaction: t }); // a removed holder is revived, never duplicated
+        await existing.update(value, { transaction: t });
+      } else {
+        await TicketInfo.create({ orderProductRelationId: opr.id, ...value, contributionMessage: null }, { transaction: t });
+      }
+      changes.push({ product_id: opr.id, ticket_info_changed: true });
     }
     for (const { opor, value } of answers) {
       if (opor.customResponse === value) continue;

@@ -65,15 +65,6 @@ export function requireItemFilter(f: ItemFilter): void {
   if (isEmptyItemFilter(f)) throw ServiceError.validation([{ code: 'required', detail: '필터를 하나 이상 지정하세요.', attr: 'non_field_errors' }]);
 }
 
-/**
- * Whether the ticket-holder table exists (it comes with the ticket-holder schema; until then an item's
- * participant is always the order's customer).
- */
-export async function hasTicketInfos(sequelize: Sequelize): Promise<boolean> {
-  const [row] = await sequelize.query<{ t: string | null }>(`SELECT to_regclass('public.ticket_infos')::text AS t`, { type: QueryTypes.SELECT });
-  return !!row?.t;
-}
-
 /** Item ids matching the filter (oldest first). `targets`: only paid / used / refunded items (notifications). */
 export async function findItemIds(sequelize: Sequelize, f: ItemFilter, opts: { targets?: boolean } = {}): Promise<string[]> {
   const where = ['i.deleted_at IS NULL', 'o.deleted_at IS NULL', 'EXISTS (SELECT 1 FROM payment_histories ph WHERE ph.order_id = o.id AND ph.deleted_at IS NULL)'];
@@ -92,8 +83,7 @@ export async function findItemIds(sequelize: Sequelize, f: ItemFilter, opts: { t
   arr('groupId', f.category_group_id, 'c.group_id');
   if (opts.targets) where.push(`i.status IN ('paid', 'used', 'refunded')`);
   // the participant: the ticket holder when there is one, else the order's customer
-  const holders = (f.name || f.email) && (await hasTicketInfos(sequelize));
-  const who = (col: string) => (holders ? `COALESCE(ti.${col}, ci.${col})` : `ci.${col}`);
+  const who = (col: string) => `COALESCE(ti.${col}, ci.${col})`;
   if (f.name) {
     where.push(`${who('name')} = :name`);
     r.name = f.name;
@@ -108,7 +98,7 @@ export async function findItemIds(sequelize: Sequelize, f: ItemFilter, opts: { t
        JOIN products p ON p.id = i.product_id
        JOIN categories c ON c.id = p.category_id
        LEFT JOIN customer_infos ci ON ci.order_id = o.id AND ci.deleted_at IS NULL
-       ${holders ? 'LEFT JOIN ticket_infos ti ON ti.order_product_relation_id = i.id AND ti.deleted_at IS NULL' : ''}
+       LEFT JOIN ticket_infos ti ON ti.order_product_relation_id = i.id AND ti.deleted_at IS NULL
       WHERE ${where.join(' AND ')}
       ORDER BY i.created_at, i.id`,
     { type: QueryTypes.SELECT, replacements: r },

@@ -12,7 +12,7 @@
  * holder info gets three, each with its own QR).
  */
 import { QueryTypes, type Sequelize } from 'sequelize';
-import type { NotificationTemplate } from '../models/index.js';
+import { TicketInfo, type NotificationTemplate } from '../models/index.js';
 import { formatAmount } from '../domain/notification/template.js';
 import {
   addressOn,
@@ -28,7 +28,7 @@ import {
   type NotificationPreview,
   type NotificationTarget,
 } from './notifications.js';
-import { findItemIds, hasTicketInfos, type ItemFilter } from './order-items.js';
+import { findItemIds, type ItemFilter } from './order-items.js';
 import { ITEM_STATUS_LABEL } from './export.js';
 
 const TARGET_ORDER_STATUSES = new Set(['completed', 'partial_refunded', 'refunded']);
@@ -41,21 +41,11 @@ export interface Holder {
   contribution_message: string | null;
 }
 
-/**
- * The live ticket holders of these items. `ticket_infos` is read with SQL only when the table exists (it
- * comes with the ticket-holder schema), so this works on a database with or without it.
- */
-export async function holdersOf(sequelize: Sequelize, itemIds: string[]): Promise<Map<string, Holder>> {
-  const out = new Map<string, Holder>();
-  if (itemIds.length === 0) return out;
-  if (!(await hasTicketInfos(sequelize))) return out;
-  const rows = await sequelize.query<Holder & { item_id: string }>(
-    `SELECT order_product_relation_id AS item_id, name, phone, email, organization, contribution_message
-       FROM ticket_infos WHERE deleted_at IS NULL AND order_product_relation_id = ANY(CAST(:ids AS uuid[]))`,
-    { type: QueryTypes.SELECT, replacements: { ids: `{${itemIds.join(',')}}` } },
-  );
-  for (const r of rows) out.set(r.item_id, { name: r.name, phone: r.phone, email: r.email, organization: r.organization, contribution_message: r.contribution_message });
-  return out;
+/** The live ticket holders of these items. */
+export async function holdersOf(itemIds: string[]): Promise<Map<string, Holder>> {
+  if (itemIds.length === 0) return new Map();
+  const rows = await TicketInfo.findAll({ where: { orderProductRelationId: itemIds } });
+  return new Map(rows.map((r) => [r.orderProductRelationId, { name: r.name, phone: r.phone, email: r.email, organization: r.organization, contribution_message: r.contributionMessage }]));
 }
 
 async function ticketTargets(sequelize: Sequelize, template: NotificationTemplate, filter: ItemFilter): Promise<NotificationTarget[]> {
@@ -69,7 +59,7 @@ async function ticketTargets(sequelize: Sequelize, template: NotificationTemplat
     })
   ).map((r) => r.order_id);
   const views = (await viewsFor(orderIds, template.language)).filter((v) => TARGET_ORDER_STATUSES.has(v.current_status));
-  const holders = await holdersOf(sequelize, itemIds);
+  const holders = await holdersOf(itemIds);
   const targets: NotificationTarget[] = [];
   for (const view of views) {
     for (const item of view.products) {

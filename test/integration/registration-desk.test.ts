@@ -10,7 +10,7 @@ import { makeApp, portoneClient, portoneSim } from '../helpers/app.js';
 import { signIn, type SignedIn } from '../helpers/auth.js';
 import { makeCategory, makeGroup, makeOrder, makeProduct, makeUser } from '../helpers/fixtures.js';
 import { startEnrollment, confirmEnrollment } from '../../src/services/totp.js';
-import { AuditLog, CustomerInfo, OrderProductRelation, PaymentHistory, RegistrationDeskConfig, type Category, type Order, type User } from '../../src/models/index.js';
+import { AuditLog, CustomerInfo, OrderProductRelation, PaymentHistory, RegistrationDeskConfig, TicketInfo, type Category, type Order, type User } from '../../src/models/index.js';
 import { signScancodeToken } from '../../src/domain/scancode/token.js';
 import { saveDeskConfig, DeskConfigMessages } from '../../src/services/desk-config.js';
 import { seoulDate } from '../../src/domain/desk/day.js';
@@ -37,7 +37,7 @@ describe('registration desk (session desk client)', function () {
     await resetDb();
     app = await makeApp();
     staff = await makeUser({ isStaff: true, adminRole: 'manager', email: 'desk@example.com' }, PASSWORD);
-    ticketCat = await makeCategory('티켓', '컨퍼런스 티켓');
+    ticketCat = await makeCategory('티켓', '컨퍼런스 티켓', true);
     sprintCat = await makeCategory('행사', '스프린트');
     const ticket = await makeProduct({ nameKo: '컨퍼런스 티켓', price: 30000 }, ticketCat);
     const sprint = await makeProduct({ nameKo: '스프린트', price: 0 }, sprintCat);
@@ -162,6 +162,38 @@ describe('registration desk (session desk client)', function () {
     expect((await OrderProductRelation.findByPk(second!.id))!.status).to.equal('paid');
     res = await get('/statistics/').expect(200);
     expect(res.body).to.deep.equal({ target: 1, registered: 0, waiting: 1 });
+  });
+
+  it('holder info: set / edit while paid or used (ticket products only), revived when deleted; searchable', async () => {
+    await RegistrationDeskConfig.create({ name: 'd', startDate: today(), endDate: today(), categoryIds: [ticketCat.id, sprintCat.id] });
+    const [first, second] = await items();
+    const holder = { name: '새 참가자', phone: '010-2222-3333', email: 'new@example.com', organization: '', contribution_message: '무시됨' };
+    let res = await patch(`/orders/${order.id}/`, { products: [{ id: first!.id, ticket_info: holder }] }).expect(200);
+    S.DeskRow.extend({ notices: z.array(S.DeskNotice) }).parse(res.body);
+    expect(res.body.products.find((p: { id: string }) => p.id === first!.id)).to.deep.include({
+      is_ticket: true,
+      ticket_info: { name: '새 참가자', phone: '010-2222-3333', email: 'new@example.com', organization: '' },
+    });
+    expect((await TicketInfo.findOne({ where: { orderProductRelationId: first!.id } }))!.contributionMessage).to.equal(null);
+    // a partial edit of a live holder; a bad phone is a 400 naming the field
+    await patch(`/orders/${order.id}/`, { products: [{ id: first!.id, ticket_info: { organization: 'PSF' } }] }).expect(200);
+    res = await patch(`/orders/${order.id}/`, { products: [{ id: first!.id, ticket_info: { phone: '12345' } }] }).expect(400);
+    expect(res.body.errors[0].attr).to.equal('products.0.ticket_info.phone');
+    expect((await TicketInfo.findOne({ where: { orderProductRelationId: first!.id } }))!).to.include({ organization: 'PSF', phone: '010-2222-3333' });
+    // the holder is found by the desk search
+    res = await get(`/orders/?keywords=${encodeURIComponent('새 참가자')}`).expect(200);
+    expect(res.body.map((o: { id: string }) => o.id)).to.deep.equal([order.id]);
+    // a deleted holder is revived (never duplicated), with a full set of fields
+    await TicketInfo.destroy({ where: { orderProductRelationId: first!.id } });
+    await patch(`/orders/${order.id}/`, { products: [{ id: first!.id, ticket_info: holder }] }).expect(200);
+    expect(await TicketInfo.count({ where: { orderProductRelationId: first!.id }, paranoid: false })).to.equal(1);
+    // refunded item → refused; a non-ticket product → refused
+    await second!.update({ status: 'refunded' });
+    res = await patch(`/orders/${order.id}/`, { products: [{ id: second!.id, ticket_info: holder }] }).expect(400);
+    expect(res.body.errors[0]).to.include({ code: 'TICKET_INFO_NOT_EDITABLE_STATUS', attr: 'products.0.ticket_info' });
+    const [sprintItem] = await OrderProductRelation.findAll({ where: { orderId: sprintOrder.id } });
+    res = await patch(`/orders/${sprintOrder.id}/`, { products: [{ id: sprintItem!.id, ticket_info: holder }] }).expect(400);
+    expect(res.body.errors[0]).to.include({ code: 'TICKET_INFO_NOT_ALLOWED', attr: 'products.0.ticket_info' });
   });
 
   it('configurations: no overlapping periods, valid dates and categories (panel and database)', async () => {

@@ -9,7 +9,7 @@ import { startTestWorker, type TestWorker } from '../helpers/jobs.js';
 import { startFakeNhn, type FakeNhnServer } from '../../src/nhn/fake-server.js';
 import { CustomerInfo, NotificationRecipient, NotificationTemplate, OrderProductRelation, type Order } from '../../src/models/index.js';
 import { previewTicketNotification, renderTicketNotification, sendTicketNotification } from '../../src/services/ticket-notifications.js';
-import { hasTicketInfos, parseItemFilter } from '../../src/services/order-items.js';
+import { parseItemFilter } from '../../src/services/order-items.js';
 import { signScancodeToken, scancodeUrl } from '../../src/domain/scancode/token.js';
 
 const SMS = { appKey: 'sms-app', secretKey: 'sms-secret' };
@@ -41,11 +41,8 @@ describe('per-ticket notifications (holders, QR per ticket, dedupe per ticket)',
     await fake?.close();
   });
 
-  beforeEach(async function () {
+  beforeEach(async () => {
     sequelize = await resetDb();
-    // the holder table comes with the ticket-holder schema; on a database without it these tests cannot run
-    // (the customer fallback is covered by admin-desk-tags.test.ts)
-    if (!(await hasTicketInfos(sequelize))) this.skip();
     smtp.reset();
     fake.reset();
     const ticket = await makeProduct({ nameKo: '컨퍼런스 티켓', price: 45000 }, await makeCategory('티켓', '컨퍼런스 티켓', true));

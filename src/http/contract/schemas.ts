@@ -245,6 +245,8 @@ export const DeskRow = z
           scancode_token: z.string().openapi({ description: "the item's full QR token (opr:…)" }),
           category_id: uuid.nullable(),
           tags: z.array(z.object({ code: z.string(), name: z.string(), priority: z.number().int() }).strict()).openapi({ description: 'order-item tags, by priority then code' }),
+          is_ticket: z.boolean(),
+          ticket_info: z.object({ name: z.string(), phone: z.string(), email: z.string(), organization: z.string().nullable() }).strict().nullable().openapi({ description: 'the ticket holder' }),
           price: money,
           donation_price: money,
           status: OprStatus,
@@ -291,6 +293,11 @@ export const DeskPatchRequest = z
         id: uuid,
         status: z.enum(['paid', 'used']).optional().openapi({ description: 'paid → used checks the item in; used → paid undoes it' }),
         options: z.array(z.object({ id: uuid, custom_response: z.string() })).optional(),
+        ticket_info: z
+          .object({ name: z.string(), phone: z.string(), email: z.string(), organization: z.string() })
+          .partial()
+          .optional()
+          .openapi({ description: 'the ticket holder (paid or used items of ticket products; partial when there is one)' }),
       }),
     ),
   })
