@@ -24,6 +24,7 @@ export const COMPONENT_FILES = {
   CheckinPage: file('checkin-page'),
   OrderList: file('order-list'),
   StatusFilter: file('status-filter'),
+  TagAssign: file('tag-assign'),
 } as const;
 
 export type ComponentName = keyof typeof COMPONENT_FILES;

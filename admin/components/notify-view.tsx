@@ -1,9 +1,10 @@
 /**
- * E-mail notification to the orders of the list filters (spec §6.6; the filters are carried into this
- * drawer's URL and shown in words with the number of orders): choose a template, preview (template
- * variables, recipients, missing variables), then send. With no filter at all, sending needs the
- * "send to everyone" box ticked; the server also refuses when the number of orders changed since the preview. Recipients are de-duplicated by e-mail; one job per
- * recipient is queued after commit; their delivery status is in "Notification recipients".
+ * Notification to the orders of the list filters (spec §6.6; the filters are carried into this drawer's
+ * URL and shown in words with the number of orders): choose a template, preview (template variables,
+ * recipients, missing variables), then send. The template decides the channel (e-mail, Kakao, SMS); one job
+ * per recipient is queued after commit (one message per order); their delivery status is in "Notification
+ * recipients". With no filter at all, sending needs the "send to everyone" box ticked; the server also
+ * refuses when the number of orders changed since the preview.
  */
 import React, { useEffect, useMemo, useState } from 'react';
 import { ApiClient, useNotice, type ActionProps } from 'adminjs';
@@ -29,16 +30,26 @@ const NotifyView: React.FC<ActionProps> = ({ resource }) => {
   const [sent, setSent] = useState<{ url: string; count: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const addNotice = useNotice();
-  const [scope, setScope] = useState<Scope | null>(null);
+  // null: not known yet; undefined: this target has no scope (per-ticket notifications)
+  const [scope, setScope] = useState<Scope | null | undefined>(null);
   const [previewed, setPreviewed] = useState<number | null>(null);
   const [confirmEveryone, setConfirmEveryone] = useState(false);
   const filters = useMemo(listFilterParams, []);
+  const unflattened = useMemo(() => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(filters)) {
+      const [field, bound] = k.slice(8).split('~~');
+      if (bound) out[field!] = { ...((out[field!] as object) ?? {}), [bound]: v };
+      else out[field!] = v;
+    }
+    return out;
+  }, [filters]);
   useEffect(() => {
     api.resourceAction({ resourceId: resource.id, actionName: 'notify', params: filters }).then((r) => {
       const d = r.data as { templates?: Array<{ id: string; label: string }>; canSend?: boolean; scope?: Scope };
       setTemplates(d.templates ?? []);
       setCanSend(!!d.canSend);
-      setScope(d.scope ?? null);
+      setScope(d.scope);
     });
   }, [resource.id, filters]);
   const post = async (step: 'preview' | 'send') => {
@@ -48,6 +59,7 @@ const NotifyView: React.FC<ActionProps> = ({ resource }) => {
     form.set('step', step);
     form.set('templateId', templateId);
     form.set('contextOverride', override);
+    form.set('filters', JSON.stringify(unflattened)); // (the per-ticket target reads the item list's filters from here)
     if (step === 'send') {
       if (previewed !== null) form.set('expectedOrders', String(previewed));
       if (confirmEveryone) form.set('confirmEveryone', 'true');
@@ -72,8 +84,8 @@ const NotifyView: React.FC<ActionProps> = ({ resource }) => {
   };
   return (
     <Box variant="container" data-testid="notify-view">
-      <H3>주문 알림 보내기 (이메일)</H3>
-      <ScopeBox scope={scope} what="알림을 보냅니다 (같은 이메일은 한 번)." />
+      <H3>주문 알림 보내기 (이메일 / 카카오 알림톡 / SMS: 템플릿의 채널)</H3>
+      {scope !== undefined && <ScopeBox scope={scope} what="알림을 보냅니다." />}
       <Label required>템플릿</Label>
       <select data-testid="notify-template" value={templateId} onChange={(e) => setTemplateId(e.target.value)} style={{ padding: 8, marginBottom: 16 }}>
         <option value="">템플릿 선택…</option>

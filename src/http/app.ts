@@ -10,7 +10,8 @@ import { createAuth } from './auth/index.js';
 import { orderRoutes, patronRoutes } from './shop/orders.js';
 import { scancodeRoutes } from './shop/scancode.js';
 import { deskRoutes } from './desk/index.js';
-import { webhookRoutes, buyerRefundRoutes } from './shop/payments.js';
+import { registrationDeskRoutes, rosaDiscovery, REGISTRATION_DESK_BASE } from './desk/registration.js';
+import { webhookRoutes, buyerRefundRoutes, webhookBodyErrors } from './shop/payments.js';
 import { openApiDocument } from './contract/openapi.js';
 import { enableQueryStats, queryStatsMiddleware } from '../db/query-stats.js';
 
@@ -56,6 +57,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  app.use('/v1/shop/payment-histories', webhookBodyErrors(deps)); // a refused webhook body is still recorded
 
   // --- auth (issue #4), part 2: after the body parsers (the CSRF form field), before every route:
   // cookies → session → passport (req.user) → API key (req.apiKey) → CSRF → actor (runAs); then the
@@ -73,6 +75,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1/shop/payment-histories', webhookRoutes(deps));
   app.use('/v1/shop/patron', patronRoutes(deps));
   app.use('/v1/internal-api/desk-support', deskRoutes(deps));
+  app.use(REGISTRATION_DESK_BASE, registrationDeskRoutes(deps));
+  app.get('/.well-known/rosa', rosaDiscovery(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler);
