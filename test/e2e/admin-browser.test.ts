@@ -228,7 +228,7 @@ describe('admin panel in a browser (Chromium, headless)', function () {
     await scope.waitFor();
     expect(await scope.innerText()).to.include('이메일').and.include('two@example.com');
     expect(await page.getByTestId('order-scope').innerText()).to.include('1건');
-    await page.getByTestId('notify-template').selectOption({ label: 'notice (ko) 공지' });
+    await page.getByTestId('notify-template').selectOption({ label: '[email] notice (ko) 공지' });
     await page.getByTestId('notify-preview').click();
     await page.getByText('two@example.com', { exact: true }).first().waitFor();
     await page.screenshot({ path: `${ARTIFACTS}admin-notify-filtered.png`, fullPage: true });
@@ -252,7 +252,7 @@ describe('admin panel in a browser (Chromium, headless)', function () {
     await page.locator('[data-testid="action-notify"]').first().click();
     await page.getByTestId('order-scope').waitFor();
     expect(await page.getByTestId('order-scope').innerText()).to.include('목록 필터 없음').and.include('3건');
-    await page.getByTestId('notify-template').selectOption({ label: 'notice (ko) 공지' });
+    await page.getByTestId('notify-template').selectOption({ label: '[email] notice (ko) 공지' });
     await page.getByTestId('notify-preview').click();
     await page.getByText('three@example.com', { exact: true }).first().waitFor();
     expect(await page.getByTestId('notify-send').isDisabled()).to.equal(true);
