@@ -12,7 +12,7 @@
  * 4. runs what has no HTTP endpoint yet (admin order list, CSV export) through its service in a child
  *    process (bench/service-worker.ts): "n/a (not built yet)" when the service does not exist.
  *
- * `--only catalog,cart,checkout,webhook,orders,admin,csv` runs just those scenarios (webhook needs checkout);
+ * `--only catalog,cart,checkout,webhook,orders,rush,admin,csv` runs just those scenarios (webhook needs checkout);
  * with only admin / csv the app and the simulator are not started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -27,6 +27,8 @@ import autocannon from 'autocannon';
 import { createSequelize } from '../src/db/sequelize.js';
 import { migrate } from '../src/db/migrator.js';
 import { FULL, QUICK, BENCH_PASSWORD, seed, type SeedInfo } from './seed.js';
+import { setVisibleProducts, rawGet, BROWSER_ACCEPT } from './catalog-sizes.js';
+import { rush, type RushResult } from './rush.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
@@ -35,10 +37,16 @@ const KEEP = args.has('--keep');
 const onlyArg = process.argv.slice(2).find((a, i, all) => a.startsWith('--only=') || all[i - 1] === '--only');
 const ONLY = onlyArg ? new Set(onlyArg.replace(/^--only=/, '').split(',').map((s) => s.trim()).filter(Boolean)) : null;
 const want = (scenario: string) => !ONLY || ONLY.has(scenario);
-const HTTP = ['catalog', 'cart', 'checkout', 'webhook', 'orders'].some(want);
+const HTTP = ['catalog', 'cart', 'checkout', 'webhook', 'orders', 'rush'].some(want);
 const SIZE = QUICKMODE ? QUICK : FULL;
 const DURATION = Number(process.env.BENCH_DURATION ?? (QUICKMODE ? 2 : 10)); // seconds per HTTP scenario
 const BUYERS = QUICKMODE ? 20 : 1000; // signed-in buyers the signed-in scenarios rotate through (carts stay small)
+/** the rush: buyers opening at once, tickets (cap 1 each) */
+const RUSH = QUICKMODE ? { buyers: 100, tickets: 20, lateMs: 500 } : { buyers: 2000, tickets: 300, lateMs: 2000 };
+/** catalogue sizes measured (visible products) */
+const CATALOG_SIZES = QUICKMODE ? [QUICK.currentProducts, QUICK.products] : [20, 200, 1000];
+/** web processes of the app under test (SQL/request is counted per process: 1 keeps it exact) */
+const WEB_PROCESSES = process.env.BENCH_WEB_CONCURRENCY ?? '1';
 const DB_URL = process.env.BENCH_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/shop_bench${QUICKMODE ? '_quick' : ''}`;
 const IMP = { key: 'bench-imp-key', secret: 'bench-imp-secret' };
 const INFO = { phone: '010-1234-5678', email: 'buyer@example.com', organization: '' };
@@ -212,11 +220,12 @@ async function main(): Promise<void> {
     return (rows as Array<{ v: string }>)[0]!.v;
   })();
   const client = new pg.Client({ connectionString: DB_URL });
+  client.on('error', (e) => log(`bench database connection: ${e.message}`)); // e.g. dropped at the end of a failed run
   await client.connect();
   const ts = Date.now();
   const info: SeedInfo = await seed(client, SIZE);
   await client.query('VACUUM ANALYZE');
-  await client.end();
+  // kept open: the catalogue sizes and the rush write through it (as an operator's process would)
   const seedSeconds = (Date.now() - ts) / 1000;
   log(`seeded in ${seedSeconds.toFixed(1)} s: ${JSON.stringify(info.counts)}`);
 
@@ -251,6 +260,7 @@ async function main(): Promise<void> {
       PORTONE_WEBHOOK_ALLOW_LOOPBACK: 'true',
       LOGIN_THROTTLE_MAX_PER_IP: '100000',
       QUERY_STATS: 'true',
+      WEB_CONCURRENCY: WEB_PROCESSES,
     };
     await waitFor(`${sim}/__sim/state`);
     let app = start('app', 'src/main.ts', appEnv);
@@ -291,6 +301,30 @@ async function main(): Promise<void> {
     })),
     target: '≥ 1500 req/s, p99 < 50 ms',
   });
+
+  // --- the catalogue at 20 / 200 / 1,000 visible products: bytes on the wire, plain vs compressed vs 304 ---
+  if (want('catalog')) {
+    for (const n of CATALOG_SIZES) {
+      await setVisibleProducts(client, n, SIZE.products);
+      await new Promise((r) => setTimeout(r, 200)); // the app hears of the change through LISTEN/NOTIFY
+      const plain = await rawGet(`${base}${catalogPath}`, {});
+      const br = await rawGet(`${base}${catalogPath}`, { 'accept-encoding': BROWSER_ACCEPT });
+      const gz = await rawGet(`${base}${catalogPath}`, { 'accept-encoding': 'gzip' });
+      const kib = (b: number) => `${(b / 1024).toFixed(b < 10_240 ? 1 : 0)} KiB`;
+      const duration = QUICKMODE ? 1 : Math.max(2, Math.round(DURATION / 2));
+      const label = `catalog ${plain.products} visible`;
+      const plainRow = await load(base, `${label}, plain`, { duration, requests: [{ method: 'GET', path: catalogPath }] });
+      rows.push({ ...plainRow, note: `${kib(plain.bytes)} a response (what every client got before compression)` });
+      const brRow = await load(base, `${label}, browser (br)`, { duration, requests: [{ method: 'GET', path: catalogPath, headers: { 'accept-encoding': BROWSER_ACCEPT } }] });
+      rows.push({
+        ...brRow,
+        note: `${kib(br.bytes)} br (${((100 * br.bytes) / plain.bytes).toFixed(1)} %), gzip ${kib(gz.bytes)}; ${(brRow.rps! / plainRow.rps!).toFixed(2)}× plain req/s`,
+      });
+      const notModified = await load(base, `${label}, revalidate (304)`, { duration, requests: [{ method: 'GET', path: catalogPath, headers: { 'accept-encoding': BROWSER_ACCEPT, 'if-none-match': br.etag } }] });
+      rows.push({ ...notModified, errors: 0, note: `If-None-Match: 0 bytes of body; ${(notModified.rps! / plainRow.rps!).toFixed(2)}× plain req/s` });
+    }
+    await setVisibleProducts(client, SIZE.currentProducts, SIZE.products);
+  }
 
   // --- cart add ---
   const cartBody = JSON.stringify({ product: info.cartProductId, options: [] });
@@ -364,6 +398,21 @@ async function main(): Promise<void> {
     });
   }
 
+  // --- the ticket rush: many buyers at once for few tickets (bench/rush.ts) ---
+  let rushResult: RushResult | null = null;
+  if (want('rush')) {
+    const rushBuyers: Session[] = [];
+    let next = 0;
+    const t = Date.now();
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < RUSH.buyers) rushBuyers.push(await signIn(base, info.buyerEmail(2 + BUYERS + next++)));
+      }),
+    );
+    log(`rush: ${rushBuyers.length} buyers signed in (${((Date.now() - t) / 1000).toFixed(1)} s); opening the sale`);
+    rushResult = await rush({ base, sim, client, buyers: rushBuyers, tickets: RUSH.tickets, lateMs: RUSH.lateMs });
+  }
+
   // --- admin order list page, CSV export: through their services until they have HTTP endpoints ---
   const admin = HTTP ? (await fetch(`${base}/admin/login`)).status : 0;
   const service = async (what: string, argument: string): Promise<Record<string, unknown>> => {
@@ -417,6 +466,7 @@ async function main(): Promise<void> {
   }
 
   await stopAll();
+  await client.end();
   if (!KEEP) {
     await adminClient(async (c, name) => {
       await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
@@ -457,8 +507,32 @@ async function main(): Promise<void> {
   console.log(line(table[0]!));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const row of table.slice(1)) console.log(line(row));
+  if (rushResult) {
+    const r = rushResult;
+    const ms = (x: number | null) => (x === null ? 'not reached' : `${(x / 1000).toFixed(2)} s`);
+    const mark = (ok: boolean) => (ok ? '✓' : '✗');
+    console.log('');
+    console.log(`Rush: ${r.buyers} signed-in buyers at once for ${r.tickets} tickets (cap 1 per person) + T-shirts; app with WEB_CONCURRENCY=${WEB_PROCESSES}`);
+    console.log('');
+    console.log('| figure | value |');
+    console.log('|---|---|');
+    console.log(`| time to sold out: every ticket held (checkouts) | ${ms(r.heldMs)} |`);
+    console.log(`| time to sold out: every ticket paid (webhooks) | ${ms(r.paidMs)} |`);
+    console.log(`| checkout p50 / p99 (${r.checkouts} attempts, refused ones included) | ${r.checkoutP50.toFixed(0)} ms / ${r.checkoutP99.toFixed(0)} ms |`);
+    console.log(`| checkouts succeeded / refused (sold out, 4xx) | ${r.succeeded} / ${r.refused} |`);
+    console.log(`| webhooks delivered (each twice; every fifth buyer's late) | ${r.webhooks} |`);
+    console.log(`| 5xx answers (must be 0) | ${r.fiveXx} ${mark(r.fiveXx === 0)} |`);
+    console.log(`| oversold units / buyers over the cap (must be 0) | ${r.oversold} / ${r.overCap} ${mark(r.oversold === 0 && r.overCap === 0)} |`);
+    console.log(`| paid but refunded automatically (must be 0: stock held at checkout) | ${r.autoRefunded} ${mark(r.autoRefunded === 0)} |`);
+    console.log(`| whole rush, late webhooks included | ${r.seconds.toFixed(1)} s |`);
+    if (r.otherErrors.length) console.log(`\nunexpected answers (first 5): ${r.otherErrors.slice(0, 5).join('; ')}`);
+  }
   console.log(`\ntotal ${(Date.now() - t0) / 1000} s`);
   const failed = rows.filter((r) => r.errors);
+  if (rushResult && (rushResult.fiveXx || rushResult.oversold || rushResult.overCap || rushResult.autoRefunded || rushResult.otherErrors.length)) {
+    console.log('the rush failed a must-be-0 figure');
+    process.exitCode = 1;
+  }
   if (failed.length) {
     console.log(`non-2xx answers or errors in: ${failed.map((r) => r.name).join(', ')}`);
     process.exitCode = 1;

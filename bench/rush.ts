@@ -3,7 +3,8 @@
  * (per-person cap 1) plus merchandise. Every buyer checks out at the same moment — 70 % buy-now of a ticket,
  * 30 % a cart with a ticket and a T-shirt (cart add ×2, then cart checkout) — pays at the PortOne simulator
  * and the webhook reaches the app twice at once (duplicated); for every fifth buyer both copies arrive late
- * (`lateMs` after paying, when the rush is over). A buyer whose checkout is refused (sold out: 4xx) stops.
+ * (`lateMs` after paying, when the rush is over). Each buyer first loads the catalogue (signed in, compressed),
+ * as the sale page does. A buyer whose checkout is refused (sold out: 4xx) stops.
  *
  * Reported: time until every ticket is held (the last successful ticket checkout) and paid (the last
  * completing webhook), p50 / p99 of checkout (every attempt, refused ones included), 5xx answers (must be 0),
@@ -11,6 +12,7 @@
  * app cancelled ("no stock left" at the webhook: must be 0, the units were held at checkout).
  */
 import type pg from 'pg';
+import { request as httpRequest } from 'node:http';
 import { uuidOf } from './seed.js';
 
 export interface RushOptions {
@@ -62,16 +64,28 @@ export async function createRushProducts(client: pg.Client, tickets: number): Pr
 
 export async function rush(o: RushOptions): Promise<RushResult> {
   const { ticket, shirt } = await createRushProducts(o.client, o.tickets);
-  // every buyer is a browser of its own: fetch's default agent opens as many connections as there are
-  // requests in flight, as 2,000 people would
+  // every request on a connection of its own (as 2,000 browsers would open them): no keep-alive socket the
+  // server may close between two requests of one buyer
   let fiveXx = 0;
   const otherErrors: string[] = [];
-  const call = async (method: 'POST' | 'GET', url: string, body: unknown, headers: Record<string, string> = {}) => {
-    const r = await fetch(url, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
-    const text = await r.text();
-    if (r.status >= 500) fiveXx++;
-    return { status: r.status, text };
-  };
+  const call = (method: 'POST' | 'GET', url: string, body: unknown, headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; text: string }>((resolve) => {
+      const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+      const req = httpRequest(url, { method, agent: false, headers: { 'content-type': 'application/json', ...(data ? { 'content-length': String(data.length) } : {}), ...headers } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          if (res.statusCode! >= 500) fiveXx++;
+          resolve({ status: res.statusCode!, text: Buffer.concat(chunks).toString() });
+        });
+      });
+      req.setTimeout(120_000);
+      req.on('error', (e) => {
+        otherErrors.push(`${method} ${new URL(url).pathname}: ${e.message}`);
+        resolve({ status: 0, text: '' });
+      });
+      req.end(data);
+    });
   const latencies: number[] = [];
   let succeeded = 0;
   let refused = 0;
@@ -95,13 +109,14 @@ export async function rush(o: RushOptions): Promise<RushResult> {
     o.buyers.map(async (b, i) => {
       const h = { cookie: b.cookie, 'x-csrftoken': b.csrf };
       const viaCart = i % 10 >= 7;
+      await call('GET', `${o.base}/v1/shop/products/`, undefined, { cookie: b.cookie, 'accept-encoding': 'gzip, deflate, br' }); // the sale page
       const started = performance.now();
       let answer: { status: number; text: string };
       if (viaCart) {
         const add1 = await call('POST', `${o.base}/v1/shop/orders/cart/products/`, { product: ticket, options: [] }, h);
         if (add1.status !== 201) {
           latencies.push(performance.now() - started);
-          if (add1.status < 500) refused++;
+          if (add1.status > 0 && add1.status < 500) refused++;
           return;
         }
         await call('POST', `${o.base}/v1/shop/orders/cart/products/`, { product: shirt, options: [] }, h);
@@ -111,7 +126,7 @@ export async function rush(o: RushOptions): Promise<RushResult> {
       }
       latencies.push(performance.now() - started);
       if (answer.status !== 201) {
-        if (answer.status < 500) refused++;
+        if (answer.status > 0 && answer.status < 500) refused++;
         return;
       }
       succeeded++;
