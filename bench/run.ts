@@ -40,13 +40,17 @@ const want = (scenario: string) => !ONLY || ONLY.has(scenario);
 const HTTP = ['catalog', 'cart', 'checkout', 'webhook', 'orders', 'rush'].some(want);
 const SIZE = QUICKMODE ? QUICK : FULL;
 const DURATION = Number(process.env.BENCH_DURATION ?? (QUICKMODE ? 2 : 10)); // seconds per HTTP scenario
-const BUYERS = QUICKMODE ? 20 : 1000; // signed-in buyers the signed-in scenarios rotate through (carts stay small)
+const BUYERS = Number(process.env.BENCH_BUYERS ?? (QUICKMODE ? 20 : 1000)); // signed-in buyers the signed-in scenarios rotate through (carts stay small)
 /** the rush: buyers opening at once, tickets (cap 1 each) */
 const RUSH = QUICKMODE ? { buyers: 100, tickets: 20, lateMs: 500 } : { buyers: 2000, tickets: 300, lateMs: 2000 };
 /** catalogue sizes measured (visible products) */
 const CATALOG_SIZES = QUICKMODE ? [QUICK.currentProducts, QUICK.products] : [20, 200, 1000];
 /** web processes of the app under test (SQL/request is counted per process: 1 keeps it exact) */
 const WEB_PROCESSES = process.env.BENCH_WEB_CONCURRENCY ?? '1';
+/** a checkout of the code to compare with (its own node_modules or a link to ours): checkouts and the webhook
+ * are measured against it first, in the same run, on the same database */
+const BASELINE_DIR = process.env.BENCH_BASELINE_DIR ?? '';
+const f1 = (x: number | undefined) => (x === undefined ? '?' : x.toFixed(1));
 const DB_URL = process.env.BENCH_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/shop_bench${QUICKMODE ? '_quick' : ''}`;
 const IMP = { key: 'bench-imp-key', secret: 'bench-imp-secret' };
 const INFO = { phone: '010-1234-5678', email: 'buyer@example.com', organization: '' };
@@ -79,11 +83,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function start(name: string, script: string, env: Record<string, string>): ChildProcess {
+function start(name: string, script: string, env: Record<string, string>, cwd = ROOT): ChildProcess {
   const file = join(tmpdir(), `bench-${name}-${process.pid}.log`);
   const out = createWriteStream(file);
   const extra = name.startsWith('app') && process.env.BENCH_APP_NODE_ARGS ? process.env.BENCH_APP_NODE_ARGS.split(' ') : [];
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', script], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.pipe(out);
   child.stderr!.pipe(out);
   child.on('exit', (code, signal) => {
@@ -234,6 +238,7 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${appPort}`;
   const sim = `http://127.0.0.1:${simPort}`;
   let adminNote = '';
+  let baseBase = '';
   if (HTTP) {
     start('portone-sim', 'src/portone/simulator-main.ts', {
       PORTONE_SIM_PORT: String(simPort),
@@ -274,6 +279,13 @@ async function main(): Promise<void> {
       adminNote = 'panel failed to start; ';
     }
     log(`app pid ${app.pid} on ${base}, simulator on ${sim}`);
+    if (BASELINE_DIR) {
+      const basePort = await freePort();
+      baseBase = `http://127.0.0.1:${basePort}`;
+      const b = start('app-baseline', 'src/main.ts', { ...appEnv, PORT: String(basePort), BACKEND_DOMAIN: baseBase, ADMIN_ENABLED: 'false' }, BASELINE_DIR);
+      await waitFor(`${baseBase}/healthz`, 180_000, b);
+      log(`baseline app (${BASELINE_DIR}) pid ${b.pid} on ${baseBase}`);
+    }
   }
 
   const rows: Row[] = [];
@@ -345,47 +357,91 @@ async function main(): Promise<void> {
     target: '≥ 300 req/s',
   });
 
-  // --- buy-now checkout (registers the amount with the PortOne simulator) ---
-  const prepared: Array<{ merchant_uid: string }> = [];
-  let n = 0;
-  if (want('checkout')) rows.push({
-    ...(await load(base, 'buy-now checkout', {
-      connections: 10,
-      requests: [
-        {
-          method: 'POST',
-          path: '/v1/shop/orders/single/',
-          setupRequest: (r) => {
-            const b = nextBuyer();
-            const payload = { product: info.cartProductId, options: [], customer_info: { name: `구매자 ${++n}`, ...INFO } };
-            return { ...r, body: JSON.stringify(payload), headers: { ...r.headers, 'content-type': 'application/json', cookie: b.cookie, 'x-csrftoken': b.csrf } };
-          },
-          onResponse: (status, resBody) => {
-            if (status === 201) prepared.push(JSON.parse(resBody) as { merchant_uid: string });
-          },
-        },
-      ],
-    })),
-  });
-
-  // --- webhook completion: pay each prepared checkout at the simulator, then deliver the webhooks ---
-  const toPay = want('webhook') ? prepared.slice(0, QUICKMODE ? 200 : 3000) : [];
-  const hooks: string[] = [];
-  for (const p of toPay) {
-    const r = await fetch(`${sim}/__sim/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ merchant_uid: p.merchant_uid, notify: false }) });
-    const { payment } = (await r.json()) as { payment: { imp_uid: string } };
-    hooks.push(JSON.stringify({ imp_uid: payment.imp_uid, merchant_uid: p.merchant_uid, status: 'paid' }));
-  }
-  const nextHook = rotate(hooks);
-  if (hooks.length) {
-    rows.push({
-      ...(await load(base, 'webhook completion', {
+  // --- checkouts and the webhook; with BENCH_BASELINE_DIR, the same scenarios against the baseline app first ---
+  const checkoutScenarios = async (appBase: string, label: string): Promise<Row[]> => {
+    const out: Row[] = [];
+    const named = (name: string) => (label ? `${name} ${label}` : name);
+    // buy-now checkout (registers the amount with the PortOne simulator)
+    const prepared: Array<{ merchant_uid: string }> = [];
+    let n = 0;
+    if (want('checkout')) out.push({
+      ...(await load(appBase, named('buy-now checkout'), {
         connections: 10,
-        amount: hooks.length,
-        requests: [{ method: 'POST', path: '/v1/shop/payment-histories/', setupRequest: (r) => ({ ...r, body: nextHook(), headers: { ...r.headers, 'content-type': 'application/json' } }) }],
+        requests: [
+          {
+            method: 'POST',
+            path: '/v1/shop/orders/single/',
+            setupRequest: (r) => {
+              const b = nextBuyer();
+              const payload = { product: info.cartProductId, options: [], customer_info: { name: `구매자 ${++n}`, ...INFO } };
+              return { ...r, body: JSON.stringify(payload), headers: { ...r.headers, 'content-type': 'application/json', cookie: b.cookie, 'x-csrftoken': b.csrf } };
+            },
+            onResponse: (status, resBody) => {
+              if (status === 201) prepared.push(JSON.parse(resBody) as { merchant_uid: string });
+            },
+          },
+        ],
       })),
-      note: `${hooks.length} payments, each delivered once`,
     });
+    // cart checkout: every buyer has a cart (one item added first); a new name each time, so each checkout
+    // prepares the cart again (the same name while the hold is live is a double click: answered at once)
+    if (want('checkout')) {
+      for (const b of buyers.slice(0, 200)) {
+        await fetch(`${appBase}/v1/shop/orders/cart/products/`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie: b.cookie, 'x-csrftoken': b.csrf },
+          body: JSON.stringify({ product: info.cartProductId, options: [] }),
+        });
+      }
+      const cartBuyers = rotate(buyers.slice(0, 200));
+      out.push({
+        ...(await load(appBase, named('cart checkout'), {
+          connections: 10,
+          requests: [
+            {
+              method: 'POST',
+              path: '/v1/shop/orders/',
+              setupRequest: (r) => {
+                const b = cartBuyers();
+                return { ...r, body: JSON.stringify({ name: `구매자 ${++n}`, ...INFO }), headers: { ...r.headers, 'content-type': 'application/json', cookie: b.cookie, 'x-csrftoken': b.csrf } };
+              },
+            },
+          ],
+        })),
+        note: '200 buyers\' carts, prepared again each time',
+      });
+    }
+    // webhook completion: pay each prepared buy-now checkout at the simulator, then deliver the webhooks
+    const toPay = want('webhook') ? prepared.slice(0, QUICKMODE ? 200 : 3000) : [];
+    const hooks: string[] = [];
+    for (const p of toPay) {
+      const r = await fetch(`${sim}/__sim/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ merchant_uid: p.merchant_uid, notify: false }) });
+      const { payment } = (await r.json()) as { payment: { imp_uid: string } };
+      hooks.push(JSON.stringify({ imp_uid: payment.imp_uid, merchant_uid: p.merchant_uid, status: 'paid' }));
+    }
+    const nextHook = rotate(hooks);
+    if (hooks.length) {
+      out.push({
+        ...(await load(appBase, named('webhook completion'), {
+          connections: Math.min(10, hooks.length),
+          amount: hooks.length,
+          requests: [{ method: 'POST', path: '/v1/shop/payment-histories/', setupRequest: (r) => ({ ...r, body: nextHook(), headers: { ...r.headers, 'content-type': 'application/json' } }) }],
+        })),
+        note: `${hooks.length} payments (buy-now), each delivered once`,
+      });
+    }
+    return out;
+  };
+  if (baseBase) {
+    const before = await checkoutScenarios(baseBase, '(baseline)');
+    const after = await checkoutScenarios(base, '');
+    for (const r of before) {
+      const now = after.find((x) => `${x.name} (baseline)` === r.name);
+      rows.push({ ...r, note: `${r.note ? `${r.note}; ` : ''}${BASELINE_DIR}` });
+      if (now) rows.push({ ...now, note: `${now.note ? `${now.note}; ` : ''}${(now.rps! / r.rps!).toFixed(2)}× baseline req/s, SQL ${f1(r.sql)} → ${f1(now.sql)}` });
+    }
+  } else {
+    rows.push(...(await checkoutScenarios(base, '')));
   }
 
   // --- the order list of a buyer with 20 orders ---

@@ -6,26 +6,15 @@
 //  - `npm start` with WEB_CONCURRENCY=2 runs two web workers that both serve, and SIGTERM stops them all (exit 0).
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import request from 'supertest';
 import { resetDb, testConfig } from '../helpers/db.js';
+import { freePort } from '../helpers/net.js';
 import { portoneSim } from '../helpers/app.js';
 import { makeProduct, makeUser } from '../helpers/fixtures.js';
 import { AUTH } from '../helpers/auth.js';
 
 const LIST = '/v1/shop/products/';
 const INFO = { name: '홍길동', phone: '010-1234-5678', email: 'gildong@example.com', organization: '' };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Running {
   child: ChildProcess;
@@ -67,7 +56,7 @@ async function startApp(env: Record<string, string>, listening = 1): Promise<Run
   const started = Date.now();
   while ((log.match(/"msg":"listening"[^\n]*\n/g) ?? []).length < listening) {
     if (child.exitCode !== null) throw new Error(`the app exited ${child.exitCode}:\n${log}`);
-    if (Date.now() - started > 60_000) throw new Error(`the app did not listen within 60 s:\n${log}`);
+    if (Date.now() - started > 150_000) throw new Error(`the app did not listen within 150 s:\n${log}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return { child, base: `http://127.0.0.1:${port}`, log: () => log };
@@ -84,7 +73,7 @@ type Dto = { id: string; name: string; leftover_stock: number | null };
 const find = async (base: string, id: string) => ((await request(base).get(LIST).expect(200)).body as Dto[]).find((p) => p.id === id);
 
 describe('several web processes on one database', function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
 
   after(() => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
