@@ -17,6 +17,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
@@ -181,11 +182,20 @@ type Req = autocannon.Request;
 
 async function load(base: string, name: string, opts: { requests: Req[]; connections?: number; amount?: number; duration?: number }): Promise<Row> {
   const before = await queryStats(base);
+  // the first unexpected answer is shown in the notes (a failing scenario says why)
+  let firstFailure = '';
+  const requests = opts.requests.map((r) => ({
+    ...r,
+    onResponse: (status: number, body: string, context: object, headers?: IncomingHttpHeaders) => {
+      if (!firstFailure && status >= 400) firstFailure = `first failure: HTTP ${status} ${body.slice(0, 160)}`;
+      if (typeof r.onResponse === 'function') r.onResponse(status, body, context, headers);
+    },
+  }));
   const result = await autocannon({
     url: base,
     connections: opts.connections ?? 20,
     ...(opts.amount ? { amount: opts.amount } : { duration: opts.duration ?? DURATION }),
-    requests: opts.requests,
+    requests,
     timeout: 30,
   });
   const after = await queryStats(base);
@@ -199,6 +209,7 @@ async function load(base: string, name: string, opts: { requests: Req[]; connect
     sql: served ? (after.queries - before.queries) / served : undefined,
     requests: result.requests.total,
     errors: result.non2xx + result.errors + result.timeouts,
+    ...(firstFailure ? { note: firstFailure } : {}),
   };
 }
 
