@@ -7,7 +7,7 @@
  * Each statement lives here once:
  *   - `lockCheckout`        the buyer's row, then the products' and their tags' rows (id order) — the lock
  *                           order of every stock-claiming path (`stockLockCtes`, shared with the webhook);
- *   - `lockCartItems`       the cart's items, option answers and customer info, read under the cart's lock,
+ *   - `lockCartItems`       the cart's items, option answers, ticket holders and customer info, read under the cart's lock,
  *                           and the locks of their products and tags;
  *   - `writeBuyNow`         releases the buyer's other holds and writes the item, its answers, the buy-now
  *                           cart (prepared and held), its customer info and their audit rows, and reads the
@@ -23,13 +23,14 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import { Order, OrderProductRelation, OrderProductOptionRelation, SingleProductCart, CustomerInfo, auditJsonSql } from '../models/index.js';
+import { Order, OrderProductRelation, OrderProductOptionRelation, SingleProductCart, CustomerInfo, TicketInfo, auditJsonSql } from '../models/index.js';
 import { currentActor } from '../context.js';
 import { hydrate, hydrateAll } from './json-rows.js';
 import { singleProductCartViewFromRow, viewSql, type OrderDto, type ViewContext, type ViewRow } from './order-view.js';
 import { stockLockCtes } from './orderability.js';
 import { CART_LOCK_CTE } from './stock.js';
 import type { CustomerInfo as CustomerInfoValue } from '../domain/cart/customer-info.js';
+import type { TicketInfoValue } from '../domain/cart/ticket-info.js';
 
 /** Positional parameters with their SQL types (`$n::type`). */
 class Params {
@@ -107,6 +108,8 @@ export interface LockedCart {
   items: OrderProductRelation[];
   options: OrderProductOptionRelation[];
   info: CustomerInfo | null;
+  /** the items that have a (live) ticket holder */
+  holders: Set<string>;
 }
 
 /**
@@ -128,20 +131,23 @@ export async function lockCart(sequelize: Sequelize, userId: number, t: Transact
  * their tags (id order, after the cart's: user → order → products → tags).
  */
 export async function lockCartItems(sequelize: Sequelize, cart: Order, t: Transaction): Promise<Omit<LockedCart, 'cart'>> {
-  const [row] = await sequelize.query<{ items: unknown[] | null; options: unknown[] | null; info: Record<string, unknown> | null }>(
+  const [row] = await sequelize.query<{ items: unknown[] | null; options: unknown[] | null; info: Record<string, unknown> | null; holders: string[] | null }>(
     `WITH i AS MATERIALIZED (SELECT * FROM order_product_relations WHERE order_id = $1 AND deleted_at IS NULL),
           ${stockLockCtes('ARRAY(SELECT DISTINCT product_id FROM i)', 'true')}
      SELECT (SELECT count(*) FROM locked_products) AS products, (SELECT count(*) FROM locked_tags) AS tags,
             (SELECT json_agg(i ORDER BY i.created_at, i.id) FROM i) AS items,
             (SELECT json_agg(x ORDER BY x.created_at, x.id) FROM order_product_option_relations x
               WHERE x.order_product_relation_id IN (SELECT id FROM i) AND x.deleted_at IS NULL) AS options,
-            (SELECT row_to_json(c) FROM customer_infos c WHERE c.order_id = $1 AND c.deleted_at IS NULL LIMIT 1) AS info`,
+            (SELECT row_to_json(c) FROM customer_infos c WHERE c.order_id = $1 AND c.deleted_at IS NULL LIMIT 1) AS info,
+            (SELECT json_agg(ti.order_product_relation_id) FROM ticket_infos ti
+              WHERE ti.order_product_relation_id IN (SELECT id FROM i) AND ti.deleted_at IS NULL) AS holders`,
     { bind: [cart.id], type: QueryTypes.SELECT, transaction: t },
   );
   return {
     items: hydrateAll(OrderProductRelation, row?.items as never),
     options: hydrateAll(OrderProductOptionRelation, row?.options as never),
     info: row?.info ? hydrate(CustomerInfo, row.info) : null,
+    holders: new Set(row?.holders ?? []),
   };
 }
 
@@ -182,6 +188,14 @@ function releaseHoldsCtes(p: Params, userId: number, keep: string | null): strin
       UPDATE single_product_carts SET stock_held_until = NULL WHERE user_id = ${user} AND stock_held_until IS NOT NULL AND id <> ${kept} RETURNING id)`;
 }
 
+/** The INSERT of an item's ticket holder (one row per ticket item: `item` is the item's CTE). */
+function ticketInfoInsert(p: Params, ti: TicketInfoValue, actorId: string, ts: string): string {
+  return `INSERT INTO ticket_infos (id, order_product_relation_id, name, phone, email, organization, contribution_message, created_by_id, updated_by_id, created_at, updated_at)
+      SELECT ${p.add(randomUUID(), 'uuid')}, item.id, ${p.add(ti.name, 'text')}, ${p.add(ti.phone, 'text')}, ${p.add(ti.email, 'text')},
+             ${p.add(ti.organization, 'text')}, ${p.add(ti.contributionMessage, 'text')}, ${actorId}, ${actorId}, ${ts}, ${ts}
+        FROM item RETURNING *`;
+}
+
 const auditSelect = (k: string, table: string, alias: string, after: string) =>
   `SELECT ${k} AS k, '${table}'::text AS table_name, ${alias}.id::text AS record_id, 'create'::text AS action, NULL::jsonb AS before, ${after} AS after`;
 
@@ -189,6 +203,8 @@ export interface BuyNowWrite {
   userId: number;
   spcId: string;
   item: NewItem;
+  /** the ticket's holder (a ticket product), written with the item */
+  ticketInfo: TicketInfoValue | null;
   fingerprint: string;
   info: CustomerInfoValue;
   snapshot: unknown;
@@ -218,6 +234,7 @@ export async function writeBuyNow(sequelize: Sequelize, w: BuyNowWrite, ctx: Vie
   const sql = `WITH
     ${releaseHoldsCtes(p, w.userId, null)},
     ${itemCtes(p, w.item, 'NULL', actorId, at)},
+    ${w.ticketInfo ? `item_ticket AS (${ticketInfoInsert(p, w.ticketInfo, actorId, ts)}),` : ''}
     spc AS (
       INSERT INTO single_product_carts (id, user_id, order_product_relation_id, request_fingerprint, prepared_cart_snapshot, prepared_cart_hash,
                                         stock_held_until, created_by_id, updated_by_id, created_at, updated_at)
@@ -237,6 +254,7 @@ export async function writeBuyNow(sequelize: Sequelize, w: BuyNowWrite, ctx: Vie
               SELECT 1 + n.ord, w.table_name, w.record_id, w.action, w.before, w.after FROM (${auditSelect('0', 'order_product_option_relations', 'io', auditJsonSql(OrderProductOptionRelation, 'io'))}
                                           FROM item_options io) w
                 JOIN unnest(${p.add(w.item.options.map((o) => o.id), 'uuid[]')}) WITH ORDINALITY AS n(id, ord) ON n.id::text = w.record_id
+              ${w.ticketInfo ? `UNION ALL ${auditSelect('99999', 'ticket_infos', 'tk', auditJsonSql(TicketInfo, 'tk'))} FROM item_ticket tk` : ''}
               UNION ALL
               ${auditSelect('100000', 'single_product_carts', 's', afterCreate('s'))} FROM spc s
               UNION ALL
@@ -245,7 +263,7 @@ export async function writeBuyNow(sequelize: Sequelize, w: BuyNowWrite, ctx: Vie
               SELECT 100002, 'single_product_carts', s.id::text, 'update', ${p.add(JSON.stringify(prepared.before), 'jsonb')},
                      ${p.add(JSON.stringify(prepared.after), 'jsonb')} FROM spc s) a
        ORDER BY a.k),
-    ${viewSql('ARRAY[]::uuid[]', { items: 'item', options: 'item_options' })}`;
+    ${viewSql('ARRAY[]::uuid[]', { items: 'item', options: 'item_options', ticketInfos: w.ticketInfo ? 'item_ticket' : undefined })}`;
   const [row] = await sequelize.query<ViewRow>(sql, { bind: p.values, type: QueryTypes.SELECT, transaction: ctx.transaction });
   const spc = SingleProductCart.build({ id: w.spcId, userId: w.userId, orderProductRelationId: w.item.id, ...preparation, createdAt: new Date(at) }, { isNewRecord: false, raw: true });
   const info = CustomerInfo.build({ id: infoId, singleProductCartId: w.spcId, ...w.info }, { isNewRecord: false, raw: true });
