@@ -4,7 +4,7 @@
  * jobs finish, close the pools and the embedded PostgreSQL.
  *
  * WEB_CONCURRENCY=N > 1 (default in production: one per CPU): this process (the cluster primary) does the
- * database, migrations, seeders, the job worker and the demo simulator, then forks N web workers
+ * database, migrations, seeders, the job worker and the demo simulator / fake NHN, then forks N web workers
  * (src/cluster.ts) that serve HTTP on the shared port.
  */
 import type { Server } from 'node:http';
@@ -19,7 +19,7 @@ import { clientErrorHandler } from './http/errors.js';
 import { createPortOneClient } from './portone/client.js';
 import { logger } from './logger.js';
 import { startJobs } from './jobs/definitions.js';
-import { registerOrderNotifications } from './services/notifications.js';
+import { configureNotifications, notificationSettingsFrom, registerOrderNotifications } from './services/notifications.js';
 import { mountAdmin, adminSettings } from '../admin/index.js';
 
 /**
@@ -48,22 +48,56 @@ async function startDemoSimulator(config: Config) {
   return { sim, client };
 }
 
+/**
+ * The local demo's NHN Cloud (Kakao alimtalk, SMS): without NHN keys (and never in production) `npm start`
+ * runs the fake NHN server in-process and points the senders at it; messages are listed at
+ * `GET <url>/__fake/messages`. NHN_DEMO_FAKE=false turns it off (Kakao / SMS then fail "not configured").
+ */
+async function startDemoNhn(config: Config): Promise<{ close(): Promise<void>; config: Config } | null> {
+  if (!config.nhn.demoFake.enabled) return null;
+  const { startFakeNhn } = await import('./nhn/fake-server.js');
+  const alimtalk = { appKey: 'demo-alimtalk-app-key', secretKey: 'demo-alimtalk-secret' };
+  const sms = { appKey: 'demo-sms-app-key', secretKey: 'demo-sms-secret' };
+  const fake = await startFakeNhn({ port: config.nhn.demoFake.port, host: '127.0.0.1', alimtalk, sms });
+  logger.warn('fake NHN Cloud in use (demo): Kakao / SMS messages are only recorded', { messages: `${fake.url}/__fake/messages` });
+  return {
+    close: () => fake.close(),
+    config: {
+      ...config,
+      nhn: {
+        ...config.nhn,
+        alimtalk: { ...config.nhn.alimtalk, ...alimtalk, apiUrl: fake.url, senderKey: config.nhn.alimtalk.senderKey || 'demo-sender-key' },
+        sms: { ...config.nhn.sms, ...sms, apiUrl: fake.url, sendNo: config.nhn.sms.sendNo || '0212345678' },
+      },
+    },
+  };
+}
+
 /** What the cluster primary hands each web worker (the database it opened, the demo simulator it runs). */
 interface WorkerStart {
   type: 'shop:start';
   databaseUrl: string;
   demoPortone: { apiUrl: string; impKey: string; impSecret: string } | null;
+  /** the NHN settings pointing at the primary's fake NHN server (demo), or null */
+  demoNhn: Config['nhn'] | null;
 }
 
 /**
  * One web process: the API (and the panel) on `db`. `jobsProcess`: run the job worker here too (single
  * process), else only enqueue. Returns its stop function.
  */
-async function serveWeb(config: Config, db: Database, demoPortone: WorkerStart['demoPortone'], jobsProcess: boolean): Promise<() => Promise<void>> {
-  const portone = createPortOneClient(demoPortone ? { ...config.portone, ...demoPortone } : config.portone);
+async function serveWeb(
+  config: Config,
+  db: Database,
+  demo: Pick<WorkerStart, 'demoPortone' | 'demoNhn'>,
+  jobsProcess: boolean,
+): Promise<() => Promise<void>> {
+  const portone = createPortOneClient(demo.demoPortone ? { ...config.portone, ...demo.demoPortone } : config.portone);
   // Jobs (issue #8): every process enqueues; the worker runs here unless JOBS_IN_PROCESS=false (`npm run worker`).
   registerOrderNotifications();
-  const jobs = await startJobs({ config, sequelize: db.sequelize, portone, process: jobsProcess, url: db.url });
+  const jobsConfig = demo.demoNhn ? { ...config, nhn: demo.demoNhn } : config;
+  if (demo.demoNhn) configureNotifications(notificationSettingsFrom(jobsConfig)); // Kakao on, through the fake
+  const jobs = await startJobs({ config: jobsConfig, sequelize: db.sequelize, portone, process: jobsProcess, url: db.url });
   // other processes' catalogue writes (other web workers, the job worker, CLIs, the panel) reach this
   // process's catalogue cache through LISTEN/NOTIFY at once instead of after CATALOG_CACHE_MS
   const catalogChanges = config.catalogCacheMs > 0 ? await watchCatalogChanges(db.sequelize) : null;
@@ -109,11 +143,14 @@ async function main(): Promise<void> {
   if (cluster.isWorker) return startWorker(config);
   const db = await openDatabase(config, { migrate: true, seed: true });
   const demoSim = await startDemoSimulator(config);
+  const demoNhn = await startDemoNhn(config);
+  const demo = { demoPortone: demoSim?.client ?? null, demoNhn: demoNhn?.config.nhn ?? null };
   if (config.webConcurrency <= 1) {
-    const stopWeb = await serveWeb(config, db, demoSim?.client ?? null, config.jobs.inProcess);
+    const stopWeb = await serveWeb(config, db, demo, config.jobs.inProcess);
     onStopSignal(async () => {
       await stopWeb();
       await demoSim?.sim.close().catch(() => undefined);
+      await demoNhn?.close().catch(() => undefined);
     });
     return;
   }
@@ -122,13 +159,15 @@ async function main(): Promise<void> {
   // (sessions, checkout holds, sign-in state; catalogue caches invalidated by LISTEN/NOTIFY).
   const portone = createPortOneClient(demoSim ? { ...config.portone, ...demoSim.client } : config.portone);
   registerOrderNotifications();
-  const jobs = config.jobs.inProcess ? await startJobs({ config, sequelize: db.sequelize, portone, process: true, url: db.url }) : null;
-  const web = superviseWorkers(config.webConcurrency, { type: 'shop:start', databaseUrl: db.url, demoPortone: demoSim?.client ?? null } satisfies WorkerStart);
+  if (demoNhn) configureNotifications(notificationSettingsFrom(demoNhn.config));
+  const jobs = config.jobs.inProcess ? await startJobs({ config: demoNhn?.config ?? config, sequelize: db.sequelize, portone, process: true, url: db.url }) : null;
+  const web = superviseWorkers(config.webConcurrency, { type: 'shop:start', databaseUrl: db.url, ...demo } satisfies WorkerStart);
   onStopSignal(async () => {
     await web.stop();
     await jobs?.stop().catch((e) => logger.error('job queue stop failed', { error: String(e) }));
     await db.close().catch((e) => logger.error('close failed', { error: String(e) }));
     await demoSim?.sim.close().catch(() => undefined);
+    await demoNhn?.close().catch(() => undefined);
   });
 }
 
@@ -139,7 +178,7 @@ async function startWorker(config: Config): Promise<void> {
   const [start] = await started;
   // the primary opened the database (maybe an embedded one): use its URL, never start another server
   const db = await openDatabase({ ...config, databaseUrl: start.databaseUrl }, {});
-  const stopWeb = await serveWeb(config, db, start.demoPortone, false);
+  const stopWeb = await serveWeb(config, db, start, false);
   onStopSignal(stopWeb);
   // the primary asks for a stop by IPC (a signal to the whole group reaches us too: one stop either way)
   process.on('message', (m: { type?: string }) => {
