@@ -405,8 +405,7 @@ async function main(): Promise<void> {
         });
       }
       const cartBuyers = rotate(buyers.slice(0, 200));
-      out.push({
-        ...(await load(appBase, named('cart checkout'), {
+      const cartRow = await load(appBase, named('cart checkout'), {
           connections: 10,
           requests: [
             {
@@ -418,9 +417,8 @@ async function main(): Promise<void> {
               },
             },
           ],
-        })),
-        note: '200 buyers\' carts, prepared again each time',
-      });
+        });
+      out.push({ ...cartRow, note: `${cartRow.note ? `${cartRow.note}; ` : ''}${Math.min(200, buyers.length)} buyers' carts, prepared again each time` });
     }
     // webhook completion: pay each prepared buy-now checkout at the simulator, then deliver the webhooks
     const toPay = want('webhook') ? prepared.slice(0, QUICKMODE ? 200 : 3000) : [];
