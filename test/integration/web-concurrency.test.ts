@@ -45,6 +45,7 @@ async function startApp(env: Record<string, string>, listening = 1): Promise<Run
       PORTONE_API_URL: sim.url,
       PORTONE_IMP_KEY: 'test-imp-key',
       PORTONE_IMP_SECRET: 'test-imp-secret',
+      NHN_DEMO_FAKE: 'false', // no fake NHN server per process (a fixed port: two processes would collide)
       CATALOG_CACHE_MS: '60000', // only a notification can make another process's write show within the test
       ...env,
     },
