@@ -12,6 +12,8 @@ export class Category extends Model {
   declare groupId: string;
   declare name: string;
   declare priority: number;
+  /** The event this category's tickets admit to (participation certificates); null = none. */
+  declare eventId: string | null;
   declare group?: CategoryGroup;
 }
 
@@ -99,6 +101,7 @@ export function initCatalogModels(sequelize: Sequelize): void {
       groupId: { type: DataTypes.UUID, allowNull: false },
       name: { type: DataTypes.STRING(100), allowNull: false },
       priority: int0(),
+      eventId: { type: DataTypes.UUID, allowNull: true },
     },
     shopModelOptions(sequelize, 'categories'),
   );

@@ -18,6 +18,7 @@ import {
 } from './order.js';
 import { initSystemModels, initPaymentOpsModels, ApiKey, AuditLog } from './system.js';
 import { initNotificationModels, NotificationTemplate, NotificationHistory, NotificationRecipient } from './notification.js';
+import { initDocumentModels, Event, DocumentTemplate, IssuedDocument } from './document.js';
 import { currentActor } from '../context.js';
 
 export * from './user.js';
@@ -25,6 +26,7 @@ export * from './catalog.js';
 export * from './order.js';
 export * from './system.js';
 export * from './notification.js';
+export * from './document.js';
 export { UNBOUNDED } from './catalog.js';
 
 /** Models whose every change is written to audit_logs. PaymentHistory is itself an append-only ledger. */
@@ -43,6 +45,9 @@ const HISTORY_TRACKED: ModelStatic<Model>[] = [
   CustomerInfo,
   User,
   NotificationTemplate,
+  Event,
+  DocumentTemplate,
+  IssuedDocument,
 ];
 
 const SECRET_FIELDS = new Set(['passwordHash', 'totpSecret']);
@@ -141,6 +146,7 @@ export function initModels(sequelize: Sequelize): void {
   initSystemModels(sequelize);
   initNotificationModels(sequelize);
   initPaymentOpsModels(sequelize);
+  initDocumentModels(sequelize);
 
   const c = { constraints: false };
   CategoryGroup.hasMany(Category, { as: 'categories', foreignKey: 'groupId', ...c });
@@ -181,6 +187,11 @@ export function initModels(sequelize: Sequelize): void {
   NotificationRecipient.belongsTo(NotificationHistory, { as: 'history', foreignKey: 'historyId', ...c });
   NotificationRecipient.belongsTo(Order, { as: 'order', foreignKey: 'orderId', ...c });
   NotificationHistory.belongsTo(NotificationTemplate, { as: 'template', foreignKey: 'templateId', ...c });
+  Event.hasMany(Category, { as: 'categories', foreignKey: 'eventId', ...c });
+  Category.belongsTo(Event, { as: 'event', foreignKey: 'eventId', ...c });
+  IssuedDocument.belongsTo(DocumentTemplate, { as: 'template', foreignKey: 'templateId', ...c });
+  IssuedDocument.belongsTo(OrderProductRelation, { as: 'orderProductRelation', foreignKey: 'orderProductRelationId', ...c });
+  DocumentTemplate.hasMany(IssuedDocument, { as: 'issuedDocuments', foreignKey: 'templateId', ...c });
 
   for (const model of HISTORY_TRACKED) {
     if (model !== User) addActorHooks(model);

@@ -38,6 +38,7 @@ function display(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function renderTemplate(text: string, context: Record<string, unknown>): string {
-  return text.replace(PLACEHOLDER, (_all, root: string, path: string) => display(lookup(context, root, path)));
+/** `escape` (e.g. HTML escaping for HTML document templates) is applied to every inserted value. */
+export function renderTemplate(text: string, context: Record<string, unknown>, escape: (s: string) => string = (s) => s): string {
+  return text.replace(PLACEHOLDER, (_all, root: string, path: string) => escape(display(lookup(context, root, path))));
 }
