@@ -56,6 +56,8 @@ module.exports = {
         revoked_at timestamptz NULL,
         revoked_by_id integer NULL REFERENCES users(id) ON DELETE RESTRICT,
         revoke_reason text NULL,
+        -- for the panel's "revoked?" filter (AdminJS filters on columns)
+        is_revoked boolean GENERATED ALWAYS AS (revoked_at IS NOT NULL) STORED,
         ${common}
       );
       CREATE UNIQUE INDEX issued_documents_opr_uq ON issued_documents (order_product_relation_id) WHERE deleted_at IS NULL;
