@@ -4,7 +4,6 @@ import { expect } from 'chai';
 import type { Express } from 'express';
 import request from 'supertest';
 import type { Sequelize } from 'sequelize';
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { resetDb, testConfig } from '../helpers/db.js';
 import { makeApp } from '../helpers/app.js';
 import { signedInBuyer, type SignedIn } from '../helpers/auth.js';
@@ -19,7 +18,9 @@ import { encodeShortUuid } from '../../src/domain/scancode/shortuuid.js';
 const TEMPLATE = readFileSync(new URL('../../assets/documents/confirmation-of-participation.html', import.meta.url), 'utf8');
 
 /** All text of a PDF (pdfjs-dist), items joined per page. */
-export async function pdfText(pdf: Buffer): Promise<string> {
+async function pdfText(pdf: Buffer): Promise<string> {
+  // a dynamic import: mocha require()s test files first, and pdf.js's module only loads as real ESM
+  const { getDocument } = await import('pdfjs-dist/legacy/build/pdf.mjs');
   const doc = await getDocument({ data: new Uint8Array(pdf), useSystemFonts: false, isEvalSupported: false }).promise;
   const pages: string[] = [];
   for (let i = 1; i <= doc.numPages; i++) {
