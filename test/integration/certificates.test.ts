@@ -14,6 +14,7 @@ import { saveDocumentTemplate, saveEvent } from '../../src/services/admin-docume
 import { orderView } from '../../src/services/order-view.js';
 import { signDocumentToken, DocumentMessages } from '../../src/domain/document/certificate.js';
 import { encodeShortUuid } from '../../src/domain/scancode/shortuuid.js';
+import { adminApp, adminLogin, makeStaff } from '../helpers/admin.js';
 
 const TEMPLATE = readFileSync(new URL('../../assets/documents/confirmation-of-participation.html', import.meta.url), 'utf8');
 
@@ -268,6 +269,50 @@ describe('participation certificates', () => {
       if (!edit.ok) expect(edit.errors.body).to.equal(DocumentMessages.TEMPLATE_USED);
       const off = await saveDocumentTemplate(sequelize, id, { isActive: false });
       expect(off.ok, JSON.stringify(off)).to.equal(true);
+    });
+  });
+
+  describe('panel (AdminJS, real HTTP)', () => {
+    const API = '/admin/api/resources';
+    it('events, templates with a PDF preview, issued documents filtered by revoked, revoke by managers only (audited)', async () => {
+      const { app: panel } = await adminApp();
+      app = panel; // the buyer side through the same app
+      const s = await setup();
+      expect((await issue(s)).status).to.equal(200);
+      const doc = (await IssuedDocument.findOne())!;
+      const manager = await makeStaff('manager');
+      const viewer = await makeStaff('viewer');
+      const m = await adminLogin(panel, manager.email);
+      const v = await adminLogin(panel, viewer.email);
+
+      const ev = await m.post(`${API}/events/actions/new`).type('form').send({ nameKo: '행사 2028', nameEn: 'Event 2028', startDate: '2028-01-02', endDate: '2028-01-01' });
+      expect(JSON.stringify(ev.body)).to.include('시작 시각은 종료 시각 이전이어야 합니다.');
+      const ev2 = await m.post(`${API}/events/actions/new`).type('form').send({ nameKo: '행사 2028', nameEn: 'Event 2028', startDate: '2028-01-01', endDate: '2028-01-02' });
+      expect(ev2.status).to.equal(200);
+      expect(await Event.count({ where: { nameKo: '행사 2028' } })).to.equal(1);
+
+      const template = (await DocumentTemplate.findOne())!;
+      const preview = await m.get(`${API}/document_templates/records/${template.id}/preview?format=pdf`).buffer(true).parse(binary);
+      expect(preview.status).to.equal(200);
+      expect(preview.headers['content-type']).to.equal('application/pdf');
+      expect(await pdfText(preview.body as Buffer)).to.include('홍길동');
+
+      const list = await m.get(`${API}/issued_documents/actions/list?filters.isRevoked=false`).expect(200);
+      expect(list.body.records.map((r: { id: string }) => r.id)).to.deep.equal([doc.id]);
+
+      const denied = await v.post(`${API}/issued_documents/records/${doc.id}/revoke`).type('form').send({});
+      expect(denied.status).to.equal(403);
+      expect((await IssuedDocument.findByPk(doc.id))!.revokedAt).to.equal(null);
+      const done = await m.post(`${API}/issued_documents/records/${doc.id}/revoke`).type('form').send({});
+      expect(done.status, JSON.stringify(done.body).slice(0, 300)).to.equal(200);
+      expect((await IssuedDocument.findByPk(doc.id))!.revokedById).to.equal(manager.id);
+      const [row] = await sequelize.query<{ actor_label: string }>(
+        `SELECT actor_label FROM audit_logs WHERE table_name = 'issued_documents' AND record_id = :id AND action = 'update'`,
+        { type: 'SELECT' as never, replacements: { id: doc.id } },
+      );
+      expect(row?.actor_label).to.equal(`user:${manager.id}`);
+      const revokedList = await m.get(`${API}/issued_documents/actions/list?filters.isRevoked=true`).expect(200);
+      expect(revokedList.body.records.map((r: { id: string }) => r.id)).to.deep.equal([doc.id]);
     });
   });
 });
