@@ -53,8 +53,8 @@ export function templateBodyErrors(body: string): string | null {
   if ((body.match(/\{\{/g)?.length ?? 0) !== (body.match(/\}\}/g)?.length ?? 0)) return '{{ }} 괄호가 맞지 않습니다.';
   const unknown = templateVariables(body).filter((v) => !(TEMPLATE_VARIABLES as readonly string[]).includes(v));
   if (unknown.length) return `알 수 없는 변수: ${unknown.join(', ')} (사용 가능: ${TEMPLATE_VARIABLES.join(', ')})`;
-  for (const m of body.matchAll(/<img\b[^>]*\bsrc\s*=\s*["']?([^"'\s>]*)/gi)) {
-    const src = m[1] ?? '';
+  for (const m of body.matchAll(/<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi)) {
+    const src = (m[1] ?? m[2] ?? m[3] ?? '').trim();
     if (!/^data:image\/(png|jpe?g);base64,/i.test(src) && !/^\{\{\s*qr_data_uri\s*\}\}$/.test(src)) {
       return '이미지는 data: URL(PNG/JPEG) 또는 {{ qr_data_uri }} 만 쓸 수 있습니다.';
     }

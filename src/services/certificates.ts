@@ -19,7 +19,6 @@ import {
   DOCUMENT_TYPES,
   DocumentMessages,
   SAMPLE_CONTEXT,
-  certificateStatus,
   documentFilename,
   documentNumber,
   downloadUrl,
@@ -32,12 +31,11 @@ import {
   verifyUrl,
   type CertificateContext,
   type CertificateRenderContext,
-  type CertificateStatus,
 } from '../domain/document/certificate.js';
 import { renderTemplate } from '../domain/notification/template.js';
 import { escapeHtml } from '../domain/html.js';
 import { ServiceError } from './errors.js';
-import { qrDataUrl } from './qr.js';
+import { DOCUMENT_QR_OPTIONS, qrDataUrl } from './qr.js';
 import { renderHtmlToPdf } from './pdf.js';
 import { logger } from '../logger.js';
 
@@ -76,31 +74,6 @@ async function itemFacts(sequelize: Sequelize, oprIds: string[], t?: Transaction
 
 const valid = (f: ItemFactsRow | undefined): boolean =>
   !!f && isCertificateValid({ itemStatus: f.status, isTicket: f.is_ticket, hasEvent: f.has_event });
-
-/**
- * `certificate_status` of order items (the order DTO). Only items that could be valid (checked in, ticket
- * category with an event) cost a query; for every other item the answer is `not_issuable` without one.
- */
-export async function certificateStatuses(
-  items: Array<{ id: string; status: string; isTicket: boolean; eventId: string | null }>,
-  t?: Transaction,
-): Promise<Map<string, CertificateStatus>> {
-  const out = new Map<string, CertificateStatus>(items.map((i) => [i.id, 'not_issuable']));
-  const candidates = items.filter((i) => i.status === 'used' && i.isTicket && i.eventId);
-  if (candidates.length === 0) return out;
-  const sequelize = IssuedDocument.sequelize!;
-  const rows = await sequelize.query<{ id: string; has_event: boolean; revoked_at: Date | null; has_document: boolean }>(
-    `SELECT x.id, (e.id IS NOT NULL) AS has_event, d.revoked_at, (d.id IS NOT NULL) AS has_document
-       FROM unnest(ARRAY[:ids]::uuid[], ARRAY[:events]::uuid[]) AS x(id, event_id)
-       LEFT JOIN events e ON e.id = x.event_id AND e.deleted_at IS NULL
-       LEFT JOIN issued_documents d ON d.order_product_relation_id = x.id AND d.deleted_at IS NULL`,
-    { type: QueryTypes.SELECT, replacements: { ids: candidates.map((c) => c.id), events: candidates.map((c) => c.eventId) }, transaction: t },
-  );
-  for (const r of rows) {
-    out.set(r.id, certificateStatus({ itemStatus: 'used', isTicket: true, hasEvent: r.has_event, document: r.has_document ? { revokedAt: r.revoked_at } : null }));
-  }
-  return out;
-}
 
 /** The snapshot frozen at issue time: the item's holder (ticket info, else the order's customer info) and event. */
 async function snapshot(sequelize: Sequelize, oprId: string, t: Transaction): Promise<CertificateContext> {
@@ -225,7 +198,7 @@ export function verifyFields(doc: IssuedDocument): { number: string; issuedAt: s
 
 async function renderContext(deps: DocumentDeps, base: CertificateContext, id: string, number: string, issuedAt: Date): Promise<CertificateRenderContext> {
   const url = verifyUrl(deps.backendDomain, signDocumentToken(id, deps.documentSalts));
-  return { ...base, document_number: number, issued_at: issuedAtText(issuedAt), verify_url: url, qr_data_uri: await qrDataUrl(url) };
+  return { ...base, document_number: number, issued_at: issuedAtText(issuedAt), verify_url: url, qr_data_uri: await qrDataUrl(url, DOCUMENT_QR_OPTIONS) };
 }
 
 /** Render an HTML template body with a context (values HTML-escaped) to PDF bytes. */

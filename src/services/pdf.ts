@@ -16,6 +16,7 @@
  */
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import './pdf-font-cache.js'; // before pdfmake: one parsed font per process
 import htmlToPdfmake from 'html-to-pdfmake';
 import { parseHTML } from 'linkedom';
 import pdfmake from 'pdfmake';
