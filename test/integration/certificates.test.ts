@@ -234,6 +234,14 @@ describe('participation certificates', function () {
     const tampered = good.slice(0, -2) + (good.endsWith('AA') ? 'BB' : 'AA');
     expect((await request(rotated).get(`/v1/document/verify/${tampered}/`)).status).to.equal(404);
     expect((await request(app).get('/v1/document/verify/garbage/')).status).to.equal(404);
+    for (const bad of ['cert::', `cert:${'z'.repeat(300)}:x`, 'cert:zzzzzzzzzzzzzzzzzzzzzzzzzzzzz:x', '%00', '..%2F..%2Fetc%2Fpasswd', 'cert:2:%3Cscript%3E', "cert:1'--:x"]) {
+      const r = await request(app).get(`/v1/document/verify/${bad}/`);
+      expect(r.status, bad).to.equal(404);
+      expect(r.text).to.not.include('<script>');
+    }
+    for (const bad of ['%00', 'x'.repeat(2000), '00000000-0000-0000-0000-00000000000g']) {
+      expect((await s.buyer.agent.get(`/v1/document/download/${bad}/`)).status, bad).to.equal(404);
+    }
     expect((await request(app).get(`/v1/document/verify/cert:${encodeShortUuid('00000000-0000-4000-8000-000000000001')}:x/`)).status).to.equal(404);
   });
 

@@ -298,3 +298,6 @@ export const DeskRefundQuery = z.object({
   authorizer: z.string().openapi({ description: "the authorizing staff member's e-mail or unique_id" }),
   reason: z.string().max(200).optional(),
 });
+
+/** `POST v1/shop/orders/{id}/products/{oprId}/certificate/` → the participation certificate's download link */
+export const CertificateIssueResponse = z.object({ download_url: z.string().url() }).openapi('CertificateIssueResponse');
