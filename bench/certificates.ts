@@ -91,8 +91,8 @@ export async function certificateScenario(opts: {
   appPid: number | undefined;
   quick: boolean;
 }): Promise<CertificateBenchRow> {
-  const items = opts.quick ? 20 : 50;
-  const memoryDownloads = opts.quick ? 40 : 200;
+  const items = opts.quick ? 5 : 50;
+  const memoryDownloads = opts.quick ? 20 : 200;
   const pairs = await seedItems(opts.dbUrl, opts.email, items);
   const s = await opts.signIn(opts.email);
   let errors = 0;
