@@ -36,7 +36,6 @@ import { renderTemplate } from '../domain/notification/template.js';
 import { escapeHtml } from '../domain/html.js';
 import { ServiceError } from './errors.js';
 import { DOCUMENT_QR_OPTIONS, qrDataUrl } from './qr.js';
-import { renderHtmlToPdf } from './pdf.js';
 import { logger } from '../logger.js';
 
 export interface DocumentDeps {
@@ -203,6 +202,8 @@ async function renderContext(deps: DocumentDeps, base: CertificateContext, id: s
 
 /** Render an HTML template body with a context (values HTML-escaped) to PDF bytes. */
 export async function renderDocumentPdf(body: string, context: CertificateRenderContext, title: string): Promise<Buffer> {
+  // loaded on first use: the PDF stack (pdfmake, pdfkit, fontkit, linkedom) stays out of every start-up
+  const { renderHtmlToPdf } = await import('./pdf.js');
   return renderHtmlToPdf(renderTemplate(body, { ...context }, escapeHtml), { title });
 }
 
