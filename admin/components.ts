@@ -20,6 +20,7 @@ export const COMPONENT_FILES = {
   ApiKeyNew: file('api-key-new'),
   OrderItems: file('order-items'),
   DocumentPreview: file('document-preview'),
+  TagAssign: file('tag-assign'),
 } as const;
 
 export type ComponentName = keyof typeof COMPONENT_FILES;

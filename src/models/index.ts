@@ -20,6 +20,7 @@ import {
 import { initSystemModels, initPaymentOpsModels, ApiKey, AuditLog } from './system.js';
 import { initNotificationModels, NotificationTemplate, NotificationHistory, NotificationRecipient } from './notification.js';
 import { initDocumentModels, Event, DocumentTemplate, IssuedDocument } from './document.js';
+import { initDeskModels, RegistrationDeskConfig, OrderItemTag } from './desk.js';
 import { currentActor } from '../context.js';
 
 export * from './user.js';
@@ -28,6 +29,7 @@ export * from './order.js';
 export * from './system.js';
 export * from './notification.js';
 export * from './document.js';
+export * from './desk.js';
 export { UNBOUNDED } from './catalog.js';
 
 /** Models whose every change is written to audit_logs. PaymentHistory is itself an append-only ledger. */
@@ -50,6 +52,8 @@ const HISTORY_TRACKED: ModelStatic<Model>[] = [
   Event,
   DocumentTemplate,
   IssuedDocument,
+  RegistrationDeskConfig,
+  OrderItemTag,
 ];
 
 const SECRET_FIELDS = new Set(['passwordHash', 'totpSecret']);
@@ -149,6 +153,7 @@ export function initModels(sequelize: Sequelize): void {
   initNotificationModels(sequelize);
   initPaymentOpsModels(sequelize);
   initDocumentModels(sequelize);
+  initDeskModels(sequelize);
 
   const c = { constraints: false };
   CategoryGroup.hasMany(Category, { as: 'categories', foreignKey: 'groupId', ...c });

@@ -33,7 +33,6 @@ import {
   type CertificateRenderContext,
 } from '../domain/document/certificate.js';
 import { renderTemplate } from '../domain/notification/template.js';
-import { escapeHtml } from '../domain/html.js';
 import { ServiceError } from './errors.js';
 import { DOCUMENT_QR_OPTIONS, qrDataUrl } from './qr.js';
 import { logger } from '../logger.js';
@@ -204,7 +203,7 @@ async function renderContext(deps: DocumentDeps, base: CertificateContext, id: s
 export async function renderDocumentPdf(body: string, context: CertificateRenderContext, title: string): Promise<Buffer> {
   // loaded on first use: the PDF stack (pdfmake, pdfkit, fontkit, linkedom) stays out of every start-up
   const { renderHtmlToPdf } = await import('./pdf.js');
-  return renderHtmlToPdf(renderTemplate(body, { ...context }, escapeHtml), { title });
+  return renderHtmlToPdf(renderTemplate(body, { ...context }, { html: true }), { title });
 }
 
 /** The PDF of an issued document, rendered now from the template it was issued with, and its file name. */

@@ -16,7 +16,6 @@ import {
 import { encodeShortUuid } from '../../src/domain/scancode/shortuuid.js';
 import { signScancodeToken } from '../../src/domain/scancode/token.js';
 import { renderTemplate } from '../../src/domain/notification/template.js';
-import { escapeHtml } from '../../src/domain/html.js';
 
 describe('domain/document — certificates', () => {
   it('Korean dates with the weekday; one day or a range', () => {
@@ -62,6 +61,6 @@ describe('domain/document — certificates', () => {
   });
 
   it('HTML templates escape every value', () => {
-    expect(renderTemplate('<p>{{ participant_name }}</p>', { participant_name: '<b>"김"&</b>' }, escapeHtml)).to.equal('<p>&lt;b&gt;&quot;김&quot;&amp;&lt;/b&gt;</p>');
+    expect(renderTemplate('<p>{{ participant_name }}</p>', { participant_name: '<b>"김"&</b>' }, { html: true })).to.equal('<p>&lt;b&gt;&quot;김&quot;&amp;&lt;/b&gt;</p>');
   });
 });

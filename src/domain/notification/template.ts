@@ -2,9 +2,12 @@
  * Notification templates (spec §6.6): `{{ var }}` / `{{ var.attr }}` placeholders (Django-template style; a
  * `|filter` suffix is tolerated and ignored). Pure: variable discovery, rendering, missing-variable check.
  *
- * Rendering is plain text (e-mail `text/plain`): a value is inserted as it is; a missing or null value
- * renders as "" (as Django does); objects render as JSON.
+ * Rendering is plain text (e-mail `text/plain`, Kakao, SMS): a value is inserted as it is; a missing or null
+ * value renders as "" (as Django does); objects render as JSON. HTML bodies are rendered with every value
+ * HTML-escaped (`{ html: true }`), as Django auto-escapes: buyer input (names, answers) cannot inject markup.
+ * Amounts are put in the context already formatted (`formatAmount`: "23,000").
  */
+import { escapeHtml } from '../html.js';
 
 // A variable name: letters (any script, so Korean option-group names work), digits, "_"; then `.attr` parts.
 const PLACEHOLDER = /\{\{\s*([\p{L}\p{N}_]+)((?:\.[\p{L}\p{N}_]+)*)\s*(?:\|[^{}]*)?\}\}/gu;
@@ -38,7 +41,28 @@ function display(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** `escape` (e.g. HTML escaping for HTML document templates) is applied to every inserted value. */
-export function renderTemplate(text: string, context: Record<string, unknown>, escape: (s: string) => string = (s) => s): string {
-  return text.replace(PLACEHOLDER, (_all, root: string, path: string) => escape(display(lookup(context, root, path))));
+export { escapeHtml };
+
+export function renderTemplate(text: string, context: Record<string, unknown>, opts: { html?: boolean } = {}): string {
+  return text.replace(PLACEHOLDER, (_all, root: string, path: string) => {
+    const value = display(lookup(context, root, path));
+    return opts.html ? escapeHtml(value) : value;
+  });
+}
+
+/** KRW amount with thousands separators: 1234567 → "1,234,567" (null → null). */
+export function formatAmount(value: number | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  return Math.trunc(value).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** The plain-text fallback of an HTML body: tags dropped, entities of escapeHtml undone, blank runs collapsed. */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<(br|\/p|\/div|\/h\d|\/li|\/tr)\b[^>]*>/gi, '\n')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&(amp|lt|gt|quot|#39);/g, (m) => ({ '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" })[m]!)
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }
