@@ -17,7 +17,7 @@
  *    differ from its ledger refunds; /healthz is sampled meanwhile (a refund must not hold the pool).
  * 6. the ticket rush (bench/rush.ts) and the catalogue at several sizes (bench/catalog-sizes.ts).
  *
- * `--only catalog,cart,checkout,webhook,orders,refunds,rush,admin,csv` runs just those scenarios (webhook needs checkout);
+ * `--only catalog,cart,checkout,webhook,orders,refunds,certificates,rush,admin,csv` runs just those scenarios (webhook needs checkout);
  * with only admin / csv the app and the simulator are not started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -36,6 +36,7 @@ import { migrate } from '../src/db/migrator.js';
 import { FULL, QUICK, BENCH_PASSWORD, seed, type SeedInfo } from './seed.js';
 import { setVisibleProducts, rawGet, BROWSER_ACCEPT } from './catalog-sizes.js';
 import { rush, type RushResult } from './rush.js';
+import { certificateScenario } from './certificates.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
@@ -44,7 +45,7 @@ const KEEP = args.has('--keep');
 const onlyArg = process.argv.slice(2).find((a, i, all) => a.startsWith('--only=') || all[i - 1] === '--only');
 const ONLY = onlyArg ? new Set(onlyArg.replace(/^--only=/, '').split(',').map((s) => s.trim()).filter(Boolean)) : null;
 const want = (scenario: string) => !ONLY || ONLY.has(scenario);
-const HTTP = ['catalog', 'cart', 'checkout', 'webhook', 'orders', 'refunds', 'rush'].some(want);
+const HTTP = ['catalog', 'cart', 'checkout', 'webhook', 'orders', 'refunds', 'certificates', 'rush'].some(want);
 const SIZE = QUICKMODE ? QUICK : FULL;
 const DURATION = Number(process.env.BENCH_DURATION ?? (QUICKMODE ? 2 : 10)); // seconds per HTTP scenario
 const BUYERS = Number(process.env.BENCH_BUYERS ?? (QUICKMODE ? 20 : 1000)); // signed-in buyers the signed-in scenarios rotate through (carts stay small)
@@ -256,6 +257,7 @@ async function main(): Promise<void> {
   const sim = `http://127.0.0.1:${simPort}`;
   let adminNote = '';
   let baseBase = '';
+  let appPid: number | undefined;
   if (HTTP) {
     start('portone-sim', 'src/portone/simulator-main.ts', {
       PORTONE_SIM_PORT: String(simPort),
@@ -295,6 +297,7 @@ async function main(): Promise<void> {
       await waitFor(`${base}/healthz`, 120_000, app);
       adminNote = 'panel failed to start; ';
     }
+    appPid = app.pid;
     log(`app pid ${app.pid} on ${base}, simulator on ${sim}`);
     if (BASELINE_DIR) {
       const basePort = await freePort();
@@ -475,6 +478,11 @@ async function main(): Promise<void> {
     const storm = await refundStorm(base, sim, info);
     rows.push(storm.row);
     moneyProblems.push(...storm.problems);
+  }
+
+  // --- participation certificates: issue, download (rendered per request), concurrency, memory ---
+  if (want('certificates')) {
+    rows.push(await certificateScenario({ base, dbUrl: DB_URL, email: info.twentyOrdersEmail, signIn: (e) => signIn(base, e), appPid, quick: QUICKMODE }));
   }
 
   // --- the ticket rush: many buyers at once for few tickets (bench/rush.ts) ---
