@@ -120,6 +120,14 @@ describe('import:django (cut-over from the Django backend)', function () {
     const [p4] = await rows<{ visible_ends_at: Date; deleted_at: Date }>(s, `SELECT visible_ends_at, deleted_at FROM products WHERE id = :id`, { id: mdUuid('P4') });
     expect(p4!.visible_ends_at.getUTCFullYear()).to.be.lessThan(2);
     expect(p4!.deleted_at).to.be.an.instanceOf(Date);
+    // the later columns and the ticket holders
+    expect(r.skipped).to.deep.equal([]);
+    expect(count(r, 'ticket_infos')).to.include({ source: 4, present: 4, inserted: 4 });
+    const [ti] = await rows(s, `SELECT name, organization, contribution_message FROM ticket_infos WHERE order_product_relation_id = :id`, { id: mdUuid('OPR1a') });
+    expect(ti).to.deep.equal({ name: '김파이', organization: '파이썬사용자모임', contribution_message: '화이팅' });
+    expect(await rows(s, `SELECT name, is_ticket FROM categories ORDER BY name`)).to.deep.equal([{ name: '컨퍼런스 티켓', is_ticket: true }, { name: '티셔츠', is_ticket: false }]);
+    const [og2] = await rows(s, `SELECT placeholder_mode, max_quantity_per_user FROM option_groups WHERE id = :id`, { id: mdUuid('OG2') });
+    expect(og2).to.deep.equal({ placeholder_mode: 'required', max_quantity_per_user: 2 });
     // buy-now cart and its customer info
     expect(await rows(s, 'SELECT id, user_id, order_product_relation_id FROM single_product_carts')).to.deep.equal([{ id: mdUuid('SPC1'), user_id: 1010, order_product_relation_id: mdUuid('OPR6') }]);
 
@@ -160,6 +168,9 @@ describe('import:django (cut-over from the Django backend)', function () {
     expect(of('P1')[1]).to.deep.include({ action: 'update', actor_user_id: 1008, before: { price: 45000 }, after: { price: 50000 } });
     // the promoted buy-now cart exists only in history: created and deleted
     expect(of('O7').filter((a) => a.table_name === 'single_product_carts').map((a) => a.action)).to.deep.equal(['create', 'delete']);
+    // ticket-holder history
+    expect(of('TI1a')[0]).to.deep.include({ table_name: 'ticket_infos', action: 'create', actor_user_id: 1 });
+    expect(of('TI1a')[0]!.after).to.include({ name: '김파이', orderProductRelationId: mdUuid('OPR1a') });
     // an order Django no longer has, changed by a user it never had
     expect(of('order-gone')[0]).to.include({ table_name: 'orders', action: 'create', actor_user_id: null, actor_label: 'django_user:9999' });
   });
@@ -256,6 +267,19 @@ describe('import:django (cut-over from the Django backend)', function () {
     expect(failed!.result.differences[0]).to.include({ kind: 'constraint' });
     expect(String(failed!.result.differences[0]!.django)).to.include('티켓');
     expect((await rows<{ n: number }>(s, 'SELECT count(*)::int AS n FROM django_user_map'))[0]!.n).to.equal(0);
+  });
+
+  it('an older Django database (before is_ticket, placeholder_mode, ticket info) imports with the defaults', async () => {
+    await dj.end();
+    dj = await createDjangoDatabase(DJANGO_URL, { later: false });
+    await generateEdgeCases(dj, { later: false });
+    const r = await importFromDjango(s, { from: DJANGO_URL, userMap: new Map([[7, 4]]) });
+    expect(r.differences).to.deep.equal([]);
+    expect(r.skipped.join('\n')).to.include('order_ticketinfo → ticket_infos: not in the Django database');
+    // a category named "…티켓…" is a ticket category (the original's own backfill rule)
+    expect(await rows(s, `SELECT name, is_ticket FROM categories ORDER BY name`)).to.deep.equal([{ name: '컨퍼런스 티켓', is_ticket: true }, { name: '티셔츠', is_ticket: false }]);
+    const [og2] = await rows(s, `SELECT placeholder_mode, max_quantity_per_user, orderable_ends_at FROM option_groups WHERE id = :id`, { id: mdUuid('OG2') });
+    expect(og2).to.deep.equal({ placeholder_mode: 'hidden', max_quantity_per_user: 0, orderable_ends_at: null });
   });
 
   it('a Django password hash signs in and is upgraded to ours', async () => {
