@@ -5,31 +5,16 @@
  * `<bench db>_django_dst`), created and dropped here. Measures the whole run: staging, writes, history,
  * verification, commit.
  */
-import pg from 'pg';
 import { createSequelize } from '../src/db/sequelize.js';
 import { migrate } from '../src/db/migrator.js';
 import { initModels } from '../src/models/index.js';
 import { importFromDjango } from '../src/services/django-import.js';
-import { createDjangoDatabase, dropDjangoDatabase, generateBulk, type BulkSize } from '../test/fixtures/django-backend.js';
+import { createDjangoDatabase, dropDjangoDatabase, generateBulk, recreateDatabase, type BulkSize } from '../test/fixtures/django-backend.js';
 
 function withDb(url: string, name: string): string {
   const u = new URL(url);
   u.pathname = `/${name}`;
   return u.toString();
-}
-
-async function recreate(url: string): Promise<void> {
-  const u = new URL(url);
-  const name = u.pathname.slice(1);
-  u.pathname = '/postgres';
-  const c = new pg.Client({ connectionString: u.toString() });
-  await c.connect();
-  try {
-    await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await c.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await c.end();
-  }
 }
 
 export interface DjangoBenchResult {
@@ -51,7 +36,7 @@ export async function benchDjangoImport(benchUrl: string, size: BulkSize): Promi
   await src.end();
   const generateSeconds = (Date.now() - g0) / 1000;
 
-  await recreate(dstUrl);
+  await recreateDatabase(dstUrl);
   const s = createSequelize(dstUrl, { poolMax: 4 });
   try {
     initModels(s);
