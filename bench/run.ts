@@ -18,8 +18,8 @@
  * 6. `django`: `npm run import:django` of a generated Django backend with 50,000 orders into an empty database
  *    (bench/django-import.ts; two databases of its own; skipped with --quick).
  *
- * `--only catalog,cart,checkout,webhook,orders,refunds,admin,csv,django` runs just those scenarios (webhook
- * needs checkout); with only admin / csv / django the app and the simulator are not started.
+ * `--only catalog,cart,checkout,webhook,orders,refunds,certificates,admin,csv,django` runs just those scenarios
+ * (webhook needs checkout); with only admin / csv / django the app and the simulator are not started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -35,6 +35,7 @@ import { createSequelize } from '../src/db/sequelize.js';
 import { migrate } from '../src/db/migrator.js';
 import { FULL, QUICK, BENCH_PASSWORD, seed, type SeedInfo } from './seed.js';
 import { benchDjangoImport } from './django-import.js';
+import { certificateScenario } from './certificates.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
@@ -43,7 +44,7 @@ const KEEP = args.has('--keep');
 const onlyArg = process.argv.slice(2).find((a, i, all) => a.startsWith('--only=') || all[i - 1] === '--only');
 const ONLY = onlyArg ? new Set(onlyArg.replace(/^--only=/, '').split(',').map((s) => s.trim()).filter(Boolean)) : null;
 const want = (scenario: string) => !ONLY || ONLY.has(scenario);
-const HTTP = ['catalog', 'cart', 'checkout', 'webhook', 'orders', 'refunds'].some(want);
+const HTTP = ['catalog', 'cart', 'checkout', 'webhook', 'orders', 'refunds', 'certificates'].some(want);
 const SIZE = QUICKMODE ? QUICK : FULL;
 const DURATION = Number(process.env.BENCH_DURATION ?? (QUICKMODE ? 2 : 10)); // seconds per HTTP scenario
 const BUYERS = QUICKMODE ? 20 : 1000; // signed-in buyers the signed-in scenarios rotate through (carts stay small)
@@ -233,6 +234,7 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${appPort}`;
   const sim = `http://127.0.0.1:${simPort}`;
   let adminNote = '';
+  let appPid: number | undefined;
   if (HTTP) {
     start('portone-sim', 'src/portone/simulator-main.ts', {
       PORTONE_SIM_PORT: String(simPort),
@@ -271,6 +273,7 @@ async function main(): Promise<void> {
       await waitFor(`${base}/healthz`, 120_000, app);
       adminNote = 'panel failed to start; ';
     }
+    appPid = app.pid;
     log(`app pid ${app.pid} on ${base}, simulator on ${sim}`);
   }
 
@@ -380,6 +383,10 @@ async function main(): Promise<void> {
     moneyProblems.push(...storm.problems);
   }
 
+  // --- participation certificates: issue, download (rendered per request), concurrency, memory ---
+  if (want('certificates')) {
+    rows.push(await certificateScenario({ base, dbUrl: DB_URL, email: info.twentyOrdersEmail, signIn: (e) => signIn(base, e), appPid, quick: QUICKMODE }));
+  }
   // --- admin order list page, CSV export: through their services until they have HTTP endpoints ---
   const admin = HTTP ? (await fetch(`${base}/admin/login`)).status : 0;
   const service = async (what: string, argument: string): Promise<Record<string, unknown>> => {
