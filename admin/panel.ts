@@ -31,6 +31,7 @@ import type { AdminSettings } from './config.js';
 import { registerComponents } from './components.js';
 import { buildResources } from './resources.js';
 import { adminOf } from './roles.js';
+import { recordIdGuard } from './query-guard.js';
 
 export const ROOT_PATH = '/admin';
 
@@ -131,6 +132,7 @@ export function buildAdmin(deps: AppDeps, settings: AdminSettings): BuiltAdmin {
   });
   router.use(formidableMiddleware({ maxFileSize: 10 * 1024 * 1024 } as never));
   router.use(actorMiddleware);
+  router.use(recordIdGuard(deps.sequelize));
 
   const adminRouter = AdminJSExpress.buildAuthenticatedRouter(
     admin,
