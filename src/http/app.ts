@@ -12,6 +12,7 @@ import { scancodeRoutes } from './shop/scancode.js';
 import { deskRoutes } from './desk/index.js';
 import { webhookRoutes, buyerRefundRoutes } from './shop/payments.js';
 import { openApiDocument } from './contract/openapi.js';
+import { rejectUnstorableValues } from './unstorable-values.js';
 import { enableQueryStats, queryStatsMiddleware } from '../db/query-stats.js';
 
 export function createApp(deps: AppDeps): Express {
@@ -56,6 +57,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  app.use(rejectUnstorableValues()); // NUL bytes, 1e400: a 400 here, not a 500 mid-transaction
 
   // --- auth (issue #4), part 2: after the body parsers (the CSRF form field), before every route:
   // cookies → session → passport (req.user) → API key (req.apiKey) → CSRF → actor (runAs); then the
