@@ -164,6 +164,9 @@ const schema = z.object({
   PASSWORD_HASH_ROUNDS: z.coerce.number().int().min(4).max(15).default(12),
 });
 
+/** The names of every environment variable this file reads (docs/operations.md and .env.example list each; tested). */
+export const ENV_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export type Env = z.infer<typeof schema>;
 
 export interface Config {

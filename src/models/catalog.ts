@@ -12,6 +12,8 @@ export class Category extends Model {
   declare groupId: string;
   declare name: string;
   declare priority: number;
+  /** Items of this category are tickets: they need a holder (ticket_infos) and get a QR code. */
+  declare isTicket: boolean;
   declare group?: CategoryGroup;
 }
 
@@ -38,7 +40,8 @@ export class Product extends Model {
   declare visibleEndsAt: Date;
   declare orderableStartsAt: Date;
   declare orderableEndsAt: Date;
-  declare refundableEndsAt: Date;
+  /** null = never refundable by the buyer (operators and the desk still can) */
+  declare refundableEndsAt: Date | null;
   declare priority: number;
   declare donationAllowed: boolean;
   declare donationMinPrice: number;
@@ -68,7 +71,15 @@ export class OptionGroup extends Model {
   declare visibleEndsAt: Date | null;
   declare orderableStartsAt: Date | null;
   declare orderableEndsAt: Date | null;
+  declare placeholderMode: PlaceholderMode;
 }
+
+/**
+ * Whether the frontend shows a "선택해주세요" empty choice for a selectable group, and whether leaving it
+ * unselected is accepted: only `optional` accepts no choice (the item then stores an answer with no option).
+ */
+export type PlaceholderMode = 'hidden' | 'optional' | 'required';
+export const PLACEHOLDER_MODES: readonly PlaceholderMode[] = ['hidden', 'optional', 'required'];
 
 export interface Option extends BaseFields {}
 export class Option extends Model {
@@ -99,6 +110,7 @@ export function initCatalogModels(sequelize: Sequelize): void {
       groupId: { type: DataTypes.UUID, allowNull: false },
       name: { type: DataTypes.STRING(100), allowNull: false },
       priority: int0(),
+      isTicket: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
     },
     shopModelOptions(sequelize, 'categories'),
   );
@@ -128,7 +140,7 @@ export function initCatalogModels(sequelize: Sequelize): void {
       visibleEndsAt: { type: DataTypes.DATE, allowNull: false, defaultValue: MAX_DATE },
       orderableStartsAt: { type: DataTypes.DATE, allowNull: false, defaultValue: MIN_DATE },
       orderableEndsAt: { type: DataTypes.DATE, allowNull: false, defaultValue: MAX_DATE },
-      refundableEndsAt: { type: DataTypes.DATE, allowNull: false, defaultValue: MAX_DATE },
+      refundableEndsAt: { type: DataTypes.DATE, allowNull: true, defaultValue: MAX_DATE },
       priority: int0(),
       donationAllowed: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       donationMinPrice: int0(),
@@ -161,6 +173,7 @@ export function initCatalogModels(sequelize: Sequelize): void {
       visibleEndsAt: { type: DataTypes.DATE, allowNull: true },
       orderableStartsAt: { type: DataTypes.DATE, allowNull: true },
       orderableEndsAt: { type: DataTypes.DATE, allowNull: true },
+      placeholderMode: { type: DataTypes.STRING(10), allowNull: false, defaultValue: 'hidden' },
     },
     shopModelOptions(sequelize, 'option_groups'),
   );

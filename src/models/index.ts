@@ -13,6 +13,7 @@ import {
   OrderProductOptionRelation,
   SingleProductCart,
   CustomerInfo,
+  TicketInfo,
   PaymentHistory,
   PaymentWebhookEvent,
 } from './order.js';
@@ -41,6 +42,7 @@ const HISTORY_TRACKED: ModelStatic<Model>[] = [
   OrderProductOptionRelation,
   SingleProductCart,
   CustomerInfo,
+  TicketInfo,
   User,
   NotificationTemplate,
 ];
@@ -166,6 +168,8 @@ export function initModels(sequelize: Sequelize): void {
   OrderProductRelation.belongsTo(Order, { as: 'order', foreignKey: 'orderId', ...c });
   OrderProductRelation.belongsTo(Product, { as: 'product', foreignKey: 'productId', ...c });
   OrderProductRelation.hasMany(OrderProductOptionRelation, { as: 'options', foreignKey: 'orderProductRelationId', ...c });
+  OrderProductRelation.hasOne(TicketInfo, { as: 'ticketInfo', foreignKey: 'orderProductRelationId', ...c });
+  TicketInfo.belongsTo(OrderProductRelation, { as: 'orderProductRelation', foreignKey: 'orderProductRelationId', ...c });
   OrderProductRelation.hasOne(SingleProductCart, { as: 'singleProductCart', foreignKey: 'orderProductRelationId', ...c });
   OrderProductOptionRelation.belongsTo(OrderProductRelation, { as: 'orderProductRelation', foreignKey: 'orderProductRelationId', ...c });
   OrderProductOptionRelation.belongsTo(OptionGroup, { as: 'optionGroup', foreignKey: 'productOptionGroupId', ...c });

@@ -61,6 +61,20 @@ export class CustomerInfo extends Model {
   declare organization: string | null;
 }
 
+export interface TicketInfo extends BaseFields {}
+/**
+ * The holder ("participant") of one ticket item: one row per OPR (unique even when soft-deleted). An item's
+ * participant is its live TicketInfo, else the order's CustomerInfo.
+ */
+export class TicketInfo extends Model {
+  declare orderProductRelationId: string;
+  declare name: string;
+  declare phone: string;
+  declare email: string;
+  declare organization: string | null;
+  declare contributionMessage: string | null;
+}
+
 export interface PaymentHistory extends BaseFields {}
 /** Append-only payment ledger row: `price` is the money still held after this event. */
 export class PaymentHistory extends Model {
@@ -157,6 +171,18 @@ export function initOrderModels(sequelize: Sequelize): void {
       organization: { type: DataTypes.TEXT, allowNull: true },
     },
     shopModelOptions(sequelize, 'customer_infos'),
+  );
+  TicketInfo.init(
+    {
+      ...baseColumns(),
+      orderProductRelationId: uuid(false),
+      name: { type: DataTypes.TEXT, allowNull: false },
+      phone: { type: DataTypes.TEXT, allowNull: false },
+      email: { type: DataTypes.TEXT, allowNull: false },
+      organization: { type: DataTypes.TEXT, allowNull: true },
+      contributionMessage: { type: DataTypes.TEXT, allowNull: true },
+    },
+    shopModelOptions(sequelize, 'ticket_infos'),
   );
   PaymentHistory.init(
     {

@@ -13,6 +13,7 @@ import {
   OrderProductOptionRelation,
   SingleProductCart,
   CustomerInfo,
+  TicketInfo,
   Product,
   auditJsonSql,
 } from '../models/index.js';
@@ -26,6 +27,7 @@ import {
   type OrderabilityMode,
 } from '../domain/cart/orderability.js';
 import { validateCustomerInfo, type CustomerInfo as CustomerInfoValue } from '../domain/cart/customer-info.js';
+import { cartTicketInfoErrors, type TicketInfoValue } from '../domain/cart/ticket-info.js';
 import { orderName } from '../domain/cart/order-name.js';
 import { preparePayment, canonicalJson, pythonIsoformat } from '../domain/checkout/snapshot.js';
 import { snapshotItems } from './snapshot-items.js';
@@ -127,6 +129,7 @@ async function createItem(
   price: number,
   donationPrice: number,
   options: Array<{ product_option_group: string; product_option: string | null; custom_response: string | null }>,
+  ticketInfo: TicketInfoValue | null,
   t: Transaction,
 ): Promise<OrderProductRelation> {
   const opr = await OrderProductRelation.create({ orderId, productId, status: 'pending', price, donationPrice }, { transaction: t });
@@ -136,6 +139,7 @@ async function createItem(
       { transaction: t },
     );
   }
+  if (ticketInfo) await TicketInfo.create({ orderProductRelationId: opr.id, ...ticketInfo }, { transaction: t });
   return opr;
 }
 
@@ -173,7 +177,7 @@ export async function addToCart(deps: ShopDeps, c: CallContext, body: unknown): 
     if (!result.ok) throw ShopError.validation(result.errors);
     const cart = facts.cart ?? null;
     if (cart) await clearPreparation(cart, t);
-    return writeItemAndView(deps, c, cart, facts.factsFor(request).product!.id, result.price, result.donationPrice, result.options, t);
+    return writeItemAndView(deps, c, cart, facts.factsFor(request).product!.id, result.price, result.donationPrice, result.options, result.ticketInfo, t);
   });
 }
 
@@ -190,6 +194,7 @@ async function writeItemAndView(
   price: number,
   donationPrice: number,
   options: Array<{ product_option_group: string; product_option: string | null; custom_response: string | null }>,
+  ticketInfo: TicketInfoValue | null,
   t: Transaction,
 ): Promise<OrderDto> {
   const actor = currentActor();
@@ -223,6 +228,11 @@ async function writeItemAndView(
         FROM item, unnest(${answerIds}, ${$(options.map((o) => o.product_option_group), 'uuid[]')}, ${$(options.map((o) => o.product_option), 'uuid[]')},
                           ${$(options.map((o) => o.custom_response), 'text[]')}, ${$(options.map((_, i) => iso(at + i)), 'timestamptz[]')}) AS x(id, g, o, r, at)
       RETURNING *),
+    ${ticketInfo ? `item_ticket AS (
+      INSERT INTO ticket_infos (id, order_product_relation_id, name, phone, email, organization, contribution_message, created_by_id, updated_by_id, created_at, updated_at)
+      SELECT ${$(randomUUID(), 'uuid')}, item.id, ${$(ticketInfo.name, 'text')}, ${$(ticketInfo.phone, 'text')}, ${$(ticketInfo.email, 'text')},
+             ${$(ticketInfo.organization, 'text')}, ${$(ticketInfo.contributionMessage, 'text')}, ${actorId}, ${actorId}, ${ts}, ${ts}
+        FROM item RETURNING *),` : ''}
     audit AS (
       INSERT INTO audit_logs (table_name, record_id, action, actor_user_id, actor_label, before, after, created_at)
       SELECT a.table_name, a.record_id, 'create', ${actorId}, ${$(actor.label, 'text')}, NULL, a.after, ${ts}
@@ -230,9 +240,10 @@ async function writeItemAndView(
               SELECT 1 AS k, w.* FROM (${audit('order_product_relations', 'it', OrderProductRelation)} FROM item it) w
               UNION ALL
               SELECT 1 + n.ord AS k, w.* FROM (${audit('order_product_option_relations', 'io', OrderProductOptionRelation)} FROM item_options io) w
-                JOIN unnest(${answerIds}) WITH ORDINALITY AS n(id, ord) ON n.id::text = w.record_id) a
+                JOIN unnest(${answerIds}) WITH ORDINALITY AS n(id, ord) ON n.id::text = w.record_id
+              ${ticketInfo ? `UNION ALL SELECT ${options.length + 2} AS k, w.* FROM (${audit('ticket_infos', 'tk', TicketInfo)} FROM item_ticket tk) w` : ''}) a
        ORDER BY a.k),
-    ${viewSql(ids, { orders: cart ? undefined : 'new_cart', items: 'item', options: 'item_options' })}`;
+    ${viewSql(ids, { orders: cart ? undefined : 'new_cart', items: 'item', options: 'item_options', ticketInfos: ticketInfo ? 'item_ticket' : undefined })}`;
   const [row] = await deps.sequelize.query<ViewRow>(sql, { bind, type: QueryTypes.SELECT, transaction: t });
   return orderViewsFromRow([cartId], row, viewCtx(deps, c))[0]!;
 }
@@ -284,7 +295,7 @@ export async function checkoutSingle(deps: ShopDeps, c: CallContext, body: unkno
     if (errors.length || !info.value) throw ShopError.validation(errors);
 
     await releaseOtherHolds(deps, c.userId, null, t);
-    const opr = await createItem(null, facts.factsFor(request).product!.id, result.price, result.donationPrice, result.options, t);
+    const opr = await createItem(null, facts.factsFor(request).product!.id, result.price, result.donationPrice, result.options, result.ticketInfo, t);
     const spc = await SingleProductCart.create({ userId: c.userId, orderProductRelationId: opr.id, requestFingerprint: fingerprint }, { transaction: t });
     await CustomerInfo.create({ singleProductCartId: spc.id, ...info.value }, { transaction: t });
     const p = preparePayment(spc.id, { id: randomUUID(), prepared_at: pythonIsoformat(c.now) }, await snapshotItems([opr], t), deps.secretKey);
@@ -349,6 +360,14 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
       errors.push(...tagQuotaErrors(facts, items.map((i) => i.productId)));
       const priced = oprs.map((o) => ({ status: o.status, price: repriced.get(o.id) ?? o.price, donationPrice: o.donationPrice }));
       errors.push(...checkCartOrderable({ id: cart.id, currentStatus: 'pending', hasPaymentHistory: false, items: priced }));
+    }
+    if (errors.length === 0) {
+      const holders = new Set(
+        (await TicketInfo.findAll({ where: { orderProductRelationId: oprs.map((o) => o.id) }, attributes: ['orderProductRelationId'], transaction: t })).map(
+          (x) => x.orderProductRelationId,
+        ),
+      );
+      errors.push(...cartTicketInfoErrors(oprs.map((o) => ({ isTicket: !!facts.products.get(o.productId)?.isTicket, hasTicketInfo: holders.has(o.id) }))));
     }
     if (errors.length || !info.value) throw ShopError.validation(errors);
 

@@ -5,7 +5,7 @@
  * counts), whatever the number of products.
  */
 import { Op, type Sequelize, type WhereOptions } from 'sequelize';
-import { Product, Category, CategoryGroup, ProductTagRelation, Tag, OptionGroup, Option } from '../models/index.js';
+import { Product, Category, CategoryGroup, ProductTagRelation, Tag, OptionGroup, Option, type PlaceholderMode } from '../models/index.js';
 import { tr, type Lang } from '../domain/i18n.js';
 import { isGroupVisible } from '../domain/catalog/windows.js';
 import {
@@ -42,6 +42,7 @@ export interface OptionGroupDto {
   visible_ends_at: string | null;
   orderable_starts_at: string | null;
   orderable_ends_at: string | null;
+  placeholder_mode: PlaceholderMode;
   leftover_stock_per_user: number | null;
   leftover_stock_info: OptionGroupLeftoverStockInfo;
   options: OptionDto[];
@@ -55,9 +56,11 @@ export interface ProductDto {
   price: number;
   orderable_starts_at: string;
   orderable_ends_at: string;
-  refundable_ends_at: string;
+  /** null = not refundable by the buyer */
+  refundable_ends_at: string | null;
   category_group: string;
   category: string;
+  is_ticket: boolean;
   donation_allowed: boolean;
   donation_min_price: number | null;
   donation_max_price: number | null;
@@ -163,9 +166,10 @@ export function buildProductDtos(
       price: p.price,
       orderable_starts_at: p.orderableStartsAt.toISOString(),
       orderable_ends_at: p.orderableEndsAt.toISOString(),
-      refundable_ends_at: p.refundableEndsAt.toISOString(),
+      refundable_ends_at: iso(p.refundableEndsAt),
       category_group: group.name,
       category: category.name,
+      is_ticket: category.isTicket,
       donation_allowed: p.donationAllowed,
       donation_min_price: p.donationMinPrice,
       donation_max_price: p.donationMaxPrice,
@@ -186,6 +190,7 @@ export function buildProductDtos(
           visible_ends_at: iso(g.visibleEndsAt),
           orderable_starts_at: iso(g.orderableStartsAt),
           orderable_ends_at: iso(g.orderableEndsAt),
+          placeholder_mode: g.placeholderMode,
           leftover_stock_per_user: leftoverStockPerUser(groupInfo),
           leftover_stock_info: groupInfo,
           options: (g.get('options') as Option[]).map((o): OptionDto => {

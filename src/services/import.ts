@@ -25,6 +25,7 @@ import {
   OrderProductRelation,
   OrderProductOptionRelation,
   CustomerInfo,
+  TicketInfo,
   PaymentHistory,
   Product,
   OptionGroup,
@@ -34,6 +35,7 @@ import {
 import { checkOrderability, type ItemRequest, type OptionEntryRequest, type ProductFacts } from '../domain/cart/orderability.js';
 import { validateCustomerInfo, type CustomerInfo as CustomerInfoValue } from '../domain/cart/customer-info.js';
 import { Messages } from '../domain/messages.js';
+import type { TicketInfoValue } from '../domain/cart/ticket-info.js';
 import { loadOrderabilityFacts, type LoadedFacts } from './orderability.js';
 import { takenCounts, type TakenCounts } from './stock.js';
 import { unguardFormula, UTF8_BOM, guardFormula } from './csv/formula.js';
@@ -152,7 +154,7 @@ interface PlannedRow {
   info: CustomerInfoValue | null;
   request: ItemRequest | null;
   /** filled when valid */
-  plan?: { productId: string; price: number; donationPrice: number; options: Array<{ product_option_group: string; product_option: string | null; custom_response: string | null }> };
+  plan?: { productId: string; price: number; donationPrice: number; options: Array<{ product_option_group: string; product_option: string | null; custom_response: string | null }>; ticketInfo: TicketInfoValue | null };
 }
 
 const addError = (r: ImportRowResult, column: string, msg: string) => {
@@ -285,7 +287,9 @@ async function validateRows(sequelize: Sequelize, parsed: ParsedFile, t: Transac
       taken = await takenCounts(sequelize, userId, t);
       takenByUser.set(userId, taken);
     }
-    const request: ItemRequest = { product: row.product_id ?? '', options, donation_price: donation };
+    // a ticket's holder is the row's customer (the row has no separate holder columns)
+    const holder = product?.isTicket && p.info ? { ...p.info, contribution_message: null } : null;
+    const request: ItemRequest = { product: row.product_id ?? '', options, donation_price: donation, ticket_info: holder };
     const check = checkOrderability({ mode: 'SINGLE', request, facts: facts.factsFor(request), taken, now: opts.now });
     // imported orders may be free (invitations): 0-won is allowed here
     const errors = check.errors.filter((e) => e.code !== Messages.Product.PRICE_TOO_LOW.code);
@@ -295,7 +299,7 @@ async function validateRows(sequelize: Sequelize, parsed: ParsedFile, t: Transac
       continue;
     }
     p.request = request;
-    p.plan = { productId: product.id, price: check.price, donationPrice: check.donationPrice, options: check.options };
+    p.plan = { productId: product.id, price: check.price, donationPrice: check.donationPrice, options: check.options, ticketInfo: check.ticketInfo };
     result.price = check.price;
     result.donationPrice = check.donationPrice;
     consume(facts, product, taken, check.options);
@@ -353,6 +357,7 @@ export async function importOrders(sequelize: Sequelize, content: Buffer | strin
           );
         }
         await CustomerInfo.create({ orderId: order.id, ...p.info! }, { transaction: t });
+        if (p.plan.ticketInfo) await TicketInfo.create({ orderProductRelationId: opr.id, ...p.plan.ticketInfo }, { transaction: t });
         // the ledger holds what was paid, donation included (the original left the donation out: Appendix A.8)
         await PaymentHistory.create({ orderId: order.id, impId: null, status: 'completed', price: p.plan.price + p.plan.donationPrice }, { transaction: t });
         p.result.status = 'created';

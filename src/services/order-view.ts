@@ -16,7 +16,10 @@ import {
   Category,
   OptionGroup,
   Option,
+  TicketInfo,
+  type PlaceholderMode,
 } from '../models/index.js';
+import { ticketInfoDto, type TicketInfoDto } from '../domain/cart/ticket-info.js';
 import { tr, type Lang } from '../domain/i18n.js';
 import { deriveOrderPayment, type PaymentStatus } from '../domain/payment/status.js';
 import { notRefundableReason, notFullyRefundableReason, type RefundOrderFacts } from '../domain/refund/reasons.js';
@@ -38,6 +41,7 @@ export interface OrderOptionDto {
     is_custom_response: boolean;
     custom_response_pattern: string | null;
     response_modifiable_ends_at: string | null;
+    placeholder_mode: PlaceholderMode;
   };
   product_option: { id: string; name: string; additional_price: number } | null;
   custom_response: string | null;
@@ -50,9 +54,15 @@ export interface OrderItemDto {
   donation_price: number;
   not_refundable_reason: string | null;
   scancode_url: string | null;
-  product: { id: string; name: string; price: number; image: string | null };
+  is_ticket: boolean;
+  ticket_info: TicketInfoDto | null;
+  /** participation certificate: only `not_issuable` until certificates exist */
+  certificate_status: CertificateStatus;
+  product: { id: string; name: string; price: number; image: string | null; donation_allowed: boolean };
   options: OrderOptionDto[];
 }
+
+export type CertificateStatus = 'not_issuable' | 'issuable' | 'issued' | 'revoked';
 
 export interface OrderDto {
   id: string;
@@ -78,8 +88,6 @@ export interface ViewContext {
   transaction?: Transaction;
 }
 
-const TICKET_MARK = '티켓';
-
 /**
  * Run queries in parallel — except inside a transaction: it has one connection, and overlapping queries on
  * one pg client are deprecated (pg 9 refuses them), so they run one after another there.
@@ -94,6 +102,8 @@ async function parallel<T extends unknown[]>(t: Transaction | undefined, ...fns:
 interface LoadedItems {
   items: Map<string, OrderProductRelation[]>; // by owner key (order id, or spc id)
   options: Map<string, OrderProductOptionRelation[]>;
+  /** live holders by OPR id */
+  ticketInfos: Map<string, TicketInfo>;
   products: Map<string, Product & { category?: Category }>;
   groups: Map<string, OptionGroup>;
   optionRows: Map<string, Option>;
@@ -102,13 +112,14 @@ interface LoadedItems {
 async function loadItems(oprs: OrderProductRelation[], t?: Transaction): Promise<Omit<LoadedItems, 'items'>> {
   const oprIds = oprs.map((o) => o.id);
   const productIds = [...new Set(oprs.map((o) => o.productId))];
-  const [options, products] = await parallel(
+  const [options, products, ticketInfos] = await parallel(
     t,
     async () => (oprIds.length ? OrderProductOptionRelation.findAll({ where: { orderProductRelationId: oprIds }, order: [['createdAt', 'ASC'], ['id', 'ASC']], transaction: t }) : []),
     async () =>
       productIds.length
         ? Product.findAll({ where: { id: productIds }, paranoid: false, include: [{ model: Category, as: 'category', paranoid: false }], transaction: t })
         : [],
+    async () => (oprIds.length ? TicketInfo.findAll({ where: { orderProductRelationId: oprIds }, transaction: t }) : []),
   );
   const groupIds = [...new Set(options.map((o) => o.productOptionGroupId))];
   const optionIds = [...new Set(options.map((o) => o.productOptionId).filter((x): x is string => !!x))];
@@ -121,6 +132,7 @@ async function loadItems(oprs: OrderProductRelation[], t?: Transaction): Promise
   for (const o of options) byOpr.set(o.orderProductRelationId, [...(byOpr.get(o.orderProductRelationId) ?? []), o]);
   return {
     options: byOpr,
+    ticketInfos: new Map(ticketInfos.map((x) => [x.orderProductRelationId, x])),
     products: new Map(products.map((p) => [p.id, p])),
     groups: new Map(groups.map((g) => [g.id, g])),
     optionRows: new Map(optionRows.map((o) => [o.id, o])),
@@ -135,7 +147,8 @@ function itemDto(
 ): OrderItemDto {
   const product = loaded.products.get(opr.productId)!;
   const category = product.get('category') as Category | undefined;
-  const isTicket = !!category && category.name.includes(TICKET_MARK);
+  const isTicket = !!category?.isTicket;
+  const holder = loaded.ticketInfos.get(opr.id);
   const reason = refundFacts
     ? notRefundableReason(
         { id: opr.id, status: opr.status, price: opr.price, donationPrice: opr.donationPrice, refundableEndsAt: product.refundableEndsAt },
@@ -154,7 +167,16 @@ function itemDto(
     donation_price: opr.donationPrice,
     not_refundable_reason: reason?.text ?? null,
     scancode_url: isTicket ? scancodeUrl(ctx.backendDomain, signScancodeToken('opr', opr.id, ctx.scancodeSalts)) : null,
-    product: { id: product.id, name: tr(ctx.lang, product.nameKo, product.nameEn), price: product.price, image: product.image },
+    is_ticket: isTicket,
+    ticket_info: holder ? ticketInfoDto(holder) : null,
+    certificate_status: 'not_issuable',
+    product: {
+      id: product.id,
+      name: tr(ctx.lang, product.nameKo, product.nameEn),
+      price: product.price,
+      image: product.image,
+      donation_allowed: product.donationAllowed,
+    },
     options: (loaded.options.get(opr.id) ?? []).map((o) => {
       const g = loaded.groups.get(o.productOptionGroupId)!;
       const opt = o.productOptionId ? loaded.optionRows.get(o.productOptionId) : undefined;
@@ -166,6 +188,7 @@ function itemDto(
           is_custom_response: g.isCustomResponse,
           custom_response_pattern: g.isCustomResponse ? g.customResponsePattern : null,
           response_modifiable_ends_at: g.responseModifiableEndsAt?.toISOString() ?? null,
+          placeholder_mode: g.placeholderMode,
         },
         product_option: opt ? { id: opt.id, name: tr(ctx.lang, opt.nameKo, opt.nameEn), additional_price: opt.additionalPrice } : null,
         custom_response: g.isCustomResponse ? o.customResponse : null,
@@ -187,7 +210,7 @@ const customerDto = (c: CustomerInfo | undefined | null): CustomerInfoDto | null
  * `written` names CTEs of rows the same statement inserts (`… RETURNING *`), which its snapshot cannot see:
  * they are added to the orders / items / option answers read (cart add writes and views in one statement).
  */
-export function viewSql(ids: string, written: { orders?: string; items?: string; options?: string } = {}): string {
+export function viewSql(ids: string, written: { orders?: string; items?: string; options?: string; ticketInfos?: string } = {}): string {
   const plus = (cte: string | undefined) => (cte ? ` UNION ALL SELECT * FROM ${cte}` : '');
   return `
   i AS MATERIALIZED (
@@ -203,6 +226,8 @@ export function viewSql(ids: string, written: { orders?: string; items?: string;
       WHERE h.order_id = ANY(${ids}) AND h.deleted_at IS NULL) AS histories,
     (SELECT json_agg(c) FROM customer_infos c WHERE c.order_id = ANY(${ids}) AND c.deleted_at IS NULL) AS infos,
     (SELECT json_agg(op ORDER BY op.created_at, op.id) FROM op) AS options,
+    (SELECT json_agg(ti) FROM (SELECT * FROM ticket_infos
+                                WHERE order_product_relation_id IN (SELECT id FROM i) AND deleted_at IS NULL${plus(written.ticketInfos)}) ti) AS ticket_infos,
     (SELECT json_agg(p) FROM p) AS products,
     (SELECT json_agg(c) FROM categories c WHERE c.id IN (SELECT category_id FROM p)) AS categories,
     (SELECT json_agg(g) FROM option_groups g WHERE g.id IN (SELECT product_option_group_id FROM op)) AS groups,
@@ -222,7 +247,7 @@ export async function orderViews(orderIds: string[], ctx: ViewContext): Promise<
 }
 
 /** The columns `viewSql` selects. */
-export type ViewRow = Record<'orders' | 'items' | 'histories' | 'infos' | 'options' | 'products' | 'categories' | 'groups' | 'option_rows', JsonRows>;
+export type ViewRow = Record<'orders' | 'items' | 'histories' | 'infos' | 'options' | 'ticket_infos' | 'products' | 'categories' | 'groups' | 'option_rows', JsonRows>;
 
 /** The views of these orders from the one row of `viewSql`. */
 export function orderViewsFromRow(orderIds: string[], r: ViewRow | undefined, ctx: ViewContext): OrderDto[] {
@@ -238,6 +263,7 @@ export function orderViewsFromRow(orderIds: string[], r: ViewRow | undefined, ct
   for (const o of rows(OrderProductOptionRelation, r?.options)) byOpr.set(o.orderProductRelationId, [...(byOpr.get(o.orderProductRelationId) ?? []), o]);
   const loaded: Omit<LoadedItems, 'items'> = {
     options: byOpr,
+    ticketInfos: new Map(rows(TicketInfo, r?.ticket_infos).map((x) => [x.orderProductRelationId, x])),
     products: new Map(products.map((p) => [p.id, p])),
     groups: new Map(rows(OptionGroup, r?.groups).map((g) => [g.id, g])),
     optionRows: new Map(rows(Option, r?.option_rows).map((o) => [o.id, o])),

@@ -100,7 +100,7 @@ export async function loadOrderabilityFacts(
   const buyer = opts.lockBuyer !== undefined;
   if (opts.lockCart && (!buyer || opts.lockBuyer !== userId)) throw new Error('lockCart needs the buyer locked first (lockBuyer: userId)');
   const [rows] = productIds.size || groupIds.size || buyer
-    ? await sequelize.query<{ buyer: number | null; products: J; relations: Array<{ relation: Record<string, unknown>; tag: Record<string, unknown> }> | null; groups: Array<{ group: Record<string, unknown>; options: J }> | null }>(
+    ? await sequelize.query<{ buyer: number | null; products: J; ticket_categories: string[] | null; relations: Array<{ relation: Record<string, unknown>; tag: Record<string, unknown> }> | null; groups: Array<{ group: Record<string, unknown>; options: J }> | null }>(
         `WITH ${buyer ? 'u AS (SELECT id FROM users WHERE id = $3 FOR UPDATE),' : ''}
               p AS MATERIALIZED (SELECT * FROM products WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL),
               g AS MATERIALIZED (SELECT * FROM option_groups
@@ -108,6 +108,7 @@ export async function loadOrderabilityFacts(
          SELECT
            ${buyer ? '(SELECT id FROM u) AS buyer,' : ''}
            (SELECT json_agg(p ORDER BY p.id) FROM p) AS products,
+           (SELECT json_agg(c.id) FROM categories c WHERE c.id IN (SELECT category_id FROM p) AND c.is_ticket) AS ticket_categories,
            (SELECT json_agg(json_build_object('relation', r, 'tag', tg))
               FROM product_tag_relations r JOIN tags tg ON tg.id = r.tag_id AND tg.deleted_at IS NULL
              WHERE r.product_id IN (SELECT id FROM p) AND r.deleted_at IS NULL) AS relations,
@@ -122,6 +123,7 @@ export async function loadOrderabilityFacts(
     return { taken: { product: new Map(), tag: new Map(), group: new Map(), option: new Map() }, products: new Map(), tags: new Map(), buyerLocked: false, factsFor: () => ({ product: null, foreignOptionGroups: [], existingOptionIds: new Set() }) };
   }
   const products = hydrateAll(Product, rows?.products);
+  const ticketCategories = new Set(rows?.ticket_categories ?? []);
   const pids = products.map((p) => p.id);
   const relations = (rows?.relations ?? []).map((x) => {
     const r = hydrate(ProductTagRelation, x.relation);
@@ -204,6 +206,7 @@ export async function loadOrderabilityFacts(
       donationAllowed: p.donationAllowed,
       donationMinPrice: p.donationMinPrice,
       donationMaxPrice: p.donationMaxPrice,
+      isTicket: ticketCategories.has(p.categoryId),
       tags,
       optionGroups: groups.filter((g) => g.productId === p.id).map(toGroupFacts),
     });

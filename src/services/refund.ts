@@ -98,7 +98,7 @@ async function load(orderId: string, t: Transaction | undefined, lock: boolean):
         status: i.status,
         price: i.price,
         donationPrice: i.donationPrice,
-        refundableEndsAt: byId.get(i.productId)?.refundableEndsAt ?? new Date(0),
+        refundableEndsAt: byId.has(i.productId) ? byId.get(i.productId)!.refundableEndsAt : new Date(0), // null = not refundable
       })),
     },
   };

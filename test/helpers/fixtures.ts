@@ -34,11 +34,15 @@ export async function makeUser(over: Partial<Record<string, unknown>> = {}, pass
   });
 }
 
-export async function makeCategory(groupName = '티켓', categoryName = '컨퍼런스 티켓'): Promise<Category> {
+/** A category (found or created); `isTicket`: its items are tickets (holder info required, QR codes). */
+export async function makeCategory(groupName = '티켓', categoryName = '컨퍼런스 티켓', isTicket = false): Promise<Category> {
   const [group] = await CategoryGroup.findOrCreate({ where: { name: groupName }, defaults: { name: groupName } });
-  const [category] = await Category.findOrCreate({ where: { groupId: group.id, name: categoryName }, defaults: { groupId: group.id, name: categoryName } });
+  const [category] = await Category.findOrCreate({ where: { groupId: group.id, name: categoryName }, defaults: { groupId: group.id, name: categoryName, isTicket } });
   return category;
 }
+
+/** A holder for a ticket item request. */
+export const HOLDER = { name: '김참가', phone: '010-1234-5678', email: 'holder@example.com', organization: '파이썬 사용자 모임' } as const;
 
 export async function makeProduct(over: Partial<Record<string, unknown>> = {}, category?: Category): Promise<Product> {
   const n = next();

@@ -47,7 +47,7 @@ describe('catalog API GET /v1/shop/products/', () => {
       [
         'id', 'name', 'description', 'image', 'price', 'orderable_starts_at', 'orderable_ends_at', 'refundable_ends_at',
         'category_group', 'category', 'donation_allowed', 'donation_min_price', 'donation_max_price', 'option_groups',
-        'leftover_stock', 'tag_names',
+        'leftover_stock', 'tag_names', 'is_ticket',
       ].sort(),
     );
     expect(p).to.include({
@@ -64,7 +64,7 @@ describe('catalog API GET /v1/shop/products/', () => {
       [
         'id', 'name', 'min_quantity_per_product', 'max_quantity_per_product', 'max_quantity_per_user', 'is_custom_response',
         'custom_response_pattern', 'visible_starts_at', 'visible_ends_at', 'orderable_starts_at', 'orderable_ends_at',
-        'leftover_stock_per_user', 'leftover_stock_info', 'options',
+        'leftover_stock_per_user', 'leftover_stock_info', 'options', 'placeholder_mode',
       ].sort(),
     );
     expect(g).to.include({

@@ -45,7 +45,7 @@ describe('purchase flow (/v1/shop/orders)', () => {
       expect(added.body.products).to.have.length(1);
       const item = added.body.products[0];
       expect(item).to.include({ status: 'pending', price: 23000, donation_price: 0 });
-      expect(item.product).to.deep.equal({ id: p.id, name: '티셔츠', price: 20000, image: null });
+      expect(item.product).to.deep.equal({ id: p.id, name: '티셔츠', price: 20000, image: null, donation_allowed: false });
       expect(item.options[0].product_option).to.deep.equal({ id: xl.id, name: 'XL', additional_price: 3000 });
       expect(added.body.first_paid_price).to.equal(23000);
       expect(added.body.merchant_uid).to.equal(null);
@@ -290,7 +290,7 @@ describe('purchase flow (/v1/shop/orders)', () => {
     it('lists purchased orders newest first with ledger, items, reasons and QR links; never carts or others\' orders', async () => {
       const user = await makeUser();
       const b = asBuyer(app, user);
-      const ticket = await makeProduct({ nameKo: '티켓', price: 30000 }, await makeCategory('티켓', '컨퍼런스 티켓'));
+      const ticket = await makeProduct({ nameKo: '티켓', price: 30000 }, await makeCategory('티켓', '컨퍼런스 티켓', true));
       const mug = await makeProduct({ nameKo: '머그', price: 10000 }, await makeCategory('굿즈', '머그'));
       const older = await makeOrder(user, [{ product: mug }]);
       await Order.update({ createdAt: new Date(Date.now() - 60_000) }, { where: { id: older.id }, silent: true });
@@ -305,7 +305,7 @@ describe('purchase flow (/v1/shop/orders)', () => {
       expect(o.scancode_url).to.match(/^http:\/\/shop\.test\/v1\/shop\/orders\/scancode\/\?token=order:[A-Za-z0-9]{22}:[A-Za-z0-9_-]+$/);
       expect(o.not_fully_refundable_reason).to.equal('주문 중 사용한 상품이 존재합니다. 상태를 변경한 후 다시 시도해주세요.');
       const [t, m] = o.products;
-      expect(t.scancode_url).to.match(/token=opr:/); // ticket category → per-item QR
+      expect(t.scancode_url).to.match(/token=opr:/); // ticket category (is_ticket) → per-item QR
       expect(m.scancode_url).to.equal(null);
       expect(t.not_refundable_reason).to.equal(null);
       expect(m.not_refundable_reason).to.equal('결제하지 않았거나, 이미 사용했거나 환불한 상품입니다. PyCon 한국 준비 위원회에 문의해주세요.');

@@ -235,7 +235,7 @@ describe('scancode pages (§7.3)', () => {
 
     it('scancode_url of the order API (order, and each ticket item) opens these pages', async () => {
       const { agent, user } = await signedInBuyer(app);
-      const ticketCat = await makeCategory('티켓', '컨퍼런스 티켓');
+      const ticketCat = await makeCategory('티켓', '컨퍼런스 티켓', true);
       const goods = await makeCategory('굿즈', '머그');
       const ticket = await makeProduct({ nameKo: '티켓' }, ticketCat);
       const mug = await makeProduct({ nameKo: '머그' }, goods);

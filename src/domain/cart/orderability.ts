@@ -13,6 +13,7 @@ import { isGroupStockAvailable, leftover } from '../catalog/stock.js';
 import { isGroupOpenForOrder, isProductOrderable } from '../catalog/windows.js';
 import { FieldMessages } from './customer-info.js';
 import { answerPatternProblem, matchesAnswerPattern } from './answer-pattern.js';
+import { parseTicketInfo, ticketInfoRuleErrors, type TicketInfoValue } from './ticket-info.js';
 
 export type OrderabilityMode = 'ADD' | 'SINGLE' | 'CART';
 
@@ -105,10 +106,12 @@ export interface ProductFacts {
   orderableEndsAt: Date;
   visibleStartsAt: Date;
   visibleEndsAt: Date;
-  refundableEndsAt: Date;
+  refundableEndsAt: Date | null;
   donationAllowed: boolean;
   donationMinPrice: number;
   donationMaxPrice: number;
+  /** the category's ticket flag: ticket items need a holder (ticket_info); default false */
+  isTicket?: boolean;
   /** ACTIVE tags (through non-deleted tag relations) */
   tags: readonly TagFacts[];
   /** ACTIVE option groups with their ACTIVE options, in catalogue order (priority, created_at desc) */
@@ -170,6 +173,8 @@ export interface ItemRequest {
   options?: readonly OptionEntryRequest[] | null;
   /** optional, default 0; integer ≥ 0 */
   donation_price?: number | string | null;
+  /** the ticket holder (ticket products only); null = not given */
+  ticket_info?: unknown;
 }
 
 export interface NormalizedOptionEntry {
@@ -199,6 +204,8 @@ export interface OrderabilityResult {
   total: number;
   /** custom-response groups force product_option null; other groups force custom_response null */
   options: NormalizedOptionEntry[];
+  /** the validated holder when one was given */
+  ticketInfo: TicketInfoValue | null;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -338,9 +345,10 @@ export function checkOrderability(input: OrderabilityInput): OrderabilityResult 
   const req: Record<string, unknown> = (request ?? {}) as Record<string, unknown>;
   const has = (k: string): boolean => Object.prototype.hasOwnProperty.call(req, k) && req[k] !== undefined;
 
+  let ticketInfo: TicketInfoValue | null = null;
   const result = (normalized: NormalizedOptionEntry[], donationPrice: number): OrderabilityResult => {
     const price = product ? computeItemPrice(product, normalized) : 0;
-    return { ok: errors.length === 0, errors, price, donationPrice, total: price + donationPrice, options: normalized };
+    return { ok: errors.length === 0, errors, price, donationPrice, total: price + donationPrice, options: normalized, ticketInfo };
   };
 
   if (input.signedIn === false) {
@@ -450,6 +458,20 @@ export function checkOrderability(input: OrderabilityInput): OrderabilityResult 
   const donation = readDonation(req['donation_price'], has('donation_price'));
   const donationPrice = 'value' in donation ? donation.value : 0;
   if ('error' in donation) errors.push(donation.error);
+
+  // --- field: ticket_info (null = not given) ---
+  const rawTicketInfo = has('ticket_info') ? req['ticket_info'] : null;
+  const parsedTicketInfo = rawTicketInfo === null ? null : parseTicketInfo(rawTicketInfo);
+  if (parsedTicketInfo) errors.push(...parsedTicketInfo.errors);
+  if (parsedTicketInfo?.value) ticketInfo = parsedTicketInfo.value as TicketInfoValue;
+  if (product && !parsedTicketInfo?.errors.length) {
+    // where the item is created the holder is required; a cart checkout reports missing holders itself
+    errors.push(
+      ...ticketInfoRuleErrors({ name: product.name, isTicket: !!product.isTicket, donationAllowed: product.donationAllowed }, ticketInfo, {
+        required: mode !== 'CART',
+      }),
+    );
+  }
 
   if (errors.length > 0 || !product) return result(normalized, donationPrice);
 

@@ -15,8 +15,8 @@ export interface RefundItemFacts {
   status: OprStatus;
   price: number;
   donationPrice: number;
-  /** the product's refundable_ends_at */
-  refundableEndsAt: Date;
+  /** the product's refundable_ends_at; null = the product is never refundable by the buyer */
+  refundableEndsAt: Date | null;
 }
 
 export interface RefundOrderFacts {
@@ -29,15 +29,16 @@ export interface RefundOrderFacts {
 }
 
 export interface RefundReasonOptions {
-  /** admin / desk refunds skip the refund window */
+  /** admin / desk refunds skip the refund window and the "not refundable" product flag */
   ignoreWindow?: boolean;
 }
 
 /**
  * `OPR.not_refundable_reason` (first hit; null = refundable):
  * 1 no order / no latest imp_id → ORDER_NOT_REFUNDABLE; 2 status not refundable → ORDER_NOT_REFUNDABLE_STATUS;
- * 3 item not paid → PRODUCT_STATUS_IS_NOT_PAID; 4 window passed → PRODUCT_REFUND_TIME_EXPIRED (unless
- * ignoreWindow); 5 price + donation == 0 → PRODUCT_PRICE_IS_ZERO.
+ * 3 item not paid → PRODUCT_STATUS_IS_NOT_PAID; 4 product not refundable (refundable_ends_at null) →
+ * PRODUCT_IS_NOT_REFUNDABLE, 5 window passed → PRODUCT_REFUND_TIME_EXPIRED (4 and 5 unless ignoreWindow);
+ * 6 price + donation == 0 → PRODUCT_PRICE_IS_ZERO.
  */
 export function notRefundableReason(
   opr: RefundItemFacts,
@@ -48,7 +49,8 @@ export function notRefundableReason(
   if (!order || !order.latestImpId) return Messages.NotRefundable.ORDER_NOT_REFUNDABLE;
   if (!REFUNDABLE_STATUSES.has(order.currentStatus)) return Messages.NotRefundable.ORDER_NOT_REFUNDABLE_STATUS;
   if (opr.status !== 'paid') return Messages.NotRefundable.PRODUCT_STATUS_IS_NOT_PAID;
-  if (!ignoreWindow && !isRefundWindowOpen(opr.refundableEndsAt, now)) {
+  if (!ignoreWindow && opr.refundableEndsAt === null) return Messages.NotRefundable.PRODUCT_IS_NOT_REFUNDABLE;
+  if (!ignoreWindow && !isRefundWindowOpen(opr.refundableEndsAt!, now)) {
     return Messages.NotRefundable.PRODUCT_REFUND_TIME_EXPIRED;
   }
   if (opr.price + opr.donationPrice === 0) return Messages.NotRefundable.PRODUCT_PRICE_IS_ZERO;
@@ -65,8 +67,9 @@ export function expectedFullRefund(order: Pick<RefundOrderFacts, 'items'>): numb
  * 1 no imp_id → ORDER_IMP_ID_NOT_EXIST; 2 status → ORDER_NOT_REFUNDABLE_STATUS; 3 an item pending|used →
  * ONE_OF_PRODUCT_IS_USED_TRY_AFTER_CHANGING_STATUS; 4 no paid item → ORDER_REFUNDABLE_PRODUCT_NOT_FOUND;
  * 5 expected == 0 → ORDER_REFUNDABLE_PRICE_NOT_FOUND; 6 current_paid_price ≠ expected →
- * ORDER_REFUND_TARGET_PRICE_IS_MISMATCH; 7 a paid item past its window → ONE_OF_PRODUCT_REFUND_TIME_EXPIRED
- * (unless ignoreWindow).
+ * ORDER_REFUND_TARGET_PRICE_IS_MISMATCH; 7 a paid item of a non-refundable product →
+ * ONE_OF_PRODUCT_IS_NOT_REFUNDABLE; 8 a paid item past its window → ONE_OF_PRODUCT_REFUND_TIME_EXPIRED (7 and 8
+ * unless ignoreWindow).
  */
 export function notFullyRefundableReason(
   order: RefundOrderFacts,
@@ -83,7 +86,8 @@ export function notFullyRefundableReason(
   const expected = expectedFullRefund(order);
   if (expected === 0) return Messages.NotRefundable.ORDER_REFUNDABLE_PRICE_NOT_FOUND;
   if (order.currentPaidPrice !== expected) return Messages.NotRefundable.ORDER_REFUND_TARGET_PRICE_IS_MISMATCH;
-  if (!ignoreWindow && paid.some((i) => !isRefundWindowOpen(i.refundableEndsAt, now))) {
+  if (!ignoreWindow && paid.some((i) => i.refundableEndsAt === null)) return Messages.NotRefundable.ONE_OF_PRODUCT_IS_NOT_REFUNDABLE;
+  if (!ignoreWindow && paid.some((i) => !isRefundWindowOpen(i.refundableEndsAt!, now))) {
     return Messages.NotRefundable.ONE_OF_PRODUCT_REFUND_TIME_EXPIRED;
   }
   return null;

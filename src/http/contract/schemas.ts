@@ -44,6 +44,12 @@ export const Option = z
   .strict()
   .openapi('Option');
 
+export const PlaceholderMode = z
+  .enum(['hidden', 'optional', 'required'])
+  .openapi('PlaceholderMode', {
+    description: 'hidden: no "선택해주세요" entry (first option preselected); optional: shown, no choice accepted; required: shown, a choice is required',
+  });
+
 const OptionGroupBase = {
   id: uuid,
   name: z.string(),
@@ -54,6 +60,7 @@ const OptionGroupBase = {
   visible_ends_at: iso.nullable(),
   orderable_starts_at: iso.nullable(),
   orderable_ends_at: iso.nullable(),
+  placeholder_mode: PlaceholderMode,
   leftover_stock_per_user: z.number().int().nullable(),
   leftover_stock_info: OptionGroupLeftoverStockInfo,
   options: z.array(Option),
@@ -74,9 +81,10 @@ export const Product = z
     price: money,
     orderable_starts_at: iso,
     orderable_ends_at: iso,
-    refundable_ends_at: iso,
+    refundable_ends_at: iso.nullable().openapi({ description: 'null = not refundable by the buyer' }),
     category_group: z.string(),
     category: z.string(),
+    is_ticket: z.boolean(),
     donation_allowed: z.boolean(),
     donation_min_price: money.nullable(),
     donation_max_price: money.nullable(),
@@ -103,6 +111,7 @@ const OrderOptionGroupRef = {
   id: uuid,
   name: z.string(),
   response_modifiable_ends_at: iso.nullable(),
+  placeholder_mode: PlaceholderMode,
 };
 export const OrderProductOption = z
   .union([
@@ -110,7 +119,11 @@ export const OrderProductOption = z
       .object({
         id: uuid,
         product_option_group: z.object({ ...OrderOptionGroupRef, is_custom_response: z.literal(false), custom_response_pattern: z.null() }).strict(),
-        product_option: z.object({ id: uuid, name: z.string(), additional_price: money }).strict(),
+        product_option: z
+          .object({ id: uuid, name: z.string(), additional_price: money })
+          .strict()
+          .nullable()
+          .openapi({ description: 'null only in a placeholder_mode "optional" group left unselected' }),
         custom_response: z.null(),
       })
       .strict(),
@@ -125,6 +138,29 @@ export const OrderProductOption = z
   ])
   .openapi('OrderProductOption');
 
+export const TicketInfo = z
+  .object({
+    name: z.string().min(1),
+    phone: z.string().regex(/^([\d]{3}-[\d]{3,4}-[\d]{4}|\+[\d]{9,14})$/),
+    email: z.string().email(),
+    organization: z.string().nullable(),
+    contribution_message: z.string().nullable(),
+  })
+  .strict()
+  .openapi('TicketInfo', { description: 'the holder (participant) of one ticket item' });
+
+export const TicketInfoRequest = z
+  .object({
+    name: z.string().min(1),
+    phone: z.string().regex(/^([\d]{3}-[\d]{3,4}-[\d]{4}|\+[\d]{9,14})$/),
+    email: z.string().email(),
+    organization: z.string().openapi({ description: 'required key; may be empty' }),
+    contribution_message: z.string().nullable().optional().openapi({ description: 'donation-allowed products only' }),
+  })
+  .openapi('TicketInfoRequest');
+
+export const CertificateStatus = z.enum(['not_issuable', 'issuable', 'issued', 'revoked']).openapi('CertificateStatus');
+
 export const OrderProductItem = z
   .object({
     id: uuid,
@@ -132,8 +168,11 @@ export const OrderProductItem = z
     price: money,
     donation_price: money,
     not_refundable_reason: z.string().nullable(),
-    scancode_url: z.string().url().nullable(),
-    product: z.object({ id: uuid, name: z.string(), price: money, image: z.string().nullable() }).strict(),
+    scancode_url: z.string().url().nullable().openapi({ description: 'ticket items only' }),
+    is_ticket: z.boolean(),
+    ticket_info: TicketInfo.nullable(),
+    certificate_status: CertificateStatus,
+    product: z.object({ id: uuid, name: z.string(), price: money, image: z.string().nullable(), donation_allowed: z.boolean() }).strict(),
     options: z.array(OrderProductOption),
   })
   .strict()
@@ -163,6 +202,7 @@ export const CartItemAppendRequest = z
     product: uuid,
     options: z.array(z.object({ product_option_group: uuid, product_option: uuid.nullable(), custom_response: z.string().nullable() })),
     donation_price: money.min(0).optional(),
+    ticket_info: TicketInfoRequest.nullable().optional().openapi({ description: 'required for ticket products, refused for others' }),
   })
   .openapi('CartItemAppendRequest');
 
