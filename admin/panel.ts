@@ -34,6 +34,7 @@ import { adminOf } from './roles.js';
 import { recordIdGuard } from './query-guard.js';
 import { ApiError } from '../src/http/errors.js';
 import { rejectUnstorableValues } from '../src/http/unstorable-values.js';
+import { adminSecurityHeaders } from '../src/http/security-headers.js';
 
 export const ROOT_PATH = '/admin';
 
@@ -121,6 +122,7 @@ export function buildAdmin(deps: AppDeps, settings: AdminSettings): BuiltAdmin {
       maxAge: settings.sessionMaxAgeMs,
     },
   };
+  router.use(adminSecurityHeaders({ production: deps.config.env === 'production' }));
   router.use(session(sessionOptions));
   router.use(refreshMiddleware);
   router.use(sameOriginMiddleware(deps.config.backendDomain));
@@ -194,7 +196,8 @@ function sameOriginMiddleware(backendDomain: string): RequestHandler {
     const site = req.get('sec-fetch-site');
     const origin = req.get('origin');
     const own = `${req.protocol}://${req.get('host') ?? ''}`;
-    if (site === 'cross-site' || (origin !== undefined && origin !== 'null' && origin !== own && origin !== backendOrigin)) {
+    // `Origin: null` (a sandboxed frame, a file: page, a cross-origin redirect) is not the panel's origin
+    if (site === 'cross-site' || (origin !== undefined && origin !== own && origin !== backendOrigin)) {
       res.status(403).json({ type: 'client_error', errors: [{ code: 'permission_denied', detail: 'CSRF Failed: cross-site request to the admin panel.', attr: null }] });
       return;
     }

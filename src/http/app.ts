@@ -13,11 +13,13 @@ import { deskRoutes } from './desk/index.js';
 import { webhookRoutes, buyerRefundRoutes } from './shop/payments.js';
 import { openApiDocument } from './contract/openapi.js';
 import { rejectUnstorableValues } from './unstorable-values.js';
+import { apiSecurityHeaders } from './security-headers.js';
 import { enableQueryStats, queryStatsMiddleware } from '../db/query-stats.js';
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(apiSecurityHeaders({ production: deps.config.env === 'production' })); // nosniff, CSP, frame-ancestors, HSTS (production)
   app.set('trust proxy', deps.config.trustProxy);
   app.set('query parser', 'simple'); // no nested objects from query strings
   if (deps.config.queryStats) {

@@ -1,0 +1,41 @@
+import { expect } from 'chai';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium } from 'playwright-core';
+import { resetDb } from '/work/wt/i14/test/helpers/db.js';
+import { adminApp, makeStaff, STAFF_PASSWORD } from '/work/wt/i14/test/helpers/admin.js';
+
+describe('csp probe', function () {
+  this.timeout(600_000);
+  it('loads the panel under the CSP', async () => {
+    await resetDb();
+    const { app } = await adminApp();
+    await makeStaff('manager', { email: 'probe@example.com' });
+    const server = http.createServer(app).listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    const page = await browser.newPage();
+    page.setDefaultTimeout(300_000);
+    const logs: string[] = [];
+    page.on('console', (m) => logs.push(`${m.type()}: ${m.text().slice(0, 200)}`));
+    page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+    const t0 = Date.now();
+    await page.goto(`${base}/admin/login`, { waitUntil: 'domcontentloaded' });
+    console.log('login page', Date.now() - t0);
+    await page.fill('input[name=email]', 'probe@example.com');
+    await page.fill('input[name=password]', STAFF_PASSWORD);
+    await page.press('input[name=password]', 'Enter');
+    await page.waitForURL(`${base}/admin`, { waitUntil: 'domcontentloaded' });
+    console.log('signed in', Date.now() - t0);
+    await page.goto(`${base}/admin/resources/products`, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('section, table, [data-css]', { timeout: 300_000 });
+    await page.waitForTimeout(3000);
+    console.log('products', Date.now() - t0, await page.title());
+    await page.screenshot({ path: '/tmp/i14-probe.png' });
+    console.log(logs.join('\n'));
+    await browser.close();
+    server.close();
+    expect(logs.filter((l) => /Content Security Policy|Refused to/.test(l))).to.deep.equal([]);
+  });
+});
