@@ -19,6 +19,7 @@
  */
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { ITEM_TAGS_SQL, tagsOfItems } from './order-item-tags.js';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
@@ -130,7 +131,7 @@ export const CSV_FIXED_HEADER = [
   '상품 ID',
   '상품명',
 ] as const;
-export const CSV_TRAILING_HEADER = ['상품 금액', '추가 기부액', '상품 상태', '첫 결제 금액', '현재 결제 금액', '결제 시간', '환불 시간', 'PortOne ID'] as const;
+export const CSV_TRAILING_HEADER = ['상품 금액', '추가 기부액', '상품 상태', '첫 결제 금액', '현재 결제 금액', '결제 시간', '환불 시간', 'PortOne ID', '태그'] as const;
 
 /** One CSV row from the database: an item with its order, buyer, customer info, product and option answers. */
 interface CsvItemRow {
@@ -152,6 +153,8 @@ interface CsvItemRow {
   item_updated_at: Date;
   product_id: string;
   product_name: string;
+  /** the item's tag names ("VIP, 연사"), null = none */
+  tags: string | null;
   /** [group name (ko), answer or option name] in answer order; null = no options */
   options: Array<[string, string | null]> | null;
 }
@@ -168,7 +171,7 @@ const CSV_ROWS_SQL = `
          l.status AS order_status, coalesce(l.price, 0) AS current_paid_price, l.imp_id, f.first_paid_at,
          sum(i.price + i.donation_price) OVER (PARTITION BY sel.ord) AS first_paid_price,
          i.status AS item_status, i.price AS item_price, i.donation_price, i.updated_at AS item_updated_at,
-         p.id AS product_id, p.name_ko AS product_name, a.options
+         p.id AS product_id, p.name_ko AS product_name, a.options, ${ITEM_TAGS_SQL} AS tags
     FROM unnest(CAST(:ids AS uuid[])) WITH ORDINALITY AS sel(id, ord)
     JOIN orders o ON o.id = sel.id AND o.deleted_at IS NULL
     JOIN users u ON u.id = o.user_id
@@ -258,6 +261,7 @@ export async function writeOrdersCsv(sequelize: Sequelize, orderIds: string[], o
           iso(r.first_paid_at),
           r.item_status === 'refunded' ? iso(r.item_updated_at) : '',
           r.imp_id ?? '',
+          r.tags ?? '',
         ].map(cell),
       );
     }
@@ -297,13 +301,15 @@ export async function writeOrdersXlsx(sequelize: Sequelize, orderIds: string[], 
   }
   orders.commit();
   const items = wb.addWorksheet('주문상품');
-  items.addRow(['', '주문 번호', '상품 ID', '상품명', '상태', '결제 금액', '추가 기부액', ...groups]).commit();
+  items.addRow(['', '주문 번호', '상품 ID', '상품명', '상태', '결제 금액', '추가 기부액', ...groups, '태그']).commit();
   n = 0;
   for await (const b of batches(sequelize, orderIds, ctx)) {
+    const tags = await tagsOfItems(sequelize, b.views.flatMap((v) => v.products.map((p) => p.id)));
     for (const view of b.views) {
       for (const item of view.products) {
         const values = optionValues(item);
-        items.addRow([n++, view.id, item.product.id, item.product.name, item.status, item.price, item.donation_price, ...groups.map((g) => values.get(g) ?? '')]).commit();
+        const tagNames = (tags.get(item.id) ?? []).map((t) => t.name).join(', ');
+        items.addRow([n++, view.id, item.product.id, item.product.name, item.status, item.price, item.donation_price, ...groups.map((g) => values.get(g) ?? ''), tagNames]).commit();
       }
     }
   }
