@@ -52,12 +52,13 @@ import { previewTicketNotification, sendTicketNotification } from '../src/servic
 import { adminOf, canWrite, isStaff, isSuperuser, never, type AdminUser } from './roles.js';
 import type { ComponentName } from './components.js';
 import { GuardedResource, isModelClass } from './query-guard.js';
+import { documentResources } from './documents.js';
 
-type Components = Record<ComponentName, string>;
+export type Components = Record<ComponentName, string>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Handler = (request: ActionRequest, response: any, context: ActionContext) => Promise<any>;
+export type Handler = (request: ActionRequest, response: any, context: ActionContext) => Promise<any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type ActionDef = Partial<Action<any>>;
+export type ActionDef = Partial<Action<any>>;
 
 const NAV = {
   catalog: { name: 'Catalogue', icon: 'ShoppingBag' },
@@ -70,24 +71,25 @@ const NAV = {
 const AUDITED = new Set([
   'category_groups', 'categories', 'tags', 'products', 'product_tag_relations', 'option_groups', 'options', 'orders',
   'order_product_relations', 'order_product_option_relations', 'customer_infos', 'users', 'notification_templates', 'api_keys',
+  'events', 'document_templates', 'issued_documents',
   'registration_desk_configs', 'order_item_tags',
 ]);
 
-const BASE_HIDDEN = ['createdById', 'updatedById', 'deletedById', 'deletedAt'];
+export const BASE_HIDDEN = ['createdById', 'updatedById', 'deletedById', 'deletedAt'];
 
-function hidden(keys: string[], where: { list?: boolean; show?: boolean; edit?: boolean; filter?: boolean } = { list: false, show: false, edit: false, filter: false }) {
+export function hidden(keys: string[], where: { list?: boolean; show?: boolean; edit?: boolean; filter?: boolean } = { list: false, show: false, edit: false, filter: false }) {
   return Object.fromEntries(keys.map((k) => [k, { isVisible: where }]));
 }
 
-const readOnlyMeta = { isVisible: { list: false, show: true, edit: false, filter: false } };
+export const readOnlyMeta = { isVisible: { list: false, show: true, edit: false, filter: false } };
 
 /** A service error in AdminJS terms: a notice (and field errors for validation errors). */
-function noticeOf(e: unknown): { message: string; type: 'error' } {
+export function noticeOf(e: unknown): { message: string; type: 'error' } {
   if (e instanceof ServiceError) return { message: e.errors.map((x) => x.detail).join(' / '), type: 'error' };
   throw e;
 }
 
-function fieldErrors(errors: FieldErrors): ValidationError {
+export function fieldErrors(errors: FieldErrors): ValidationError {
   return new ValidationError(
     Object.fromEntries(Object.entries(errors).map(([k, message]) => [k, { message }])),
     { message: Object.values(errors)[0] ?? 'thereWereValidationErrors' },
@@ -95,16 +97,16 @@ function fieldErrors(errors: FieldErrors): ValidationError {
 }
 
 /** Run a handler as the signed-in staff member (audit hooks record who). */
-const asAdmin = (handler: Handler): Handler => (request, response, context) => {
+export const asAdmin = (handler: Handler): Handler => (request, response, context) => {
   const a = adminOf(context);
   return runAs({ userId: a?.userId ?? null, label: a ? `user:${a.userId}` : 'admin' }, () => handler(request, response, context));
 };
 
-function unflat(payload: Record<string, unknown> | undefined): Record<string, unknown> {
+export function unflat(payload: Record<string, unknown> | undefined): Record<string, unknown> {
   return { ...(payload ?? {}) };
 }
 
-function recordJson(context: ActionContext) {
+export function recordJson(context: ActionContext) {
   return context.record!.toJSON(context.currentAdmin);
 }
 
@@ -139,7 +141,7 @@ function serviceWriteActions(
 }
 
 /** The `history` record action: the audit rows of this record, newest first. */
-function historyAction(components: Components): ActionDef {
+export function historyAction(components: Components): ActionDef {
   return {
     actionType: 'record',
     icon: 'Clock',
@@ -237,7 +239,7 @@ function catalogResources(svc: CatalogService, components: Components): Resource
       resource: Category,
       options: common('categories', {
         sort: { sortBy: 'priority', direction: 'asc' },
-        properties: { name: { isTitle: true }, groupId: { reference: 'category_groups', isRequired: true } },
+        properties: { name: { isTitle: true }, groupId: { reference: 'category_groups', isRequired: true }, eventId: { reference: 'events' } },
       }),
     },
     {
@@ -924,7 +926,13 @@ function deskResources(deps: AppDeps, components: Components): ResourceWithOptio
 
 export function buildResources(deps: AppDeps, components: Components): ResourceWithOptions[] {
   const svc = new CatalogService(deps.sequelize);
-  const all = [...catalogResources(svc, components), ...orderResources(deps, components), ...systemResources(deps, components), ...deskResources(deps, components)];
+  const all = [
+    ...catalogResources(svc, components),
+    ...orderResources(deps, components),
+    ...documentResources(deps, components),
+    ...systemResources(deps, components),
+    ...deskResources(deps, components),
+  ];
   // staff may read everything they see; only the actions above write
   for (const r of all) {
     // secret columns never reachable, unknown filter / sort paths refused (see query-guard.ts)

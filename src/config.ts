@@ -83,6 +83,8 @@ const schema = z.object({
   PORTONE_IMP_SECRET: z.string().default(''),
   PORTONE_IP_LIST: list.default(['52.78.100.19', '52.78.48.223', '52.78.5.241']),
   ORDER_SCANCODE_SALT: list.default(['local_order_scancode_salt']),
+  /** Certificate verify-token HMAC keys, comma-separated: the first signs, any verifies (rotation). */
+  DOCUMENT_VERIFY_SALT: list.default(['local_document_verify_salt']),
   /** NHN KCP card receipt signing (optional; without it the receipt link answers "try later"). */
   NHN_KCP_PG_API_CERT: z.string().optional(),
   NHN_KCP_PG_API_PRIVATE_KEY: z.string().optional(),
@@ -215,6 +217,8 @@ export interface Config {
     demoSimulator: { enabled: boolean; port: number };
   };
   scancodeSalts: string[];
+  /** participation certificates: verify-token keys (first signs, any verifies) */
+  documentSalts: string[];
   /** NHN KCP receipt signing, or null when not configured. */
   kcp: { cert: string; privateKey: string; password: string } | null;
   /** How long a checked-out cart holds its units for the buyer to pay. */
@@ -336,6 +340,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
       },
     },
     scancodeSalts: e.ORDER_SCANCODE_SALT,
+    documentSalts: e.DOCUMENT_VERIFY_SALT,
     checkoutHoldMs: e.CHECKOUT_HOLD_MINUTES * 60_000,
     catalogCacheMs: e.CATALOG_CACHE_MS,
     queryStats: e.QUERY_STATS,

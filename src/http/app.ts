@@ -10,6 +10,7 @@ import { createAuth } from './auth/index.js';
 import { orderRoutes, patronRoutes } from './shop/orders.js';
 import { scancodeRoutes } from './shop/scancode.js';
 import { deskRoutes } from './desk/index.js';
+import { certificateIssueRoutes, documentDownloadRoutes, documentVerifyRoutes } from './document.js';
 import { registrationDeskRoutes, rosaDiscovery, REGISTRATION_DESK_BASE } from './desk/registration.js';
 import { webhookRoutes, buyerRefundRoutes, webhookBodyErrors } from './shop/payments.js';
 import { openApiDocument } from './contract/openapi.js';
@@ -57,6 +58,8 @@ export function createApp(deps: AppDeps): Express {
 
   // QR pages (§7.3): public HTML, no session/CSRF cookie, mounted before the order routes (not an order id)
   app.use('/v1/shop/orders/scancode', scancodeRoutes(deps));
+  // certificate verification: public HTML like the QR pages, before the session middleware
+  app.use('/v1/document/verify', documentVerifyRoutes(deps));
 
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
@@ -76,6 +79,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1/shop/products', productRoutes(deps));
   app.use('/v1/shop/orders', orderRoutes(deps));
   app.use('/v1/shop/orders', buyerRefundRoutes(deps));
+  app.use('/v1/shop/orders', certificateIssueRoutes(deps));
+  app.use('/v1/document/download', documentDownloadRoutes(deps));
   app.use('/v1/shop/payment-histories', webhookRoutes(deps));
   app.use('/v1/shop/patron', patronRoutes(deps));
   app.use('/v1/internal-api/desk-support', deskRoutes(deps));
