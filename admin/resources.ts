@@ -115,7 +115,7 @@ export function recordJson(context: ActionContext) {
  * new / edit / delete of a resource whose writes go through a service `save(id | null, payload)` (validation
  * errors shown next to the fields), plus its history; bulk delete off.
  */
-function serviceWriteActions(
+export function serviceWriteActions(
   resourceId: string,
   save: (id: string | null, input: Record<string, unknown>) => Promise<{ ok: true; row: { id: string; get(o: { plain: true }): unknown } } | { ok: false; errors: FieldErrors }>,
   components: Components,
