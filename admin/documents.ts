@@ -4,48 +4,29 @@
  * sample data) and issued documents (read-only list with filters; *PDF*; *Revoke* for managers — audited,
  * final). Every write goes through src/services/{admin-documents,certificates}.ts.
  */
-import { BaseRecord, type ActionContext, type ActionResponse, type ResourceWithOptions } from 'adminjs';
+import { type ActionContext, type ActionResponse, type ResourceWithOptions } from 'adminjs';
 import type { Response } from 'express';
 import { DocumentTemplate, Event, IssuedDocument } from '../src/models/index.js';
 import type { AppDeps } from '../src/http/types.js';
 import { saveDocumentTemplate, saveEvent } from '../src/services/admin-documents.js';
 import { documentPdf, previewTemplatePdf, revokeDocument, type DocumentDeps } from '../src/services/certificates.js';
 import { DOCUMENT_TYPES, TEMPLATE_VARIABLES } from '../src/domain/document/certificate.js';
-import type { SaveResult } from '../src/services/admin-catalog.js';
 import { adminOf, canWrite, isStaff, never } from './roles.js';
 import {
   BASE_HIDDEN,
   asAdmin,
-  fieldErrors,
   hidden,
   historyAction,
+  serviceWriteActions,
   noticeOf,
   readOnlyMeta,
   recordJson,
-  unflat,
   type ActionDef,
   type Components,
-  type Handler,
 } from './resources.js';
 
 const NAV = { name: 'Certificates', icon: 'Award' };
 const typeValues = Object.entries(DOCUMENT_TYPES).map(([value, t]) => ({ value, label: `${t.label} (${value})` }));
-
-function saveWith<T extends { get(opts: { plain: true }): unknown; get(key: string): unknown }>(
-  save: (id: string | null, payload: Record<string, unknown>) => Promise<SaveResult<T>>,
-): Handler {
-  return async (request, _res, context) => {
-    const { record, resource, h, currentAdmin } = context;
-    if (request.method !== 'post') return { record: record ? recordJson(context) : {} } as ActionResponse;
-    const r = await save(record ? String(record.id()) : null, unflat(request.payload));
-    if (!r.ok) throw fieldErrors(r.errors);
-    return {
-      record: new BaseRecord(r.row.get({ plain: true }) as Record<string, unknown>, resource).toJSON(currentAdmin),
-      redirectUrl: h.recordActionUrl({ resourceId: resource.id(), recordId: String(r.row.get('id')), actionName: 'show' }),
-      notice: { message: record ? 'successfullyUpdated' : 'successfullyCreated', type: 'success' },
-    } as ActionResponse;
-  };
-}
 
 function sendPdf(response: unknown, pdf: Buffer, filename: string, inline: boolean): ActionResponse {
   const res = response as Response;
@@ -130,13 +111,7 @@ export function documentResources(deps: AppDeps, components: Components): Resour
         sort: { sortBy: 'startDate', direction: 'desc' },
         listProperties: ['nameKo', 'nameEn', 'startDate', 'endDate'],
         properties: { ...base, nameKo: { isTitle: true, isRequired: true }, startDate: { type: 'date', isRequired: true }, endDate: { type: 'date', isRequired: true } },
-        actions: {
-          new: { isAccessible: canWrite, handler: asAdmin(saveWith((id, p) => saveEvent(sequelize, id, p))) },
-          edit: { isAccessible: canWrite, handler: asAdmin(saveWith((id, p) => saveEvent(sequelize, id, p))) },
-          delete: { isAccessible: canWrite },
-          bulkDelete: { isAccessible: never },
-          history: historyAction(components),
-        },
+        actions: serviceWriteActions('events', (id, p) => saveEvent(sequelize, id, p), components),
       },
     },
     {
@@ -151,14 +126,7 @@ export function documentResources(deps: AppDeps, components: Components): Resour
           body: { type: 'textarea', props: { rows: 24 }, isVisible: { list: false, show: true, edit: true, filter: false } },
           documentType: { availableValues: typeValues },
         },
-        actions: {
-          new: { isAccessible: canWrite, handler: asAdmin(saveWith((id, p) => saveDocumentTemplate(sequelize, id, p))) },
-          edit: { isAccessible: canWrite, handler: asAdmin(saveWith((id, p) => saveDocumentTemplate(sequelize, id, p))) },
-          delete: { isAccessible: canWrite },
-          bulkDelete: { isAccessible: never },
-          preview,
-          history: historyAction(components),
-        },
+        actions: { ...serviceWriteActions('document_templates', (id, p) => saveDocumentTemplate(sequelize, id, p), components), preview },
       },
     },
     {
