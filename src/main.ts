@@ -141,7 +141,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   logger.setLevel(config.logLevel);
   if (cluster.isWorker) return startWorker(config);
-  const db = await openDatabase(config, { migrate: true, seed: true });
+  const db = await openDatabase(config, { migrate: true, seed: true, refuseDemoAccounts: true });
   const demoSim = await startDemoSimulator(config);
   const demoNhn = await startDemoNhn(config);
   const demo = { demoPortone: demoSim?.client ?? null, demoNhn: demoNhn?.config.nhn ?? null };
