@@ -24,6 +24,7 @@ export const COMPONENT_FILES = {
   CheckinPage: file('checkin-page'),
   OrderList: file('order-list'),
   StatusFilter: file('status-filter'),
+  DocumentPreview: file('document-preview'),
   TagAssign: file('tag-assign'),
 } as const;
 

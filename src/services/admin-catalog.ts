@@ -15,7 +15,7 @@
  * so the audit log records who changed what (before/after).
  */
 import { Op, type Sequelize, type Transaction, type Model, type ModelStatic } from 'sequelize';
-import { CategoryGroup, Category, Tag, Product, ProductTagRelation, OptionGroup, Option, UNBOUNDED } from '../models/index.js';
+import { CategoryGroup, Category, Tag, Product, ProductTagRelation, OptionGroup, Option, Event, UNBOUNDED } from '../models/index.js';
 import { compileCustomResponsePattern } from '../domain/cart/orderability.js';
 
 export type FieldErrors = Record<string, string>;
@@ -45,7 +45,7 @@ export const CatalogMessages = {
 
 type Input = Record<string, unknown>;
 
-class Reader {
+export class Reader {
   readonly errors: FieldErrors = {};
   constructor(
     private readonly input: Input,
@@ -226,6 +226,10 @@ export class CatalogService {
       const r = new Reader(input, existing?.get() ?? null);
       const values = { groupId: r.uuid('groupId', { required: true }), name: r.text('name', { required: true, max: 100 }), priority: r.int('priority') };
       if (values.groupId && !(await CategoryGroup.findByPk(values.groupId, { transaction: t }))) r.errors.groupId = CatalogMessages.INVALID_ID;
+      // the event its tickets admit to (participation certificates); empty = none
+      const eventId = r.uuid('eventId') ?? null;
+      if (eventId && !(await Event.findByPk(eventId, { transaction: t }))) r.errors.eventId = CatalogMessages.INVALID_ID;
+      Object.assign(values, { eventId });
       if (r.ok && (await taken(Category, { groupId: values.groupId, name: values.name }, id, t))) r.errors.name = CatalogMessages.NAME_TAKEN;
       if (!r.ok) return { ok: false, errors: r.errors };
       const row = existing ? await existing.update(values, { transaction: t }) : await Category.create(values, { transaction: t });
