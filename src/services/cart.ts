@@ -38,6 +38,7 @@ import { loadOrderabilityFacts, type LoadedFacts } from './orderability.js';
 import { orderView, orderViewsFromRow, singleProductCartView, viewSql, type OrderDto, type ViewContext, type ViewRow } from './order-view.js';
 import { logger } from '../logger.js';
 import { ServiceError as ShopError } from './errors.js';
+import { completeFreeOrder } from './free-checkout.js';
 
 export { ShopError };
 
@@ -303,8 +304,11 @@ export async function checkoutSingle(deps: ShopDeps, c: CallContext, body: unkno
       { preparedCartSnapshot: p.snapshot, preparedCartHash: p.hash, stockHeldUntil: new Date(c.now.getTime() + deps.checkoutHoldMs) },
       { transaction: t },
     );
-    return { id: spc.id, snapshot: p.snapshot, hash: p.hash };
+    // a free item completes here, on the rows this transaction has just locked and validated
+    const free = p.amount === 0 ? await completeFreeOrder(spc.id, p.amount, t) : null;
+    return { id: spc.id, snapshot: p.snapshot, hash: p.hash, free: free !== null };
   });
+  if ('free' in prepared && prepared.free) return (await orderView(prepared.id, viewCtx(deps, c)))!;
   const view = (await singleProductCartView(prepared.id, viewCtx(deps, c)))!;
   await registerWithPortOne(deps, view.merchant_uid!, prepared.snapshot.price);
   return view;
@@ -392,9 +396,11 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
       },
       { transaction: t },
     );
+    if (p.amount === 0) await completeFreeOrder(cart.id, p.amount, t);
     return { id: cart.id, price: p.amount };
   });
   const view = (await orderView(prepared.id, viewCtx(deps, c)))!;
+  if (prepared.price === 0) return view; // completed at once: no payment window
   await registerWithPortOne(deps, view.merchant_uid!, prepared.price);
   return view;
 }

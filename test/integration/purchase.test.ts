@@ -99,8 +99,7 @@ describe('purchase flow (/v1/shop/orders)', () => {
       res = await b.post('/v1/shop/orders/cart/products/', { product: expensive.id, options: [] }).expect(400);
       expect(res.body.errors[0].code).to.equal('PRODUCT_PRICE_TOO_HIGH');
       const free = await makeProduct({ price: 0 });
-      res = await b.post('/v1/shop/orders/cart/products/', { product: free.id, options: [] }).expect(400);
-      expect(res.body.errors[0].code).to.equal('PRODUCT_PRICE_TOO_LOW');
+      await b.post('/v1/shop/orders/cart/products/', { product: free.id, options: [] }).expect(201); // 0-won items are allowed
 
       res = await b.post('/v1/shop/orders/cart/products/', { product: '7d8c9b1e-0000-4000-8000-000000000000', options: [] }).expect(400);
       expect(res.body.errors[0]).to.include({ code: 'does_not_exist', attr: 'product' });
