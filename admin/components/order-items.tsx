@@ -1,4 +1,7 @@
-/** The items of an order on its show page: product, options, price, status, and a refund link per paid item. */
+/**
+ * The items of an order on its show page: product, options, the ticket holder (read-only), price, status, and
+ * a refund link per paid item.
+ */
 import React from 'react';
 import type { ShowPropertyProps } from 'adminjs';
 import { Box, Label, Table, TableBody, TableCell, TableHead, TableRow } from '@adminjs/design-system';
@@ -11,6 +14,8 @@ interface Item {
   not_refundable_reason: string | null;
   product: { id: string; name: string };
   options: Array<{ product_option_group: { name: string; is_custom_response: boolean }; product_option: { name: string } | null; custom_response: string | null }>;
+  is_ticket?: boolean;
+  ticket_info?: { name: string; phone: string; email: string; organization: string | null; contribution_message: string | null } | null;
 }
 
 const OrderItems: React.FC<ShowPropertyProps> = ({ record }) => {
@@ -28,6 +33,7 @@ const OrderItems: React.FC<ShowPropertyProps> = ({ record }) => {
           <TableRow>
             <TableCell>상품</TableCell>
             <TableCell>옵션</TableCell>
+            <TableCell>참가자</TableCell>
             <TableCell>금액</TableCell>
             <TableCell>상태</TableCell>
             <TableCell />
@@ -45,6 +51,19 @@ const OrderItems: React.FC<ShowPropertyProps> = ({ record }) => {
                     {o.product_option_group.name}: {o.product_option_group.is_custom_response ? o.custom_response ?? '' : o.product_option?.name ?? ''}
                   </div>
                 ))}
+              </TableCell>
+              <TableCell data-testid="ticket-holder">
+                {i.ticket_info ? (
+                  <>
+                    <div>{i.ticket_info.name}{i.ticket_info.organization ? ` (${i.ticket_info.organization})` : ''}</div>
+                    <div>{i.ticket_info.email} · {i.ticket_info.phone}</div>
+                    {i.ticket_info.contribution_message && <div>“{i.ticket_info.contribution_message}”</div>}
+                  </>
+                ) : i.is_ticket ? (
+                  '참가자 정보 없음'
+                ) : (
+                  '-'
+                )}
               </TableCell>
               <TableCell>
                 {(i.price + i.donation_price).toLocaleString('ko-KR')}원{i.donation_price ? ` (후원 ${i.donation_price.toLocaleString('ko-KR')}원)` : ''}

@@ -23,6 +23,7 @@ import { orderViews, type CustomerInfoDto, type OrderDto } from './order-view.js
 import { ServiceError } from './errors.js';
 import { refund, type RefundDeps, type RefundOutcome } from './refund.js';
 import { findUserByEmail } from './auth.js';
+import { prepareHolderEdit } from './ticket-info.js';
 import { Messages, fieldError } from '../domain/messages.js';
 
 export const DeskMessages = {
@@ -34,6 +35,7 @@ export const DeskMessages = {
   ORDER_NOT_FOUND: '주문을 찾을 수 없습니다.',
   INVALID_UUID: '유효한 UUID를 입력하십시오.',
   ALREADY_USED: '이미 사용 처리된 상품입니다. (사용 시각: {at}, 처리: {by})',
+  RESPONSE_REQUIRED: '응답이 필수인 옵션입니다.',
 } as const;
 
 export interface DeskDeps {
@@ -68,6 +70,9 @@ export interface DeskItemDto {
   used_by: string | null;
   product: { id: string; name: string; price: number };
   options: DeskOptionDto[];
+  is_ticket: boolean;
+  /** the holder (not its contribution message); null when none */
+  ticket_info: { name: string; phone: string; email: string; organization: string | null } | null;
 }
 
 export interface DeskRow {
@@ -153,6 +158,10 @@ async function deskRows(deps: DeskDeps, orderIds: string[], call: DeskCall, t?: 
           product_option: o.product_option,
           custom_response: o.custom_response,
         })),
+        is_ticket: p.is_ticket,
+        ticket_info: p.ticket_info
+          ? { name: p.ticket_info.name, phone: p.ticket_info.phone, email: p.ticket_info.email, organization: p.ticket_info.organization }
+          : null,
       })),
       user: u ? { id: u.id, username: u.username, email: u.email, unique_id: u.uniqueId } : null,
       customer_info: v.customer_info,
@@ -318,6 +327,9 @@ function validatePatch(
       if (value !== null && typeof value !== 'string') return errors.push({ code: 'invalid', detail: FieldMessages.INVALID_STRING.text, attr: oat('custom_response') });
       const group = groups.get(opor.productOptionGroupId);
       if (!group?.isCustomResponse) return errors.push({ code: 'invalid', detail: DeskMessages.NOT_CUSTOM_RESPONSE_GROUP, attr: oat('custom_response') });
+      if (group.placeholderMode === 'required' && (value ?? '').trim() === '') {
+        return errors.push({ code: 'required', detail: DeskMessages.RESPONSE_REQUIRED, attr: oat('custom_response') });
+      }
       if (!group.customResponsePattern) return errors.push({ code: 'invalid', detail: DeskMessages.PATTERN_NOT_SET, attr: oat('custom_response') });
       if (!matchesCustomResponse(group.customResponsePattern, value ?? '')) {
         return errors.push({ code: 'invalid', detail: DeskMessages.PATTERN_MISMATCH, attr: oat('custom_response') });
@@ -359,6 +371,22 @@ export async function deskUpdateOrder(deps: DeskDeps, call: DeskCall, orderId: s
       new Map(oporList.map((o) => [o.id, o])),
       new Map(groupList.map((g) => [g.id, g])),
     );
+    // ticket holders: set / replaced while the item is paid or used (not the contribution message)
+    const holders: Array<{ oprId: string; apply: () => Promise<void> }> = [];
+    if (isObject(body) && Array.isArray(body.products)) {
+      for (const [i, raw] of body.products.entries()) {
+        if (!isObject(raw) || raw.ticket_info === undefined || typeof raw.id !== 'string') continue;
+        const opr = oprList.find((o) => o.id === String(raw.id).toLowerCase());
+        if (!opr) continue; // reported above
+        if (opr.status !== 'paid' && opr.status !== 'used') {
+          errors.push(fieldError(Messages.TicketInfo.DESK_NOT_EDITABLE_STATUS, `products.${i}.ticket_info`));
+          continue;
+        }
+        const edit = await prepareHolderEdit(opr.id, opr.productId, { raw: raw.ticket_info, attrPrefix: `products.${i}.ticket_info.`, readOnly: ['contributionMessage'] }, call.lang, t);
+        errors.push(...edit.errors.map((e) => (e.attr === 'ticket_info' ? { ...e, attr: `products.${i}.ticket_info` } : e)));
+        holders.push({ oprId: opr.id, apply: edit.apply });
+      }
+    }
     if (errors.length) throw ServiceError.validation(errors);
 
     const changes: Array<Record<string, unknown>> = [];
@@ -382,6 +410,10 @@ export async function deskUpdateOrder(deps: DeskDeps, call: DeskCall, orderId: s
       if (opor.customResponse === value) continue;
       await opor.update({ customResponse: value }, { transaction: t });
       changes.push({ option_id: opor.id, custom_response_changed: true });
+    }
+    for (const h of holders) {
+      await h.apply();
+      changes.push({ product_id: h.oprId, ticket_info_changed: true });
     }
     await audit('desk.update', order.id, 'orders', { after: { changes, ignored: isObject(body) && 'name' in body ? ['name'] : [] } }, t);
     return (await deskRows(deps, [order.id], call, t))[0]!;

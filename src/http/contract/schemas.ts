@@ -265,6 +265,8 @@ export const DeskRow = z
               })
               .strict(),
           ),
+          is_ticket: z.boolean(),
+          ticket_info: z.object({ name: z.string(), phone: z.string(), email: z.string(), organization: z.string().nullable() }).strict().nullable(),
         })
         .strict(),
     ),
@@ -295,6 +297,9 @@ export const DeskPatchRequest = z
         id: uuid,
         status: z.enum(['paid', 'used']).optional().openapi({ description: 'paid → used checks the item in; used → paid undoes it' }),
         options: z.array(z.object({ id: uuid, custom_response: z.string() })).optional(),
+        ticket_info: TicketInfoRequest.omit({ contribution_message: true }).partial().optional().openapi({
+          description: 'the holder, while the item is paid or used (created when missing: all fields; else the given keys)',
+        }),
       }),
     ),
   })
