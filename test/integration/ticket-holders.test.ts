@@ -133,3 +133,18 @@ describe('ticket categories and ticket holders (ticket_info)', () => {
     expect(prepared.body.products[0].ticket_info.email).to.equal(HOLDER.email);
   });
 });
+
+describe('CSV import of ticket orders', () => {
+  it("makes the row's customer the ticket's holder", async () => {
+    const sequelize = await resetDb();
+    const { importOrders } = await import('../../src/services/import.js');
+    const ticket = await makeProduct({ nameKo: '초대 티켓', price: 0 }, await makeCategory('티켓', '초대권', true));
+    const mug = await makeProduct({ nameKo: '머그', price: 0 }, await makeCategory('굿즈', '굿즈'));
+    await makeUser({ email: 'guest@example.com' });
+    const csv = `name,phone,email,organization,product_id,donation_price\r\n초대손님,010-5555-6666,guest@example.com,파이썬,${ticket.id},\r\n초대손님,010-5555-6666,guest@example.com,,${mug.id},\r\n`;
+    const r = await importOrders(sequelize, csv, { apply: true });
+    expect(r, JSON.stringify(r.rows)).to.include({ ok: true, created: 2 });
+    const holders = await TicketInfo.findAll();
+    expect(holders.map((h) => [h.name, h.phone, h.email, h.organization])).to.deep.equal([['초대손님', '010-5555-6666', 'guest@example.com', '파이썬']]);
+  });
+});
