@@ -277,7 +277,7 @@ export async function checkoutSingle(deps: ShopDeps, c: CallContext, body: unkno
       ? customerInfoFrom(raw.customer_info as Record<string, unknown>, 'customer_info.')
       : { errors: [fieldError(raw.customer_info === undefined ? { code: 'required', text: '이 필드는 필수 항목입니다.' } : { code: 'invalid', text: '잘못된 형식입니다.' }, 'customer_info')], value: null };
   const fingerprint = createHash('sha256')
-    .update(canonicalJson({ product: request.product ?? null, options: request.options ?? null, donation: request.donation_price ?? 0, info: info.value }))
+    .update(canonicalJson({ product: request.product ?? null, options: request.options ?? null, donation: request.donation_price ?? 0, info: info.value, holder: raw.ticket_info ?? null }))
     .digest('hex');
 
   const prepared = await deps.sequelize.transaction(async (t) => {

@@ -109,6 +109,12 @@ describe('ticket categories and ticket holders (ticket_info)', () => {
     expect(ok.body.merchant_uid).to.be.a('string');
     expect(ok.body.products[0].ticket_info).to.deep.equal({ ...HOLDER, contribution_message: null });
     expect(await TicketInfo.count()).to.equal(1);
+    // the same request again is a double click (same cart); another holder is another purchase
+    const again = await b.post('/v1/shop/orders/single/', { product: ticket.id, options: [], customer_info: INFO, ticket_info: HOLDER }).expect(201);
+    expect(again.body.id).to.equal(ok.body.id);
+    const other = await b.post('/v1/shop/orders/single/', { product: ticket.id, options: [], customer_info: INFO, ticket_info: { ...HOLDER, name: '다른 참가자' } }).expect(201);
+    expect(other.body.id).to.not.equal(ok.body.id);
+    expect(other.body.products[0].ticket_info.name).to.equal('다른 참가자');
   });
 
   it('cart checkout refuses a cart whose ticket item has no holder (added before the rule)', async () => {
