@@ -19,6 +19,7 @@ export const COMPONENT_FILES = {
   ProductOptions: file('product-options'),
   ApiKeyNew: file('api-key-new'),
   OrderItems: file('order-items'),
+  TagAssign: file('tag-assign'),
 } as const;
 
 export type ComponentName = keyof typeof COMPONENT_FILES;

@@ -29,6 +29,8 @@ import {
   NotificationRecipient,
   RefundAttempt,
   ReconciliationReport,
+  RegistrationDeskConfig,
+  OrderItemTag,
 } from '../src/models/index.js';
 import type { AppDeps } from '../src/http/types.js';
 import { runAs } from '../src/context.js';
@@ -43,6 +45,10 @@ import { previewNotification, retryNotifications, sendNotification, MissingConte
 import { createApiKey, revokeApiKey } from '../src/services/auth.js';
 import { setStaffFlags } from '../src/services/admin-users.js';
 import { saveCustomerInfo, saveNotificationTemplate } from '../src/services/admin-records.js';
+import { saveDeskConfig } from '../src/services/desk-config.js';
+import { assignOrderItemTag, saveOrderItemTag, unassignOrderItemTag } from '../src/services/order-item-tags.js';
+import { parseItemFilter } from '../src/services/order-items.js';
+import { previewTicketNotification, sendTicketNotification } from '../src/services/ticket-notifications.js';
 import { adminOf, canWrite, isStaff, isSuperuser, never, type AdminUser } from './roles.js';
 import type { ComponentName } from './components.js';
 
@@ -63,6 +69,7 @@ const NAV = {
 const AUDITED = new Set([
   'category_groups', 'categories', 'tags', 'products', 'product_tag_relations', 'option_groups', 'options', 'orders',
   'order_product_relations', 'order_product_option_relations', 'customer_infos', 'users', 'notification_templates', 'api_keys',
+  'registration_desk_configs', 'order_item_tags',
 ]);
 
 const BASE_HIDDEN = ['createdById', 'updatedById', 'deletedById', 'deletedAt'];
@@ -98,6 +105,36 @@ function unflat(payload: Record<string, unknown> | undefined): Record<string, un
 
 function recordJson(context: ActionContext) {
   return context.record!.toJSON(context.currentAdmin);
+}
+
+
+/**
+ * new / edit / delete of a resource whose writes go through a service `save(id | null, payload)` (validation
+ * errors shown next to the fields), plus its history; bulk delete off.
+ */
+function serviceWriteActions(
+  resourceId: string,
+  save: (id: string | null, input: Record<string, unknown>) => Promise<{ ok: true; row: { id: string; get(o: { plain: true }): unknown } } | { ok: false; errors: FieldErrors }>,
+  components: Components,
+): ResourceOptions['actions'] {
+  const handler: Handler = async (request, _res, context) => {
+    const { record, resource, h, currentAdmin } = context;
+    if (request.method !== 'post') return { record: record ? recordJson(context) : {} } as ActionResponse;
+    const r = await save(record ? String(record.id()) : null, unflat(request.payload));
+    if (!r.ok) throw fieldErrors(r.errors);
+    return {
+      record: new BaseRecord(r.row.get({ plain: true }) as Record<string, unknown>, resource).toJSON(currentAdmin),
+      redirectUrl: h.recordActionUrl({ resourceId, recordId: r.row.id, actionName: 'show' }),
+      notice: { message: record ? 'successfullyUpdated' : 'successfullyCreated', type: 'success' },
+    } as ActionResponse;
+  };
+  return {
+    new: { isAccessible: canWrite, handler: asAdmin(handler) },
+    edit: { isAccessible: canWrite, handler: asAdmin(handler) },
+    delete: { isAccessible: canWrite },
+    bulkDelete: { isAccessible: never },
+    history: historyAction(components),
+  };
 }
 
 /** The `history` record action: the audit rows of this record, newest first. */
@@ -488,7 +525,7 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
     component: components.NotifyView,
     handler: asAdmin(async (request, _response, context) => {
       const templates = await NotificationTemplate.findAll({ where: { active: true }, order: [['code', 'ASC'], ['language', 'ASC']] });
-      const templateList = templates.map((t) => ({ id: t.id, label: `${t.code} (${t.language}) ${t.name}` }));
+      const templateList = templates.map((t) => ({ id: t.id, label: `[${t.channel}] ${t.code} (${t.language}) ${t.name}` }));
       if (request.method !== 'post') return { templates: templateList, canSend: canWrite(context) };
       const p = (request.payload ?? {}) as Record<string, unknown>;
       let contextOverride: unknown = {};
@@ -500,7 +537,7 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
         }
       }
       const orderIds = await findOrderIds(sequelize, orderFilterFrom(request));
-      const input = { channel: 'email', templateId: p.templateId, orderIds, contextOverride };
+      const input = { templateId: p.templateId, orderIds, contextOverride };
       try {
         if (p.step === 'send') {
           if (!canWrite(context)) return { notice: { message: 'forbiddenError', type: 'error' } };
@@ -520,6 +557,64 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
   };
 
   const readOnly = { new: { isAccessible: never }, edit: { isAccessible: never }, delete: { isAccessible: never }, bulkDelete: { isAccessible: never } };
+
+  /** Per-ticket notification to the items of the list's filters: one message per item to its holder. */
+  const ticketNotifyAction: ActionDef = {
+    actionType: 'resource',
+    icon: 'Send',
+    isAccessible: isStaff,
+    component: components.NotifyView,
+    handler: asAdmin(async (request, _response, context) => {
+      const templates = await NotificationTemplate.findAll({ where: { active: true }, order: [['code', 'ASC'], ['language', 'ASC']] });
+      if (request.method !== 'post') return { templates: templates.map((t) => ({ id: t.id, label: `[${t.channel}] ${t.code} (${t.language}) ${t.name}` })), canSend: canWrite(context) };
+      const p = (request.payload ?? {}) as Record<string, unknown>;
+      try {
+        const f = JSON.parse(typeof p.filters === 'string' && p.filters ? p.filters : '{}') as Record<string, unknown>;
+        const contextOverride = typeof p.contextOverride === 'string' && p.contextOverride.trim() ? (JSON.parse(p.contextOverride) as unknown) : {};
+        const input = { templateId: p.templateId, filter: parseItemFilter({ id: f.id, order_id: f.orderId, status: f.status, product_id: f.productId }), contextOverride };
+        if (p.step === 'send') {
+          if (!canWrite(context)) return { notice: { message: 'forbiddenError', type: 'error' } };
+          const history = await sendTicketNotification(sequelize, input);
+          return {
+            history,
+            historyUrl: context.h.resourceUrl({ resourceId: 'notification_recipients', search: `?filters.historyId=${history.id}` }),
+            notice: { message: `발송을 예약했습니다: ${history.recipients.length}명`, type: 'success' },
+          };
+        }
+        return { preview: await previewTicketNotification(sequelize, input) };
+      } catch (e) {
+        if (e instanceof SyntaxError) return { notice: { message: 'JSON 객체가 필요합니다.', type: 'error' } };
+        if (e instanceof MissingContextVariablesError) return { missing: e.recipients, notice: { message: '템플릿 변수가 없는 수신자가 있습니다.', type: 'error' } };
+        return { notice: noticeOf(e) };
+      }
+    }),
+  };
+
+  /** Assign / unassign an order-item tag over the item list's filters (the same service as any other caller). */
+  const tagsAction: ActionDef = {
+    actionType: 'resource',
+    icon: 'Tag',
+    isAccessible: isStaff,
+    component: components.TagAssign,
+    handler: asAdmin(async (request, _response, context) => {
+      if (request.method !== 'post') {
+        const tags = await OrderItemTag.findAll({ order: [['priority', 'ASC'], ['code', 'ASC']] });
+        return { tags: tags.map((t) => ({ id: t.id, label: `${t.code} — ${t.name}` })), canWrite: canWrite(context) };
+      }
+      if (!canWrite(context)) return { notice: { message: 'forbiddenError', type: 'error' } };
+      const p = (request.payload ?? {}) as Record<string, unknown>;
+      try {
+        const f = JSON.parse(typeof p.filters === 'string' && p.filters ? p.filters : '{}') as Record<string, unknown>;
+        const filter = parseItemFilter({ id: f.id, order_id: f.orderId, status: f.status, product_id: f.productId });
+        const run = p.step === 'unassign' ? unassignOrderItemTag : assignOrderItemTag;
+        const { affected } = await run(sequelize, String(p.tagId ?? ''), filter);
+        return { affected, notice: { message: `${affected}건의 주문 상품을 ${p.step === 'unassign' ? '해제' : '지정'}했습니다.`, type: 'success' } };
+      } catch (e) {
+        if (e instanceof SyntaxError) return { notice: { message: 'filters: JSON이 필요합니다.', type: 'error' } };
+        return { notice: noticeOf(e) };
+      }
+    }),
+  };
 
   return [
     {
@@ -589,6 +684,8 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
             component: components.RefundView,
             handler: refundHandler('item'),
           },
+          tags: tagsAction,
+          notify: ticketNotifyAction,
           history: historyAction(components),
         },
       },
@@ -659,40 +756,23 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
   const { sequelize } = deps;
   const readOnly = { new: { isAccessible: never }, edit: { isAccessible: never }, delete: { isAccessible: never }, bulkDelete: { isAccessible: never } };
 
-  const saveTemplate: Handler = async (request, _res, context) => {
-    const { record, resource, h, currentAdmin } = context;
-    if (request.method !== 'post') return { record: record ? recordJson(context) : {} } as ActionResponse;
-    const r = await saveNotificationTemplate(sequelize, record ? String(record.id()) : null, unflat(request.payload));
-    if (!r.ok) throw fieldErrors(r.errors);
-    return {
-      record: new BaseRecord(r.row.get({ plain: true }) as Record<string, unknown>, resource).toJSON(currentAdmin),
-      redirectUrl: h.recordActionUrl({ resourceId: 'notification_templates', recordId: r.row.id, actionName: 'show' }),
-      notice: { message: record ? 'successfullyUpdated' : 'successfullyCreated', type: 'success' },
-    } as ActionResponse;
-  };
-
   return [
     {
       resource: NotificationTemplate,
       options: {
         navigation: NAV.notify,
-        listProperties: ['code', 'language', 'name', 'subject', 'active', 'updatedAt'],
+        listProperties: ['channel', 'code', 'language', 'name', 'subject', 'active', 'updatedAt'],
         properties: {
           ...hidden(BASE_HIDDEN),
           id: { isVisible: { list: false, show: true, edit: false, filter: false } },
           createdAt: readOnlyMeta,
           updatedAt: readOnlyMeta,
           body: { type: 'textarea', props: { rows: 16 } },
-          channel: { availableValues: [{ value: 'email', label: 'email' }] },
+          channel: { availableValues: ['email', 'kakao', 'sms'].map((v) => ({ value: v, label: v })) },
+          bodyFormat: { availableValues: [{ value: 'text', label: 'text' }, { value: 'html', label: 'html (values escaped)' }] },
           language: { availableValues: [{ value: 'ko', label: 'ko' }, { value: 'en', label: 'en' }] },
         },
-        actions: {
-          new: { isAccessible: canWrite, handler: asAdmin(saveTemplate) },
-          edit: { isAccessible: canWrite, handler: asAdmin(saveTemplate) },
-          delete: { isAccessible: canWrite },
-          bulkDelete: { isAccessible: never },
-          history: historyAction(components),
-        },
+        actions: serviceWriteActions('notification_templates', (id, input) => saveNotificationTemplate(sequelize, id, input), components),
       },
     },
     {
@@ -700,7 +780,7 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
       options: {
         navigation: NAV.notify,
         sort: { sortBy: 'createdAt', direction: 'desc' },
-        listProperties: ['templateCode', 'templateLanguage', 'trigger', 'createdByLabel', 'createdAt'],
+        listProperties: ['channel', 'templateCode', 'templateLanguage', 'trigger', 'createdByLabel', 'createdAt'],
         actions: {
           ...readOnly,
           recipients: {
@@ -721,10 +801,11 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
       options: {
         navigation: NAV.notify,
         sort: { sortBy: 'createdAt', direction: 'desc' },
-        listProperties: ['recipient', 'status', 'attempts', 'lastError', 'sentAt', 'updatedAt'],
+        listProperties: ['recipient', 'orderId', 'status', 'attempts', 'lastError', 'sentAt', 'updatedAt'],
         properties: {
           historyId: { reference: 'notification_histories' },
           orderId: { reference: 'orders' },
+          orderProductRelationId: { reference: 'order_product_relations' },
           body: { type: 'textarea' },
           status: { availableValues: ['CREATED', 'SENDING', 'SENT', 'FAILED'].map((v) => ({ value: v, label: v })) },
         },
@@ -840,9 +921,42 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
   ];
 }
 
+/** Registration-desk day configurations (name, event, period, categories): saved through the desk-config service. */
+function deskResources(deps: AppDeps, components: Components): ResourceWithOptions[] {
+  return [
+    {
+      resource: RegistrationDeskConfig,
+      options: {
+        navigation: NAV.orders,
+        sort: { sortBy: 'startDate', direction: 'desc' },
+        listProperties: ['name', 'eventName', 'startDate', 'endDate', 'categoryIds'],
+        editProperties: ['name', 'eventName', 'startDate', 'endDate', 'categoryIds'],
+        properties: {
+          ...hidden(BASE_HIDDEN),
+          categoryIds: { type: 'reference', reference: 'categories', isArray: true },
+          startDate: { type: 'date' },
+          endDate: { type: 'date' },
+        },
+        actions: serviceWriteActions('registration_desk_configs', (id, input) => saveDeskConfig(deps.sequelize, id, input), components),
+      },
+    },
+    {
+      resource: OrderItemTag,
+      options: {
+        navigation: NAV.orders,
+        sort: { sortBy: 'priority', direction: 'asc' },
+        listProperties: ['code', 'name', 'priority'],
+        editProperties: ['code', 'name', 'priority'],
+        properties: { ...hidden(BASE_HIDDEN) },
+        actions: serviceWriteActions('order_item_tags', (id, input) => saveOrderItemTag(deps.sequelize, id, input), components),
+      },
+    },
+  ];
+}
+
 export function buildResources(deps: AppDeps, components: Components): ResourceWithOptions[] {
   const svc = new CatalogService(deps.sequelize);
-  const all = [...catalogResources(svc, components), ...orderResources(deps, components), ...systemResources(deps, components)];
+  const all = [...catalogResources(svc, components), ...orderResources(deps, components), ...systemResources(deps, components), ...deskResources(deps, components)];
   // staff may read everything they see; only the actions above write
   for (const r of all) {
     r.options.actions ??= {};

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
+import type { NhnConfig } from './nhn/client.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
@@ -91,6 +92,26 @@ const schema = z.object({
   NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   /** First retry delay; each further retry doubles it. */
   NOTIFICATION_RETRY_DELAY_SECONDS: z.coerce.number().positive().max(86_400).default(60),
+  NOTIFICATION_RETRY_MAX_DELAY_SECONDS: z.coerce.number().positive().max(86_400).default(600),
+  /** Messages per minute per channel per worker (0 = unlimited); the per-channel variables override it. */
+  NOTIFICATION_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(100_000).default(60),
+  NOTIFICATION_RATE_LIMIT_EMAIL_PER_MINUTE: optional(z.coerce.number().int().min(0).max(100_000)),
+  NOTIFICATION_RATE_LIMIT_KAKAO_PER_MINUTE: optional(z.coerce.number().int().min(0).max(100_000)),
+  NOTIFICATION_RATE_LIMIT_SMS_PER_MINUTE: optional(z.coerce.number().int().min(0).max(100_000)),
+  // NHN Cloud Notification (Kakao alimtalk, SMS): per-channel key/secret, falling back to the shared pair
+  NHN_CLOUD_APP_KEY: z.string().default(''),
+  NHN_CLOUD_SECRET_KEY: z.string().default(''),
+  NHN_CLOUD_KAKAO_ALIMTALK_APP_KEY: z.string().default(''),
+  NHN_CLOUD_KAKAO_ALIMTALK_SECRET_KEY: z.string().default(''),
+  NHN_CLOUD_KAKAO_SENDER_KEY: z.string().default(''),
+  NHN_CLOUD_SMS_APP_KEY: z.string().default(''),
+  NHN_CLOUD_SMS_SECRET_KEY: z.string().default(''),
+  NHN_CLOUD_SMS_SEND_NO: z.string().default(''),
+  NHN_CLOUD_ALIMTALK_API_URL: url.default('https://api-alimtalk.cloud.toast.com'),
+  NHN_CLOUD_SMS_API_URL: url.default('https://api-sms.cloud.toast.com'),
+  /** `npm start` without NHN keys outside production: run the fake NHN server in-process (demo). */
+  NHN_DEMO_FAKE: optional(bool),
+  NHN_FAKE_PORT: port.default(8091),
 
   // --- sign-in, sessions, CSRF (issue #4) ---
   SESSION_COOKIE_NAME: cookieName.default('sessionid'),
@@ -170,6 +191,7 @@ export interface Config {
   queryStats: boolean;
   jobs: JobsConfig;
   mail: MailConfig;
+  nhn: NhnConfig & { demoFake: { enabled: boolean; port: number } };
   auth: AuthConfig;
 }
 
@@ -214,6 +236,9 @@ export interface MailConfig {
   from: string;
   maxAttempts: number;
   retryDelayMs: number;
+  retryMaxDelayMs: number;
+  /** Messages per minute per channel per worker (0 = unlimited). */
+  ratePerMinute: Record<'email' | 'kakao' | 'sms', number>;
 }
 
 export class ConfigError extends Error {}
@@ -298,6 +323,33 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
       from: e.MAIL_FROM,
       maxAttempts: e.NOTIFICATION_MAX_ATTEMPTS,
       retryDelayMs: Math.round(e.NOTIFICATION_RETRY_DELAY_SECONDS * 1000),
+      retryMaxDelayMs: Math.round(e.NOTIFICATION_RETRY_MAX_DELAY_SECONDS * 1000),
+      ratePerMinute: {
+        email: e.NOTIFICATION_RATE_LIMIT_EMAIL_PER_MINUTE ?? e.NOTIFICATION_RATE_LIMIT_PER_MINUTE,
+        kakao: e.NOTIFICATION_RATE_LIMIT_KAKAO_PER_MINUTE ?? e.NOTIFICATION_RATE_LIMIT_PER_MINUTE,
+        sms: e.NOTIFICATION_RATE_LIMIT_SMS_PER_MINUTE ?? e.NOTIFICATION_RATE_LIMIT_PER_MINUTE,
+      },
+    },
+    nhn: {
+      alimtalk: {
+        apiUrl: e.NHN_CLOUD_ALIMTALK_API_URL.replace(/\/+$/, ''),
+        appKey: e.NHN_CLOUD_KAKAO_ALIMTALK_APP_KEY || e.NHN_CLOUD_APP_KEY,
+        secretKey: e.NHN_CLOUD_KAKAO_ALIMTALK_SECRET_KEY || e.NHN_CLOUD_SECRET_KEY,
+        senderKey: e.NHN_CLOUD_KAKAO_SENDER_KEY,
+      },
+      sms: {
+        apiUrl: e.NHN_CLOUD_SMS_API_URL.replace(/\/+$/, ''),
+        appKey: e.NHN_CLOUD_SMS_APP_KEY || e.NHN_CLOUD_APP_KEY,
+        secretKey: e.NHN_CLOUD_SMS_SECRET_KEY || e.NHN_CLOUD_SECRET_KEY,
+        sendNo: e.NHN_CLOUD_SMS_SEND_NO,
+      },
+      timeoutMs: 10_000,
+      demoFake: {
+        enabled:
+          e.NODE_ENV !== 'production' &&
+          (e.NHN_DEMO_FAKE ?? !(e.NHN_CLOUD_APP_KEY || e.NHN_CLOUD_KAKAO_ALIMTALK_APP_KEY || e.NHN_CLOUD_SMS_APP_KEY)),
+        port: e.NHN_FAKE_PORT,
+      },
     },
     auth: {
       sessionCookie: {

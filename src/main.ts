@@ -11,7 +11,7 @@ import { clientErrorHandler } from './http/errors.js';
 import { createPortOneClient } from './portone/client.js';
 import { logger } from './logger.js';
 import { startJobs } from './jobs/definitions.js';
-import { registerOrderNotifications } from './services/notifications.js';
+import { configureNotifications, notificationSettingsFrom, registerOrderNotifications } from './services/notifications.js';
 import { mountAdmin, adminSettings } from '../admin/index.js';
 
 /**
@@ -40,6 +40,31 @@ async function startDemoSimulator(config: Config) {
   return { sim, client };
 }
 
+/**
+ * The local demo's NHN Cloud (Kakao alimtalk, SMS): without NHN keys (and never in production) `npm start`
+ * runs the fake NHN server in-process and points the senders at it; messages are listed at
+ * `GET <url>/__fake/messages`. NHN_DEMO_FAKE=false turns it off (Kakao / SMS then fail "not configured").
+ */
+async function startDemoNhn(config: Config): Promise<{ close(): Promise<void>; config: Config } | null> {
+  if (!config.nhn.demoFake.enabled) return null;
+  const { startFakeNhn } = await import('./nhn/fake-server.js');
+  const alimtalk = { appKey: 'demo-alimtalk-app-key', secretKey: 'demo-alimtalk-secret' };
+  const sms = { appKey: 'demo-sms-app-key', secretKey: 'demo-sms-secret' };
+  const fake = await startFakeNhn({ port: config.nhn.demoFake.port, host: '127.0.0.1', alimtalk, sms });
+  logger.warn('fake NHN Cloud in use (demo): Kakao / SMS messages are only recorded', { messages: `${fake.url}/__fake/messages` });
+  return {
+    close: () => fake.close(),
+    config: {
+      ...config,
+      nhn: {
+        ...config.nhn,
+        alimtalk: { ...config.nhn.alimtalk, ...alimtalk, apiUrl: fake.url, senderKey: config.nhn.alimtalk.senderKey || 'demo-sender-key' },
+        sms: { ...config.nhn.sms, ...sms, apiUrl: fake.url, sendNo: config.nhn.sms.sendNo || '0212345678' },
+      },
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   logger.setLevel(config.logLevel);
@@ -48,7 +73,9 @@ async function main(): Promise<void> {
   const portone = createPortOneClient(demoSim ? { ...config.portone, ...demoSim.client } : config.portone);
   // Jobs (issue #8): every process enqueues; the worker runs here unless JOBS_IN_PROCESS=false (`npm run worker`).
   registerOrderNotifications();
-  const jobs = await startJobs({ config, sequelize: db.sequelize, portone, process: config.jobs.inProcess, url: db.url });
+  const demoNhn = await startDemoNhn(config);
+  if (demoNhn) configureNotifications(notificationSettingsFrom(demoNhn.config)); // Kakao on, through the fake
+  const jobs = await startJobs({ config: demoNhn?.config ?? config, sequelize: db.sequelize, portone, process: config.jobs.inProcess, url: db.url });
   const app = createApp({ config, sequelize: db.sequelize, portone });
   // Admin panel (issue #7) at /admin; AdminJS is imported lazily (ADMIN_ENABLED=false to leave it out).
   const admin = adminSettings();
@@ -69,6 +96,7 @@ async function main(): Promise<void> {
     await jobs.stop().catch((e) => logger.error('job queue stop failed', { error: String(e) }));
     await db.close().catch((e) => logger.error('close failed', { error: String(e) }));
     await demoSim?.sim.close().catch(() => undefined);
+    await demoNhn?.close().catch(() => undefined);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

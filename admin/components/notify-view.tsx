@@ -1,7 +1,7 @@
 /**
  * E-mail notification to the orders of the list filters (spec §6.6): choose a template, preview (template
- * variables, recipients, missing variables), then send. Recipients are de-duplicated by e-mail; one job per
- * recipient is queued after commit; their delivery status is in "Notification recipients".
+ * variables, recipients, missing variables), then send. The template decides the channel (e-mail, Kakao, SMS); one job per
+ * recipient is queued after commit (one message per order); their delivery status is in "Notification recipients".
  */
 import React, { useEffect, useMemo, useState } from 'react';
 import { ApiClient, useNotice, type ActionProps } from 'adminjs';
@@ -61,7 +61,7 @@ const NotifyView: React.FC<ActionProps> = ({ resource }) => {
   };
   return (
     <Box variant="container" data-testid="notify-view">
-      <H3>주문 알림 보내기 (이메일)</H3>
+      <H3>주문 알림 보내기 (이메일 / 카카오 알림톡 / SMS: 템플릿의 채널)</H3>
       <Text mb="lg">대상: 목록 필터에 맞는 결제 완료/부분 환불 주문 {Object.keys(filters).length ? `(${JSON.stringify(filters)})` : '(필터 없음: 전체)'}</Text>
       <Label required>템플릿</Label>
       <select value={templateId} onChange={(e) => setTemplateId(e.target.value)} style={{ padding: 8, marginBottom: 16 }}>

@@ -10,6 +10,7 @@ import { createAuth } from './auth/index.js';
 import { orderRoutes, patronRoutes } from './shop/orders.js';
 import { scancodeRoutes } from './shop/scancode.js';
 import { deskRoutes } from './desk/index.js';
+import { registrationDeskRoutes, rosaDiscovery, REGISTRATION_DESK_BASE } from './desk/registration.js';
 import { webhookRoutes, buyerRefundRoutes } from './shop/payments.js';
 import { openApiDocument } from './contract/openapi.js';
 import { enableQueryStats, queryStatsMiddleware } from '../db/query-stats.js';
@@ -73,6 +74,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1/shop/payment-histories', webhookRoutes(deps));
   app.use('/v1/shop/patron', patronRoutes(deps));
   app.use('/v1/internal-api/desk-support', deskRoutes(deps));
+  app.use(REGISTRATION_DESK_BASE, registrationDeskRoutes(deps));
+  app.get('/.well-known/rosa', rosaDiscovery(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

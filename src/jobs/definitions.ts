@@ -10,6 +10,8 @@ import type { PortOneClient } from '../portone/client.js';
 import { runAs } from '../context.js';
 import { logger } from '../logger.js';
 import { createMailer, type Mailer } from '../services/mailer.js';
+import { createAlimtalkSender, createSmsSender, type AlimtalkMessage, type NhnSender, type SmsMessage } from '../nhn/client.js';
+import { SendSpacing } from '../domain/notification/rate-limit.js';
 import { deliverNotification, sweepNotifications } from '../services/notifications.js';
 import { cleanupAbandonedCarts } from '../services/cart-cleanup.js';
 import { reconcile } from '../services/reconcile.js';
@@ -22,6 +24,9 @@ export interface JobDeps {
   config: Config;
   portone: PortOneClient;
   mailer: Mailer;
+  /** NHN Cloud senders (default: from config.nhn). */
+  kakao?: NhnSender<AlimtalkMessage>;
+  sms?: NhnSender<SmsMessage>;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -31,6 +36,10 @@ const asJob = <T>(name: string, fn: () => Promise<T>) => runAs({ userId: null, l
 export function defineJobs(queue: JobQueue, deps: JobDeps): void {
   const { agenda } = queue;
   const { sequelize, config } = deps;
+  const kakao = deps.kakao ?? createAlimtalkSender(config.nhn);
+  const sms = deps.sms ?? createSmsSender(config.nhn);
+  // the rate limit is per worker process and per channel (NOTIFICATION_RATE_LIMIT_*_PER_MINUTE)
+  const spacing = new SendSpacing((channel) => config.mail.ratePerMinute[channel as 'email' | 'kakao' | 'sms'] ?? 0);
 
   agenda.define<NotificationSendData>(
     JOB.NOTIFICATION_SEND,
@@ -39,10 +48,14 @@ export function defineJobs(queue: JobQueue, deps: JobDeps): void {
         const recipientId = String(job.attrs.data?.recipientId ?? '');
         const result = await deliverNotification(sequelize, recipientId, {
           mailer: deps.mailer,
+          kakao,
+          sms,
+          spacing,
           maxAttempts: config.mail.maxAttempts,
           retryDelayMs: config.mail.retryDelayMs,
+          retryMaxDelayMs: config.mail.retryMaxDelayMs,
         });
-        // A transient SMTP failure: the row is FAILED with next_attempt_at; a new job runs then.
+        // A transient failure: the row is FAILED with next_attempt_at; a new job runs then.
         if (result.outcome === 'retry') await queue.enqueue(JOB.NOTIFICATION_SEND, { recipientId }, result.at);
       }),
     { concurrency: 5, lockLifetime: 5 * 60_000, removeOnComplete: true },
@@ -92,6 +105,9 @@ export interface StartJobsOptions {
   url?: string;
   /** Replace the SMTP mailer (tests). */
   mailer?: Mailer;
+  /** Replace the NHN senders. */
+  kakao?: NhnSender<AlimtalkMessage>;
+  sms?: NhnSender<SmsMessage>;
   /** Register the recurring schedules (default true when processing). */
   schedule?: boolean;
   /** Instance name (agenda_jobs.last_modified_by). */
@@ -115,7 +131,7 @@ export async function startJobs(opts: StartJobsOptions): Promise<JobsHandle> {
   });
   const mailer = opts.mailer ?? createMailer(config.mail);
   if (opts.process) {
-    defineJobs(queue, { sequelize: opts.sequelize, config, portone: opts.portone, mailer });
+    defineJobs(queue, { sequelize: opts.sequelize, config, portone: opts.portone, mailer, kakao: opts.kakao, sms: opts.sms });
     if (opts.schedule ?? true) await scheduleRecurringJobs(queue, config);
     await queue.start();
   }

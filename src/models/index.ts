@@ -19,6 +19,7 @@ import {
 } from './order.js';
 import { initSystemModels, initPaymentOpsModels, ApiKey, AuditLog } from './system.js';
 import { initNotificationModels, NotificationTemplate, NotificationHistory, NotificationRecipient } from './notification.js';
+import { initDeskModels, RegistrationDeskConfig, OrderItemTag } from './desk.js';
 import { currentActor } from '../context.js';
 
 export * from './user.js';
@@ -26,6 +27,7 @@ export * from './catalog.js';
 export * from './order.js';
 export * from './system.js';
 export * from './notification.js';
+export * from './desk.js';
 export { UNBOUNDED } from './catalog.js';
 
 /** Models whose every change is written to audit_logs. PaymentHistory is itself an append-only ledger. */
@@ -45,6 +47,8 @@ const HISTORY_TRACKED: ModelStatic<Model>[] = [
   TicketInfo,
   User,
   NotificationTemplate,
+  RegistrationDeskConfig,
+  OrderItemTag,
 ];
 
 const SECRET_FIELDS = new Set(['passwordHash', 'totpSecret']);
@@ -146,6 +150,7 @@ export function initModels(sequelize: Sequelize): void {
   initSystemModels(sequelize);
   initNotificationModels(sequelize);
   initPaymentOpsModels(sequelize);
+  initDeskModels(sequelize);
 
   const c = { constraints: false };
   CategoryGroup.hasMany(Category, { as: 'categories', foreignKey: 'groupId', ...c });

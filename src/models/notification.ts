@@ -1,16 +1,21 @@
 import { DataTypes, Model, type Sequelize } from 'sequelize';
 import { baseColumns, shopModelOptions, type BaseFields } from './base.js';
 
-export type NotificationChannel = 'email';
+export type NotificationChannel = 'email' | 'kakao' | 'sms';
+export const NOTIFICATION_CHANNELS: readonly NotificationChannel[] = ['email', 'kakao', 'sms'];
+export type BodyFormat = 'text' | 'html';
 export type NotificationLanguage = 'ko' | 'en';
-export type NotificationTrigger = 'manual' | 'order_paid' | 'order_refunded';
+export type NotificationTrigger = 'manual' | 'manual_ticket' | 'order_paid' | 'order_refunded';
 export type RecipientStatus = 'CREATED' | 'SENDING' | 'SENT' | 'FAILED';
 
 export interface NotificationTemplate extends BaseFields {}
-/** An e-mail template with `{{ var }}` placeholders; one active per (channel, code, language). */
+/** A template with `{{ var }}` placeholders; one active per (channel, code, language). */
 export class NotificationTemplate extends Model {
   declare channel: NotificationChannel;
   declare code: string;
+  /** Kakao alimtalk: the template code approved at NHN Cloud / Kakao. */
+  declare providerTemplateCode: string | null;
+  declare bodyFormat: BodyFormat;
   declare language: NotificationLanguage;
   declare name: string;
   declare subject: string;
@@ -20,6 +25,8 @@ export class NotificationTemplate extends Model {
 
 export interface TemplateSnapshot {
   code: string;
+  provider_template_code?: string | null;
+  body_format?: BodyFormat;
   language: NotificationLanguage;
   name: string;
   subject: string;
@@ -48,6 +55,9 @@ export class NotificationRecipient extends Model {
   declare id: string;
   declare historyId: string;
   declare orderId: string | null;
+  declare orderProductRelationId: string | null;
+  /** What this message is about (order id, or order item id for per-ticket sends). */
+  declare dedupeKey: string;
   declare recipient: string;
   declare context: Record<string, unknown>;
   declare subject: string;
@@ -69,6 +79,8 @@ export function initNotificationModels(sequelize: Sequelize): void {
       ...baseColumns(),
       channel: { type: DataTypes.STRING(32), allowNull: false, defaultValue: 'email' },
       code: { type: DataTypes.STRING(64), allowNull: false },
+      providerTemplateCode: { type: DataTypes.STRING(64), allowNull: true },
+      bodyFormat: { type: DataTypes.STRING(8), allowNull: false, defaultValue: 'text' },
       language: { type: DataTypes.STRING(8), allowNull: false, defaultValue: 'ko' },
       name: { type: DataTypes.STRING(200), allowNull: false, defaultValue: '' },
       subject: { type: DataTypes.TEXT, allowNull: false },
@@ -99,6 +111,8 @@ export function initNotificationModels(sequelize: Sequelize): void {
       id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
       historyId: { type: DataTypes.UUID, allowNull: false },
       orderId: { type: DataTypes.UUID, allowNull: true },
+      orderProductRelationId: { type: DataTypes.UUID, allowNull: true },
+      dedupeKey: { type: DataTypes.STRING(64), allowNull: false, defaultValue: '' },
       recipient: { type: DataTypes.STRING(320), allowNull: false },
       context: { type: DataTypes.JSONB, allowNull: false, defaultValue: {} },
       subject: { type: DataTypes.TEXT, allowNull: false },

@@ -25,13 +25,19 @@ export async function saveNotificationTemplate(sequelize: Sequelize, id: string 
       name: text(pick('name')).trim(),
       subject: text(pick('subject')),
       body: text(pick('body')),
+      providerTemplateCode: text(pick('providerTemplateCode')).trim() || null,
+      bodyFormat: text(pick('bodyFormat') ?? 'text').trim() || 'text',
       active: pick('active') === undefined ? true : pick('active') === true || pick('active') === 'true',
     };
     const errors: Record<string, string> = {};
-    if (values.channel !== 'email') errors.channel = "지원하는 채널은 'email' 입니다.";
+    if (!['email', 'kakao', 'sms'].includes(values.channel)) errors.channel = "지원하는 채널은 'email', 'kakao', 'sms' 입니다.";
+    if (values.channel !== 'email') values.subject = ''; // Kakao / SMS have no subject
+    if (values.channel === 'kakao' && !values.providerTemplateCode) errors.providerTemplateCode = '알림톡은 NHN Cloud에 승인된 템플릿 코드가 필요합니다.';
+    if (values.bodyFormat !== 'text' && values.bodyFormat !== 'html') errors.bodyFormat = "본문 형식은 'text' 또는 'html' 입니다.";
+    if (values.channel !== 'email') values.bodyFormat = 'text';
     if (!/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(values.code)) errors.code = '코드는 영문 소문자, 숫자, _ . - 로 씁니다.';
     if (values.language !== 'ko' && values.language !== 'en') errors.language = "언어는 'ko' 또는 'en' 입니다.";
-    if (!values.subject.trim()) errors.subject = '이 필드는 필수 항목입니다.';
+    if (values.channel === 'email' && !values.subject.trim()) errors.subject = '이 필드는 필수 항목입니다.';
     if (!values.body.trim()) errors.body = '이 필드는 필수 항목입니다.';
     if (/[\r\n]/.test(values.subject)) errors.subject ??= '제목은 한 줄이어야 합니다.';
     const unbalanced = (s: string) => (s.match(/\{\{/g)?.length ?? 0) !== (s.match(/\}\}/g)?.length ?? 0);

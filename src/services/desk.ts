@@ -1,7 +1,12 @@
 /**
- * The registration desk (spec §8.2): find orders (by scanned user, order, item, names, e-mails, answers…),
- * check items in (paid → used) or undo it (used → paid), fix free-text answers. Called by API-key clients
- * with the `desk` scope; every call is audited with the key (the actor label `api_key:<name>`).
+ * The registration desk (spec §8.2, after-pr43 §6): find orders (by scanned user, order, item, names,
+ * e-mails, answers…), check items in (paid → used) or undo it (used → paid), fix free-text answers, refund.
+ * ONE service for both desk clients:
+ *   - the API-key desk `/v1/internal-api/desk-support/` (older clients; key with the `desk` scope, actor
+ *     `api_key:<name>`), unrestricted in categories;
+ *   - the session desk `/v1/internal-api/registration-desk/` (today's client, a signed-in staff member,
+ *     actor `user:<id>`), whose writes and refunds are limited to the categories of today's desk
+ *     configuration (`DeskCall.scope`), plus the lookup of one item by its full QR token.
  *
  * A check-in is idempotent: scanning a used item again changes nothing and answers when and by which key it
  * was checked in (`notices`). Status and answer edits lock the order row (as refunds do), so a check-in and
@@ -23,8 +28,12 @@ import { orderViews, type CustomerInfoDto, type OrderDto } from './order-view.js
 import { ServiceError } from './errors.js';
 import { refund, type RefundDeps, type RefundOutcome } from './refund.js';
 import { findUserByEmail } from './auth.js';
-import { prepareHolderEdit } from './ticket-info.js';
 import { Messages, fieldError } from '../domain/messages.js';
+import { Category, Product, TicketInfo } from '../models/index.js';
+import { parseTicketInfo, ticketInfoRuleErrors, type TicketInfoValue, type TicketProductFacts } from '../domain/cart/ticket-info.js';
+import { signScancodeToken, verifyScancodeToken } from '../domain/scancode/token.js';
+import { DeskConfigMessages } from './desk-config.js';
+import { tagsOfItems, type ItemTagDto } from './order-item-tags.js';
 
 export const DeskMessages = {
   INVALID_ID: '유효하지 않은 ID입니다.',
@@ -35,6 +44,9 @@ export const DeskMessages = {
   ORDER_NOT_FOUND: '주문을 찾을 수 없습니다.',
   INVALID_UUID: '유효한 UUID를 입력하십시오.',
   ALREADY_USED: '이미 사용 처리된 상품입니다. (사용 시각: {at}, 처리: {by})',
+  INVALID_SCANCODE: '스캔코드 형식이 올바르지 않습니다.',
+  ONE_OF_ID_OR_SCANCODE: 'order_product_relation_id 또는 scancode 중 하나만 지정하세요.',
+  ITEM_NOT_FOUND: '주문 상품을 찾을 수 없습니다.',
   RESPONSE_REQUIRED: '응답이 필수인 옵션입니다.',
 } as const;
 
@@ -47,10 +59,12 @@ export interface DeskDeps {
 }
 
 export interface DeskCall {
-  /** The API key's name (what `used_by` records). */
+  /** Who checks in (what `used_by` records): the API key's name, or the staff member's e-mail. */
   keyName: string;
   lang: Lang;
   now: Date;
+  /** Session desk: writes and refunds only for items of these categories (today's configuration). */
+  scope?: { categoryIds: readonly string[] };
 }
 
 export interface DeskOptionDto {
@@ -62,6 +76,14 @@ export interface DeskOptionDto {
 
 export interface DeskItemDto {
   id: string;
+  /** the item's full QR token (`opr:…`) */
+  scancode_token: string;
+  category_id: string | null;
+  /** order-item tags, by priority then code */
+  tags: ItemTagDto[];
+  is_ticket: boolean;
+  /** the ticket holder (soft-deleted → null); the contribution message is not shown at the desk */
+  ticket_info: { name: string; phone: string; email: string; organization: string | null } | null;
   price: number;
   donation_price: number;
   status: OprStatus;
@@ -70,9 +92,6 @@ export interface DeskItemDto {
   used_by: string | null;
   product: { id: string; name: string; price: number };
   options: DeskOptionDto[];
-  is_ticket: boolean;
-  /** the holder (not its contribution message); null when none */
-  ticket_info: { name: string; phone: string; email: string; organization: string | null } | null;
 }
 
 export interface DeskRow {
@@ -119,12 +138,31 @@ async function audit(action: string, recordId: string, tableName: string, data: 
 // ---------------------------------------------------------------------------------------------------------
 // rows
 
+/** product id → category id (soft-deleted products included: old orders keep their items). */
+async function productCategories(productIds: string[], t?: Transaction): Promise<Map<string, string>> {
+  if (productIds.length === 0) return new Map();
+  const products = await Product.findAll({ where: { id: [...new Set(productIds)] }, attributes: ['id', 'categoryId'], paranoid: false, transaction: t });
+  return new Map(products.map((p) => [p.id, p.categoryId]));
+}
+
+/** Session desk: every item must be of today's categories, else 403 (nothing written). */
+async function assertInScope(call: DeskCall, oprs: OrderProductRelation[], t?: Transaction): Promise<void> {
+  if (!call.scope || oprs.length === 0) return;
+  const categoryOf = await productCategories(oprs.map((o) => o.productId), t);
+  const allowed = new Set(call.scope.categoryIds);
+  if (oprs.some((o) => !allowed.has(categoryOf.get(o.productId) ?? ''))) {
+    throw ServiceError.client(403, 'permission_denied', DeskConfigMessages.NOT_TODAYS_CATEGORY);
+  }
+}
+
 async function deskRows(deps: DeskDeps, orderIds: string[], call: DeskCall, t?: Transaction): Promise<DeskRow[]> {
   if (orderIds.length === 0) return [];
   const views = await orderViews(orderIds, { lang: call.lang, now: call.now, backendDomain: deps.backendDomain, scancodeSalts: deps.scancodeSalts, transaction: t });
   // one after another: inside a transaction there is one connection
   const histories = await PaymentHistory.findAll({ where: { orderId: orderIds }, order: [['createdAt', 'DESC'], ['id', 'DESC']], transaction: t });
-  const oprs = await OrderProductRelation.findAll({ where: { orderId: orderIds }, attributes: ['id', 'usedAt', 'usedBy'], transaction: t });
+  const oprs = await OrderProductRelation.findAll({ where: { orderId: orderIds }, attributes: ['id', 'productId', 'usedAt', 'usedBy'], transaction: t });
+  const categoryOf = await productCategories(oprs.map((o) => o.productId), t);
+  const tagsOf = await tagsOfItems(deps.sequelize, oprs.map((o) => o.id), t);
   const orders = await Order.findAll({ where: { id: orderIds }, attributes: ['id', 'userId'], transaction: t });
   const users = await User.findAll({ where: { id: [...new Set(orders.map((o) => o.userId))] }, paranoid: false, attributes: ['id', 'username', 'email', 'uniqueId'], transaction: t });
   const userOf = new Map(orders.map((o) => [o.id, users.find((u) => u.id === o.userId) ?? null]));
@@ -141,6 +179,11 @@ async function deskRows(deps: DeskDeps, orderIds: string[], call: DeskCall, t?: 
       payment_histories: histories.filter((h) => h.orderId === v.id).map((h) => ({ status: h.status, price: h.price, created_at: h.createdAt.toISOString() })),
       products: v.products.map((p) => ({
         id: p.id,
+        scancode_token: signScancodeToken('opr', p.id, deps.scancodeSalts),
+        category_id: categoryOf.get(p.product.id) ?? null,
+        tags: tagsOf.get(p.id) ?? [],
+        is_ticket: p.is_ticket,
+        ticket_info: p.ticket_info ? { name: p.ticket_info.name, phone: p.ticket_info.phone, email: p.ticket_info.email, organization: p.ticket_info.organization } : null,
         price: p.price,
         donation_price: p.donation_price,
         status: p.status,
@@ -158,15 +201,26 @@ async function deskRows(deps: DeskDeps, orderIds: string[], call: DeskCall, t?: 
           product_option: o.product_option,
           custom_response: o.custom_response,
         })),
-        is_ticket: p.is_ticket,
-        ticket_info: p.ticket_info
-          ? { name: p.ticket_info.name, phone: p.ticket_info.phone, email: p.ticket_info.email, organization: p.ticket_info.organization }
-          : null,
       })),
       user: u ? { id: u.id, username: u.username, email: u.email, unique_id: u.uniqueId } : null,
       customer_info: v.customer_info,
     };
   });
+}
+
+/** Each item's product facts (ticket?, donations?) and holder row, soft-deleted ones included. */
+async function itemFacts(oprs: OrderProductRelation[], t: Transaction): Promise<Map<string, ItemFacts>> {
+  if (oprs.length === 0) return new Map();
+  const products = await Product.findAll({ where: { id: [...new Set(oprs.map((o) => o.productId))] }, paranoid: false, include: [{ model: Category, as: 'category', paranoid: false }], transaction: t });
+  const holders = await TicketInfo.findAll({ where: { orderProductRelationId: oprs.map((o) => o.id) }, paranoid: false, transaction: t });
+  const productOf = new Map(products.map((p) => [p.id, p as Product & { category?: Category }]));
+  const holderOf = new Map(holders.map((h) => [h.orderProductRelationId, h]));
+  return new Map(
+    oprs.map((o) => {
+      const p = productOf.get(o.productId);
+      return [o.id, { product: { name: p?.nameKo ?? '', isTicket: !!p?.category?.isTicket, donationAllowed: !!p?.donationAllowed }, holder: holderOf.get(o.id) ?? null }];
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -254,7 +308,11 @@ export async function deskSearch(deps: DeskDeps, call: DeskCall, filters: DeskFi
       OR EXISTS (SELECT 1 FROM customer_infos ci WHERE ci.order_id = o.id AND ci.deleted_at IS NULL
                    AND (ci.name IN (:keywords) OR ci.email IN (:keywords) OR ci.phone IN (:keywords) OR ci.organization IN (:keywords)))
       OR EXISTS (SELECT 1 FROM users u WHERE u.id = o.user_id
-                   AND (u.username ILIKE ANY (ARRAY[:keywordsLike]) OR u.email ILIKE ANY (ARRAY[:keywordsLike]))))`);
+                   AND (u.username ILIKE ANY (ARRAY[:keywordsLike]) OR u.email ILIKE ANY (ARRAY[:keywordsLike])))
+      OR EXISTS (SELECT 1 FROM order_product_relations i
+                   JOIN ticket_infos ti ON ti.order_product_relation_id = i.id AND ti.deleted_at IS NULL
+                  WHERE i.order_id = o.id AND i.deleted_at IS NULL
+                    AND (ti.name IN (:keywords) OR ti.email IN (:keywords) OR ti.phone IN (:keywords) OR ti.organization IN (:keywords))))`);
     r.keywords = filters.keywords;
     r.keywordsLike = filters.keywords.map((k) => `%${likeEscape(k)}%`);
   }
@@ -281,23 +339,64 @@ interface AnswerChange {
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
+interface HolderChange {
+  opr: OrderProductRelation;
+  existing: TicketInfo | null;
+  value: Partial<TicketInfoValue>;
+}
+
+/** What the holder rules need of each item: its product (ticket?, donations?) and its holder row (also a deleted one). */
+interface ItemFacts {
+  product: TicketProductFacts;
+  holder: TicketInfo | null;
+}
+
+/**
+ * `ticket_info` of one item at the desk: only while paid or used; name / phone / email / organization (the
+ * contribution message is the buyer's and is ignored here); a partial edit of a live holder, a full one
+ * otherwise (a deleted holder is revived with the new values).
+ */
+function validateHolder(raw: unknown, opr: OrderProductRelation, facts: ItemFacts | undefined, attr: string, errors: FieldError[]): HolderChange | null {
+  if (opr.status !== 'paid' && opr.status !== 'used') {
+    errors.push(fieldError(Messages.TicketInfo.DESK_NOT_EDITABLE_STATUS, attr));
+    return null;
+  }
+  const input = isObject(raw) ? Object.fromEntries(Object.entries(raw).filter(([k]) => k !== 'contribution_message')) : raw;
+  const live = facts?.holder && !facts.holder.deletedAt ? facts.holder : null;
+  const parsed = parseTicketInfo(input, { attrPrefix: `${attr}.`, partial: !!live });
+  if (parsed.errors.length || !parsed.value) {
+    errors.push(...parsed.errors);
+    return null;
+  }
+  const value = { ...parsed.value };
+  delete value.contributionMessage;
+  const rule = facts ? ticketInfoRuleErrors(facts.product, value, { required: false }) : [];
+  if (rule.length) {
+    errors.push(...rule.map((e) => ({ ...e, attr })));
+    return null;
+  }
+  return { opr, existing: facts?.holder ?? null, value };
+}
+
 function validatePatch(
   body: unknown,
   oprs: Map<string, OrderProductRelation>,
   opors: Map<string, OrderProductOptionRelation>,
   groups: Map<string, OptionGroup>,
-): { errors: FieldError[]; statuses: StatusChange[]; answers: AnswerChange[] } {
+  items: Map<string, ItemFacts> = new Map(),
+): { errors: FieldError[]; statuses: StatusChange[]; answers: AnswerChange[]; holders: HolderChange[] } {
   const errors: FieldError[] = [];
   const statuses: StatusChange[] = [];
   const answers: AnswerChange[] = [];
+  const holders: HolderChange[] = [];
   if (!isObject(body)) {
     errors.push({ code: 'invalid', detail: '잘못된 요청 형식입니다. JSON 객체가 필요합니다.', attr: 'non_field_errors' });
-    return { errors, statuses, answers };
+    return { errors, statuses, answers, holders };
   }
-  if (body.products === undefined) return { errors, statuses, answers };
+  if (body.products === undefined) return { errors, statuses, answers, holders };
   if (!Array.isArray(body.products)) {
     errors.push({ code: 'not_a_list', detail: FieldMessages.NOT_A_LIST.text.replace('{}', typeof body.products), attr: 'products' });
-    return { errors, statuses, answers };
+    return { errors, statuses, answers, holders };
   }
   body.products.forEach((raw: unknown, i: number) => {
     const at = (f: string) => `products.${i}.${f}`;
@@ -313,6 +412,10 @@ function validatePatch(
       } else {
         statuses.push({ opr, to: raw.status as OprStatus });
       }
+    }
+    if (raw.ticket_info !== undefined) {
+      const change = validateHolder(raw.ticket_info, opr, items.get(opr.id), at('ticket_info'), errors);
+      if (change) holders.push(change);
     }
     if (raw.options === undefined) return;
     if (!Array.isArray(raw.options)) return errors.push({ code: 'not_a_list', detail: FieldMessages.NOT_A_LIST.text.replace('{}', typeof raw.options), attr: at('options') });
@@ -337,7 +440,7 @@ function validatePatch(
       answers.push({ opor, value });
     });
   });
-  return { errors, statuses, answers };
+  return { errors, statuses, answers, holders };
 }
 
 function alreadyUsed(opr: OrderProductRelation): DeskNotice {
@@ -365,29 +468,16 @@ export async function deskUpdateOrder(deps: DeskDeps, call: DeskCall, orderId: s
     const groupList = oporList.length
       ? await OptionGroup.findAll({ where: { id: [...new Set(oporList.map((o) => o.productOptionGroupId))] }, paranoid: false, transaction: t })
       : [];
-    const { errors, statuses, answers } = validatePatch(
+    const { errors, statuses, answers, holders } = validatePatch(
       body,
       new Map(oprList.map((o) => [o.id, o])),
       new Map(oporList.map((o) => [o.id, o])),
       new Map(groupList.map((g) => [g.id, g])),
+      await itemFacts(oprList, t),
     );
-    // ticket holders: set / replaced while the item is paid or used (not the contribution message)
-    const holders: Array<{ oprId: string; apply: () => Promise<void> }> = [];
-    if (isObject(body) && Array.isArray(body.products)) {
-      for (const [i, raw] of body.products.entries()) {
-        if (!isObject(raw) || raw.ticket_info === undefined || typeof raw.id !== 'string') continue;
-        const opr = oprList.find((o) => o.id === String(raw.id).toLowerCase());
-        if (!opr) continue; // reported above
-        if (opr.status !== 'paid' && opr.status !== 'used') {
-          errors.push(fieldError(Messages.TicketInfo.DESK_NOT_EDITABLE_STATUS, `products.${i}.ticket_info`));
-          continue;
-        }
-        const edit = await prepareHolderEdit(opr.id, opr.productId, { raw: raw.ticket_info, attrPrefix: `products.${i}.ticket_info.`, readOnly: ['contributionMessage'] }, call.lang, t);
-        errors.push(...edit.errors.map((e) => (e.attr === 'ticket_info' ? { ...e, attr: `products.${i}.ticket_info` } : e)));
-        holders.push({ oprId: opr.id, apply: edit.apply });
-      }
-    }
     if (errors.length) throw ServiceError.validation(errors);
+    const touched = new Set([...statuses.map((x) => x.opr.id), ...answers.map((a) => a.opor.orderProductRelationId), ...holders.map((h) => h.opr.id)]);
+    await assertInScope(call, oprList.filter((o) => touched.has(o.id)), t);
 
     const changes: Array<Record<string, unknown>> = [];
     for (const { opr, to } of statuses) {
@@ -406,14 +496,19 @@ export async function deskUpdateOrder(deps: DeskDeps, call: DeskCall, orderId: s
       await audit(to === 'used' ? 'desk.check_in' : 'desk.check_in_undone', opr.id, 'order_product_relations', { before, after }, t);
       changes.push({ product_id: opr.id, from: before.status, status: to, changed: true });
     }
+    for (const { opr, existing, value } of holders) {
+      if (existing) {
+        if (existing.deletedAt) await existing.restore({ transaction: t }); // a removed holder is revived, never duplicated
+        await existing.update(value, { transaction: t });
+      } else {
+        await TicketInfo.create({ orderProductRelationId: opr.id, ...value, contributionMessage: null }, { transaction: t });
+      }
+      changes.push({ product_id: opr.id, ticket_info_changed: true });
+    }
     for (const { opor, value } of answers) {
       if (opor.customResponse === value) continue;
       await opor.update({ customResponse: value }, { transaction: t });
       changes.push({ option_id: opor.id, custom_response_changed: true });
-    }
-    for (const h of holders) {
-      await h.apply();
-      changes.push({ product_id: h.oprId, ticket_info_changed: true });
     }
     await audit('desk.update', order.id, 'orders', { after: { changes, ignored: isObject(body) && 'name' in body ? ['name'] : [] } }, t);
     return (await deskRows(deps, [order.id], call, t))[0]!;
@@ -433,19 +528,65 @@ export async function deskUpdateOrder(deps: DeskDeps, call: DeskCall, orderId: s
  * endpoint does not tell which staff accounts exist. The refund's audit row records the key
  * (`api_key:<name>`) as the actor and the authorizer's user id.
  */
-export async function deskRefund(deps: DeskDeps, orderId: string, input: { otp?: unknown; authorizer?: unknown; reason?: unknown }): Promise<RefundOutcome> {
+export async function deskRefund(
+  deps: DeskDeps,
+  orderId: string,
+  input: { otp?: unknown; authorizer?: unknown; reason?: unknown },
+  opts: { itemId?: string; call?: DeskCall } = {},
+): Promise<RefundOutcome> {
   const otp = typeof input.otp === 'string' ? input.otp.trim() : null;
   if (!otp) throw ServiceError.validation([fieldError(Messages.Permission.OTP_REQUIRED, 'otp')]);
   const who = typeof input.authorizer === 'string' ? input.authorizer.trim() : '';
   if (!who) throw ServiceError.validation([fieldError(Messages.Permission.AUTHORIZER_REQUIRED, 'authorizer')]);
+  if (opts.call?.scope) {
+    // the session desk refunds only items of today's categories (the whole order: every live paid/used item)
+    const items = await OrderProductRelation.findAll({ where: { orderId, ...(opts.itemId ? { id: opts.itemId } : { status: ['paid', 'used'] }) } });
+    if (opts.itemId && items.length === 0) throw ServiceError.notFound(DeskMessages.ITEM_NOT_FOUND);
+    await assertInScope(opts.call, items);
+  }
   const authorizer = UUID_RE.test(who) ? await User.findOne({ where: { uniqueId: who.toLowerCase() }, attributes: ['id'] }) : await findUserByEmail(who);
   const reason = typeof input.reason === 'string' && input.reason.trim() ? input.reason.trim().slice(0, 200) : null;
   try {
     // no authorizer found → id 0: verifyAuthorizer answers "invalid code" exactly as for a wrong code
-    return await refund(deps.refund, { orderId, channel: 'desk', authorizerUserId: authorizer?.id ?? 0, totp: otp, reason });
+    return await refund(deps.refund, { orderId, itemId: opts.itemId ?? null, channel: 'desk', authorizerUserId: authorizer?.id ?? 0, totp: otp, reason });
   } catch (e) {
     // the refund service names the field `totp` (the admin form's); the desk's parameter is `otp`
     if (e instanceof ServiceError) for (const err of e.errors) if (err.attr === 'totp') err.attr = 'otp';
     throw e;
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// one item, by id or by its full QR token (session desk)
+
+/**
+ * `GET order-products/`: exactly one of `order_product_relation_id` (UUID) or `scancode` (the full `opr:`
+ * token of the item's QR code; malformed, another prefix or a wrong salt → 400 "스캔코드 형식이 올바르지
+ * 않습니다."). Answers the item's order row (as the search does) and the item itself; 404 when the item is
+ * not in a paid order.
+ */
+export async function deskOrderProduct(deps: DeskDeps, call: DeskCall, query: Record<string, unknown>): Promise<{ order: DeskRow; product: DeskItemDto }> {
+  const one = (v: unknown) => (Array.isArray(v) ? v[v.length - 1] : v);
+  const rawId = one(query.order_product_relation_id);
+  const rawCode = one(query.scancode);
+  const hasId = typeof rawId === 'string' && rawId !== '';
+  const hasCode = typeof rawCode === 'string' && rawCode !== '';
+  if (hasId === hasCode) {
+    throw ServiceError.validation([{ code: 'invalid', detail: DeskMessages.ONE_OF_ID_OR_SCANCODE, attr: 'non_field_errors' }]);
+  }
+  let oprId: string;
+  if (hasCode) {
+    const token = verifyScancodeToken((rawCode as string).trim(), deps.scancodeSalts, 'opr');
+    if (!token) throw ServiceError.validation([{ code: 'invalid', detail: DeskMessages.INVALID_SCANCODE, attr: 'scancode' }]);
+    oprId = token.id;
+  } else {
+    if (!UUID_RE.test((rawId as string).trim())) throw ServiceError.validation([{ code: 'invalid', detail: DeskMessages.INVALID_UUID, attr: 'order_product_relation_id' }]);
+    oprId = (rawId as string).trim().toLowerCase();
+  }
+  const opr = await OrderProductRelation.findOne({ where: { id: oprId }, attributes: ['id', 'orderId'] });
+  const [row] = opr?.orderId ? await deskRows(deps, [opr.orderId], call) : [];
+  const product = row?.products.find((p) => p.id === oprId);
+  if (!row || !product || !(await Order.count({ where: { id: row.id, [Op.and]: [HAS_HISTORY] } }))) throw ServiceError.notFound(DeskMessages.ITEM_NOT_FOUND);
+  await audit('desk.lookup', oprId, 'order_product_relations', { after: { by: hasCode ? 'scancode' : 'id' } });
+  return { order: row, product };
 }

@@ -19,6 +19,7 @@
  */
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { ITEM_TAGS_SQL, tagsOfItems } from './order-item-tags.js';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
@@ -132,7 +133,7 @@ export const CSV_FIXED_HEADER = [
 ] as const;
 /** The ticket holder of the item (empty for non-tickets and tickets without one). */
 export const CSV_HOLDER_HEADER = ['참가자 이름', '참가자 전화번호', '참가자 이메일', '참가자 소속', '후원자 한마디'] as const;
-export const CSV_TRAILING_HEADER = ['상품 금액', '추가 기부액', '상품 상태', '첫 결제 금액', '현재 결제 금액', '결제 시간', '환불 시간', 'PortOne ID'] as const;
+export const CSV_TRAILING_HEADER = ['상품 금액', '추가 기부액', '상품 상태', '첫 결제 금액', '현재 결제 금액', '결제 시간', '환불 시간', 'PortOne ID', '태그'] as const;
 
 /** One CSV row from the database: an item with its order, buyer, customer info, product and option answers. */
 interface CsvItemRow {
@@ -159,6 +160,8 @@ interface CsvItemRow {
   holder_email: string | null;
   holder_organization: string | null;
   holder_message: string | null;
+  /** the item's tag names ("VIP, 연사"), null = none */
+  tags: string | null;
   /** [group name (ko), answer or option name] in answer order; null = no options */
   options: Array<[string, string | null]> | null;
 }
@@ -175,7 +178,7 @@ const CSV_ROWS_SQL = `
          l.status AS order_status, coalesce(l.price, 0) AS current_paid_price, l.imp_id, f.first_paid_at,
          sum(i.price + i.donation_price) OVER (PARTITION BY sel.ord) AS first_paid_price,
          i.status AS item_status, i.price AS item_price, i.donation_price, i.updated_at AS item_updated_at,
-         p.id AS product_id, p.name_ko AS product_name, a.options,
+         p.id AS product_id, p.name_ko AS product_name, a.options, ${ITEM_TAGS_SQL} AS tags,
          ti.name AS holder_name, ti.phone AS holder_phone, ti.email AS holder_email, ti.organization AS holder_organization,
          ti.contribution_message AS holder_message
     FROM unnest(CAST(:ids AS uuid[])) WITH ORDINALITY AS sel(id, ord)
@@ -273,6 +276,7 @@ export async function writeOrdersCsv(sequelize: Sequelize, orderIds: string[], o
           iso(r.first_paid_at),
           r.item_status === 'refunded' ? iso(r.item_updated_at) : '',
           r.imp_id ?? '',
+          r.tags ?? '',
         ].map(cell),
       );
     }
@@ -312,15 +316,17 @@ export async function writeOrdersXlsx(sequelize: Sequelize, orderIds: string[], 
   }
   orders.commit();
   const items = wb.addWorksheet('주문상품');
-  items.addRow(['', '주문 번호', '상품 ID', '상품명', '상태', '결제 금액', '추가 기부액', ...CSV_HOLDER_HEADER, ...groups]).commit();
+  items.addRow(['', '주문 번호', '상품 ID', '상품명', '상태', '결제 금액', '추가 기부액', ...CSV_HOLDER_HEADER, ...groups, '태그']).commit();
   n = 0;
   for await (const b of batches(sequelize, orderIds, ctx)) {
+    const tags = await tagsOfItems(sequelize, b.views.flatMap((v) => v.products.map((p) => p.id)));
     for (const view of b.views) {
       for (const item of view.products) {
         const values = optionValues(item);
         const h = item.ticket_info;
         const holder = [h?.name ?? '', h?.phone ?? '', h?.email ?? '', h?.organization ?? '', h?.contribution_message ?? ''];
-        items.addRow([n++, view.id, item.product.id, item.product.name, item.status, item.price, item.donation_price, ...holder, ...groups.map((g) => values.get(g) ?? '')]).commit();
+        const tagNames = (tags.get(item.id) ?? []).map((t) => t.name).join(', ');
+        items.addRow([n++, view.id, item.product.id, item.product.name, item.status, item.price, item.donation_price, ...holder, ...groups.map((g) => values.get(g) ?? ''), tagNames]).commit();
       }
     }
   }

@@ -5,11 +5,14 @@
  */
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { MailConfig } from '../config.js';
+import { DeliveryError } from './delivery-error.js';
 
 export interface OutgoingMail {
   to: string;
   subject: string;
   text: string;
+  /** An HTML body (values already escaped), sent next to `text`. */
+  html?: string;
 }
 
 export interface Mailer {
@@ -17,14 +20,8 @@ export interface Mailer {
   close(): void;
 }
 
-export class MailError extends Error {
-  constructor(
-    message: string,
-    readonly transient: boolean,
-  ) {
-    super(message);
-  }
-}
+/** A failed e-mail delivery (a DeliveryError: `transient` says whether a retry may help). */
+export class MailError extends DeliveryError {}
 
 /** Errors that no retry fixes: bad credentials, a refused envelope/message without an SMTP reply code. */
 const PERMANENT_CODES = new Set(['EAUTH', 'ENOAUTH', 'EENVELOPE', 'EMESSAGE', 'ETLS']);
@@ -62,7 +59,7 @@ export function createMailer(config: MailConfig): Mailer {
   return {
     async send(mail) {
       try {
-        const info = await transport.sendMail({ from: config.from, to: mail.to, subject: mail.subject, text: mail.text });
+        const info = await transport.sendMail({ from: config.from, to: mail.to, subject: mail.subject, text: mail.text, ...(mail.html ? { html: mail.html } : {}) });
         return { messageId: String(info.messageId ?? '') };
       } catch (e) {
         throw toMailError(e);

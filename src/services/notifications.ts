@@ -1,5 +1,5 @@
 /**
- * Order notifications by e-mail (spec §6.6, issue #8).
+ * Order notifications by e-mail, Kakao alimtalk and SMS (spec §6.6; channels through NHN Cloud).
  *
  *   previewNotification / sendNotification — the admin "preview" and "send" actions on chosen orders
  *   notifyOrderEvent                       — automatic e-mail when an order is paid / refunded, called inside
@@ -7,11 +7,15 @@
  *   deliverNotification                    — the job handler's work for one recipient (idempotent)
  *   retryNotifications / sweepNotifications — operators' retry; recovery of lost jobs and stuck sends
  *
- * A send writes a NotificationHistory (template snapshot, who) and one NotificationRecipient per distinct
- * e-mail address (rendered subject/body, status CREATED) in one transaction, and enqueues one
- * `notification-send` job per recipient after commit. Delivery claims the row with a conditional UPDATE
- * (CREATED → SENDING), so a job delivered twice sends once; SMTP errors that may pass (4xx, network) are
- * retried with exponential backoff up to NOTIFICATION_MAX_ATTEMPTS, then the row stays FAILED with its error.
+ * A send writes a NotificationHistory (template snapshot, who) and one NotificationRecipient per order
+ * (rendered subject/body, status CREATED; `dedupe_key` = the order id, so a buyer with three orders gets three
+ * messages, each naming its order) in one transaction, and enqueues one `notification-send` job per
+ * recipient after commit. The template's channel decides the address: e-mail → the customer's e-mail,
+ * kakao / sms → the customer's phone. Delivery claims the row with a conditional UPDATE (CREATED → SENDING),
+ * so a job delivered twice sends once; sends are spaced per channel (NOTIFICATION_RATE_LIMIT_*_PER_MINUTE,
+ * per worker); only transient errors (network, timeouts, SMTP 4xx, NHN 429/5xx) are retried with exponential
+ * backoff up to NOTIFICATION_MAX_ATTEMPTS, anything else stays FAILED with its error at once.
+ * Per-ticket sends (one message per order item to its holder) are in ./ticket-notifications.ts.
  */
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import {
@@ -25,7 +29,7 @@ import {
   type NotificationTrigger,
   type TemplateSnapshot,
 } from '../models/index.js';
-import { loadConfig } from '../config.js';
+import { loadConfig, type Config } from '../config.js';
 import { currentActor } from '../context.js';
 import { logger } from '../logger.js';
 import { pythonIsoformat } from '../domain/checkout/snapshot.js';
@@ -36,8 +40,12 @@ import { JOB } from '../jobs/names.js';
 import { orderViews, type OrderDto } from './order-view.js';
 import { onOrderEvent, type OrderEventKind } from './order-events.js';
 import type { Mailer } from './mailer.js';
-import { MailError } from './mailer.js';
+import { DeliveryError } from './delivery-error.js';
 import { ServiceError } from './errors.js';
+import type { AlimtalkMessage, NhnSender, SmsMessage } from '../nhn/client.js';
+import type { SendSpacing } from '../domain/notification/rate-limit.js';
+import { formatAmount, htmlToText } from '../domain/notification/template.js';
+import type { NotificationChannel } from '../models/index.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // settings
@@ -47,6 +55,8 @@ export interface NotificationSettings {
   scancodeSalts: readonly string[];
   /** MAIL_FROM, recorded on each history as the sender snapshot. */
   sender: string;
+  /** Whether Kakao alimtalk can be sent (NHN keys set, or the demo's fake NHN): automatic Kakao messages only then. */
+  kakaoEnabled?: boolean;
 }
 
 let settings: NotificationSettings | null = null;
@@ -56,10 +66,14 @@ export function configureNotifications(s: NotificationSettings | null): void {
   settings = s;
 }
 
+/** The settings of a configuration (Kakao counts as enabled when its NHN key, secret and sender key are set). */
+export function notificationSettingsFrom(c: Config): NotificationSettings {
+  const k = c.nhn.alimtalk;
+  return { backendDomain: c.backendDomain, scancodeSalts: c.scancodeSalts, sender: c.mail.from, kakaoEnabled: !!(k.appKey && k.secretKey && k.senderKey) };
+}
+
 function currentSettings(): NotificationSettings {
-  if (settings) return settings;
-  const c = loadConfig();
-  return { backendDomain: c.backendDomain, scancodeSalts: c.scancodeSalts, sender: c.mail.from };
+  return settings ?? notificationSettingsFrom(loadConfig());
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -71,45 +85,73 @@ export const TEMPLATE_NOT_FOUND_MESSAGE = 'Template not found.';
 
 export interface RecipientPreview {
   order_id: string;
+  /** the order item of a per-ticket message */
+  order_product_relation_id?: string;
   recipient: string;
+  /** what the message is about: one message per (address, dedupe_key) in a send */
+  dedupe_key: string;
   context: Record<string, unknown>;
   missing_variables: string[];
 }
 
 export interface NotificationPreview {
+  channel: NotificationChannel;
   template_variables: string[];
   recipients: RecipientPreview[];
 }
 
+/** The address of a person on a channel: e-mail, or the phone number for Kakao / SMS ('' when none). */
+export function addressOn(channel: NotificationChannel, person: { email?: string | null; phone?: string | null }): string {
+  return ((channel === 'email' ? person.email : person.phone) ?? '').trim();
+}
+
+/** `{group name: answer | option name | ""}` of one order item. */
+export function answersOf(item: OrderDto['products'][number]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const o of item.options) {
+    out[o.product_option_group.name] = o.product_option_group.is_custom_response ? (o.custom_response ?? '') : (o.product_option?.name ?? '');
+  }
+  return out;
+}
+
 /**
  * The context of one order: the first item's option groups (`{group name: answer | option name | ""}`),
- * then the order keys (order_id, order_name, first_paid_at (ISO, Asia/Seoul) | null, first_paid_price,
- * current_paid_price, customer_name/_phone/_email, scancode_url = the order's QR page).
- * Null when the order has no customer info, no e-mail, or no item (spec: such orders are skipped).
+ * then the order keys (order_id, order_name, first_paid_at (ISO, Asia/Seoul) | null, first_paid_price and
+ * current_paid_price (with thousands separators, "23,000"), customer_name/_phone/_email/_organization, the
+ * Korean aliases 성함 / 성명 (name) and 소속 (organization) of approved alimtalk templates, scancode_url =
+ * the order's QR page). Null when the order has no customer info, no address on the channel, or no item
+ * (spec: such orders are skipped).
  */
-export function orderContext(view: OrderDto): { recipient: string; context: Record<string, unknown> } | null {
+export function orderContext(view: OrderDto, channel: NotificationChannel = 'email'): { recipient: string; context: Record<string, unknown> } | null {
   const info = view.customer_info;
   const first = view.products[0];
-  if (!info || !info.email.trim() || !first) return null;
-  const context: Record<string, unknown> = {};
-  for (const o of first.options) {
-    context[o.product_option_group.name] = o.product_option_group.is_custom_response ? (o.custom_response ?? '') : (o.product_option?.name ?? '');
-  }
-  Object.assign(context, {
+  if (!info || !first) return null;
+  const recipient = addressOn(channel, info);
+  if (!recipient) return null;
+  return { recipient, context: { ...answersOf(first), ...orderKeys(view) } };
+}
+
+/** The order's own keys (no option answers): ids, name, amounts, payment time, customer, aliases, QR page. */
+export function orderKeys(view: OrderDto): Record<string, unknown> {
+  const info = view.customer_info;
+  return {
     order_id: view.id,
     order_name: view.name,
     first_paid_at: view.first_paid_at ? pythonIsoformat(new Date(view.first_paid_at)) : null,
-    first_paid_price: view.first_paid_price,
-    current_paid_price: view.current_paid_price,
-    customer_name: info.name,
-    customer_phone: info.phone,
-    customer_email: info.email,
+    first_paid_price: formatAmount(view.first_paid_price),
+    current_paid_price: formatAmount(view.current_paid_price),
+    customer_name: info?.name ?? '',
+    customer_phone: info?.phone ?? '',
+    customer_email: info?.email ?? '',
+    customer_organization: info?.organization ?? '',
+    성함: info?.name ?? '',
+    성명: info?.name ?? '',
+    소속: info?.organization ?? '',
     scancode_url: view.scancode_url,
-  });
-  return { recipient: info.email.trim(), context };
+  };
 }
 
-async function viewsFor(orderIds: string[], lang: NotificationLanguage, transaction?: Transaction): Promise<OrderDto[]> {
+export async function viewsFor(orderIds: string[], lang: NotificationLanguage, transaction?: Transaction): Promise<OrderDto[]> {
   const s = currentSettings();
   return orderViews([...new Set(orderIds)], { lang, now: new Date(), backendDomain: s.backendDomain, scancodeSalts: s.scancodeSalts, transaction });
 }
@@ -120,7 +162,7 @@ async function viewsFor(orderIds: string[], lang: NotificationLanguage, transact
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface NotificationRequest {
-  /** Only `email` is implemented; a template of another channel is "not found". */
+  /** When given, the template must be of this channel (else "not found"); by default the template's channel. */
   channel?: string;
   templateId: unknown;
   /** Target orders (the admin filters resolved to ids); only orders whose status is completed|partial_refunded are used. */
@@ -143,15 +185,15 @@ export class MissingContextVariablesError extends ServiceError {
   }
 }
 
-async function findTemplate(channel: string | undefined, templateId: unknown): Promise<NotificationTemplate> {
+export async function findTemplate(channel: string | undefined, templateId: unknown): Promise<NotificationTemplate> {
   const notFound = () => ServiceError.validation([{ code: 'does_not_exist', detail: TEMPLATE_NOT_FOUND_MESSAGE, attr: 'template_id' }]);
   if (typeof templateId !== 'string' || !UUID_RE.test(templateId)) throw notFound();
-  const template = await NotificationTemplate.findOne({ where: { id: templateId, channel: channel ?? 'email', active: true } });
+  const template = await NotificationTemplate.findOne({ where: { id: templateId, active: true, ...(channel ? { channel } : {}) } });
   if (!template) throw notFound();
   return template;
 }
 
-function overrideOf(value: unknown): Record<string, unknown> {
+export function overrideOf(value: unknown): Record<string, unknown> {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw ServiceError.validation([{ code: 'invalid', detail: '객체(dictionary)가 필요합니다.', attr: 'context_override' }]);
@@ -159,21 +201,56 @@ function overrideOf(value: unknown): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-async function buildPreview(template: NotificationTemplate, orderIds: string[], override: Record<string, unknown>): Promise<NotificationPreview> {
+/** A message to be: who, about what, with which context (before the template's variables are checked). */
+export interface NotificationTarget {
+  order_id: string;
+  order_product_relation_id?: string;
+  recipient: string;
+  dedupe_key: string;
+  context: Record<string, unknown>;
+}
+
+/** Targets → preview: the override applied, missing variables listed, one per (address, dedupe_key). */
+export function previewOf(template: NotificationTemplate, targets: NotificationTarget[], override: Record<string, unknown>): NotificationPreview {
   const variables = templateVariables(template.subject, template.body);
-  const views = (await viewsFor(orderIds, template.language)).filter((v) => MANUAL_TARGET_STATUSES.has(v.current_status));
   const seen = new Set<string>();
   const recipients: RecipientPreview[] = [];
-  for (const view of views) {
-    const item = orderContext(view);
-    if (!item) continue;
-    const key = item.recipient.toLowerCase();
-    if (seen.has(key)) continue; // one e-mail per address (two orders of the same buyer)
+  for (const t of targets) {
+    const key = `${t.recipient.toLowerCase()}\u0000${t.dedupe_key}`;
+    if (seen.has(key)) continue;
     seen.add(key);
-    const context = { ...item.context, ...override };
-    recipients.push({ order_id: view.id, recipient: item.recipient, context, missing_variables: missingVariables(variables, context) });
+    const context = { ...t.context, ...override };
+    recipients.push({ ...t, context, missing_variables: missingVariables(variables, context) });
   }
-  return { template_variables: variables, recipients };
+  return { channel: template.channel, template_variables: variables, recipients };
+}
+
+async function buildPreview(template: NotificationTemplate, orderIds: string[], override: Record<string, unknown>): Promise<NotificationPreview> {
+  const views = (await viewsFor(orderIds, template.language)).filter((v) => MANUAL_TARGET_STATUSES.has(v.current_status));
+  const targets: NotificationTarget[] = [];
+  for (const view of views) {
+    const item = orderContext(view, template.channel);
+    if (item) targets.push({ order_id: view.id, recipient: item.recipient, dedupe_key: view.id, context: item.context });
+  }
+  return previewOf(template, targets, override);
+}
+
+/** The rendered message of one recipient: subject (e-mail only) and body (HTML-escaped values for html e-mail). */
+export function renderMessage(template: Pick<NotificationTemplate, 'channel' | 'subject' | 'body' | 'bodyFormat'>, context: Record<string, unknown>): { subject: string; body: string } {
+  const html = template.channel === 'email' && template.bodyFormat === 'html';
+  return {
+    subject: template.channel === 'email' ? renderTemplate(template.subject, context).replace(/[\r\n]+/g, ' ').trim() : '',
+    body: renderTemplate(template.body, context, { html }),
+  };
+}
+
+/** The admin "render": the message of the first recipient, as it would be sent (spec: HTML of the first target). */
+export async function renderNotification(input: NotificationRequest): Promise<{ recipient: string | null; subject: string; body: string; body_format: string }> {
+  const template = await findTemplate(input.channel, input.templateId);
+  const preview = await buildPreview(template, input.orderIds, overrideOf(input.contextOverride));
+  const first = preview.recipients[0];
+  const message = renderMessage(template, first?.context ?? {});
+  return { recipient: first?.recipient ?? null, ...message, body_format: template.channel === 'email' ? template.bodyFormat : 'text' };
 }
 
 export async function previewNotification(input: NotificationRequest): Promise<NotificationPreview> {
@@ -191,14 +268,14 @@ export interface NotificationHistoryDto {
   context_override: Record<string, unknown>;
   created_at: string;
   created_by: string | null;
-  recipients: Array<{ id: string; order_id: string | null; recipient: string; status: string }>;
+  recipients: Array<{ id: string; order_id: string | null; order_product_relation_id: string | null; dedupe_key: string; recipient: string; status: string }>;
 }
 
 function snapshotOf(t: NotificationTemplate): TemplateSnapshot {
-  return { code: t.code, language: t.language, name: t.name, subject: t.subject, body: t.body };
+  return { code: t.code, language: t.language, name: t.name, subject: t.subject, body: t.body, provider_template_code: t.providerTemplateCode, body_format: t.bodyFormat };
 }
 
-function historyDto(h: NotificationHistory, recipients: NotificationRecipient[]): NotificationHistoryDto {
+export function historyDto(h: NotificationHistory, recipients: NotificationRecipient[]): NotificationHistoryDto {
   return {
     id: h.id,
     channel: h.channel,
@@ -209,7 +286,14 @@ function historyDto(h: NotificationHistory, recipients: NotificationRecipient[])
     context_override: h.contextOverride,
     created_at: h.createdAt.toISOString(),
     created_by: h.createdByLabel,
-    recipients: recipients.map((r) => ({ id: r.id, order_id: r.orderId, recipient: r.recipient, status: r.status })),
+    recipients: recipients.map((r) => ({
+      id: r.id,
+      order_id: r.orderId,
+      order_product_relation_id: r.orderProductRelationId,
+      dedupe_key: r.dedupeKey,
+      recipient: r.recipient,
+      status: r.status,
+    })),
   };
 }
 
@@ -221,11 +305,25 @@ export async function sendNotification(input: NotificationRequest & { sequelize?
   const template = await findTemplate(input.channel, input.templateId);
   const override = overrideOf(input.contextOverride);
   const preview = await buildPreview(template, input.orderIds, override);
+  return createSend(template, preview, override, 'manual', input.sequelize);
+}
+
+/**
+ * Write a checked preview as one history + its recipients (one transaction) and enqueue one job per
+ * recipient after commit. 400 when there is no recipient or any recipient lacks a template variable.
+ */
+export async function createSend(
+  template: NotificationTemplate,
+  preview: NotificationPreview,
+  override: Record<string, unknown>,
+  trigger: NotificationTrigger,
+  sequelizeArg?: Sequelize,
+): Promise<NotificationHistoryDto> {
   if (preview.recipients.length === 0) throw ServiceError.validation([{ code: 'no_recipients', detail: NO_RECIPIENTS_MESSAGE, attr: null }]);
   const lacking = preview.recipients.filter((r) => r.missing_variables.length > 0);
   if (lacking.length) throw new MissingContextVariablesError(lacking);
 
-  const sequelize = input.sequelize ?? NotificationHistory.sequelize!;
+  const sequelize = sequelizeArg ?? NotificationHistory.sequelize!;
   const actor = currentActor();
   const { history, recipients } = await sequelize.transaction(async (t) => {
     const history = await NotificationHistory.create(
@@ -235,30 +333,26 @@ export async function sendNotification(input: NotificationRequest & { sequelize?
         templateCode: template.code,
         templateLanguage: template.language,
         templateSnapshot: snapshotOf(template),
-        sender: currentSettings().sender,
-        trigger: 'manual',
+        sender: senderOf(template.channel),
+        trigger,
         contextOverride: override,
         createdById: actor.userId,
         createdByLabel: actor.label,
       },
       { transaction: t },
     );
-    const recipients: NotificationRecipient[] = [];
-    for (const r of preview.recipients) {
-      recipients.push(
-        await NotificationRecipient.create(
-          {
-            historyId: history.id,
-            orderId: r.order_id,
-            recipient: r.recipient,
-            context: r.context,
-            subject: renderTemplate(template.subject, r.context).replace(/[\r\n]+/g, ' ').trim(),
-            body: renderTemplate(template.body, r.context),
-          },
-          { transaction: t },
-        ),
-      );
-    }
+    const recipients = await NotificationRecipient.bulkCreate(
+      preview.recipients.map((r) => ({
+        historyId: history.id,
+        orderId: r.order_id,
+        orderProductRelationId: r.order_product_relation_id ?? null,
+        dedupeKey: r.dedupe_key,
+        recipient: r.recipient,
+        context: r.context,
+        ...renderMessage(template, r.context),
+      })),
+      { transaction: t, returning: true },
+    );
     for (const r of recipients) await enqueueAfterCommit(t, JOB.NOTIFICATION_SEND, { recipientId: r.id });
     return { history, recipients };
   });
@@ -270,18 +364,24 @@ export async function sendNotification(input: NotificationRequest & { sequelize?
 
 export const EVENT_TEMPLATE_CODE: Record<OrderEventKind, string> = { paid: 'order_paid', refunded: 'order_refunded' };
 
-async function activeTemplate(code: string, language: NotificationLanguage, t: Transaction): Promise<NotificationTemplate | null> {
-  const exact = await NotificationTemplate.findOne({ where: { channel: 'email', code, language, active: true }, transaction: t });
+async function activeTemplate(channel: NotificationChannel, code: string, language: NotificationLanguage, t: Transaction): Promise<NotificationTemplate | null> {
+  const exact = await NotificationTemplate.findOne({ where: { channel, code, language, active: true }, transaction: t });
   if (exact || language === 'ko') return exact;
-  return NotificationTemplate.findOne({ where: { channel: 'email', code, language: 'ko', active: true }, transaction: t });
+  return NotificationTemplate.findOne({ where: { channel, code, language: 'ko', active: true }, transaction: t });
+}
+
+/** What a history records as the sender: MAIL_FROM for e-mail, the NHN channel otherwise. */
+function senderOf(channel: NotificationChannel): string {
+  return channel === 'email' ? currentSettings().sender : `nhn-cloud:${channel}`;
 }
 
 /**
- * Inside the transaction that pays / refunds `orderId`: create the e-mail for the buyer and enqueue it after
- * commit (a rollback sends nothing). Returns the recipient id, or null when there is nothing to send: no
- * customer e-mail, no active template for the code (`order_paid` / `order_refunded`), or this ledger event
- * was already notified (the key is the order's newest payment-history row, so each payment / refund event
- * is notified once). The language is Korean unless `opts.lang` says otherwise (the system stores no
+ * Inside the transaction that pays / refunds `orderId`: create the message for the buyer on `opts.channel`
+ * (default e-mail; Kakao alimtalk to the customer's phone) and enqueue it after commit (a rollback sends
+ * nothing). Returns the recipient id, or null when there is nothing to send: no customer address on the
+ * channel, no active template of the channel for the code (`order_paid` / `order_refunded`), or this ledger
+ * event was already notified on the channel (the key is the order's newest payment-history row, so each
+ * payment / refund event is notified once per channel). The language is Korean unless `opts.lang` says otherwise (the system stores no
  * per-buyer language). Never throws: it runs in a savepoint, and a failure is logged while the payment or
  * refund commits.
  */
@@ -289,33 +389,35 @@ export async function notifyOrderEvent(
   orderId: string,
   kind: OrderEventKind,
   transaction: Transaction,
-  opts: { lang?: NotificationLanguage } = {},
+  opts: { lang?: NotificationLanguage; channel?: 'email' | 'kakao' } = {},
 ): Promise<string | null> {
+  const channel = opts.channel ?? 'email';
   const sequelize = (transaction as Transaction & { sequelize: Sequelize }).sequelize;
   try {
     return await sequelize.transaction({ transaction }, async (t) => {
       const info = await CustomerInfo.findOne({ where: { orderId }, transaction: t });
-      if (!info || !info.email.trim()) return null;
+      if (!info || !addressOn(channel, info)) return null;
       const latest = await PaymentHistory.findOne({ where: { orderId }, order: [['createdAt', 'DESC'], ['id', 'DESC']], transaction: t });
-      const eventKey = `${EVENT_TEMPLATE_CODE[kind]}:${orderId}:${latest?.id ?? 'none'}`;
+      // e-mail keeps the key format it always had; other channels carry their name
+      const eventKey = `${EVENT_TEMPLATE_CODE[kind]}:${channel === 'email' ? '' : `${channel}:`}${orderId}:${latest?.id ?? 'none'}`;
       if (await NotificationHistory.findOne({ where: { eventKey }, transaction: t, attributes: ['id'] })) return null;
-      const template = await activeTemplate(EVENT_TEMPLATE_CODE[kind], opts.lang ?? 'ko', t);
+      const template = await activeTemplate(channel, EVENT_TEMPLATE_CODE[kind], opts.lang ?? 'ko', t);
       if (!template) {
-        logger.warn('no active e-mail template for an order event', { code: EVENT_TEMPLATE_CODE[kind], orderId });
+        logger.warn('no active template for an order event', { channel, code: EVENT_TEMPLATE_CODE[kind], orderId });
         return null;
       }
       const [view] = await viewsFor([orderId], template.language, t);
-      const item = view ? orderContext(view) : null;
+      const item = view ? orderContext(view, channel) : null;
       if (!item) return null;
       const actor = currentActor();
       const history = await NotificationHistory.create(
         {
-          channel: 'email',
+          channel,
           templateId: template.id,
           templateCode: template.code,
           templateLanguage: template.language,
           templateSnapshot: snapshotOf(template),
-          sender: currentSettings().sender,
+          sender: senderOf(channel),
           trigger: kind === 'paid' ? 'order_paid' : 'order_refunded',
           eventKey,
           contextOverride: {},
@@ -328,10 +430,10 @@ export async function notifyOrderEvent(
         {
           historyId: history.id,
           orderId,
+          dedupeKey: orderId,
           recipient: item.recipient,
           context: item.context,
-          subject: renderTemplate(template.subject, item.context).replace(/[\r\n]+/g, ' ').trim(),
-          body: renderTemplate(template.body, item.context),
+          ...renderMessage(template, item.context),
         },
         { transaction: t },
       );
@@ -346,10 +448,14 @@ export async function notifyOrderEvent(
 
 let unsubscribe: (() => void) | null = null;
 
-/** Send the paid / refunded e-mails on order events (src/services/order-events.ts). Idempotent. */
+/**
+ * Send the paid / refunded messages on order events (src/services/order-events.ts): e-mail, and Kakao
+ * alimtalk when it is configured (each channel on its own, in its own savepoint). Idempotent.
+ */
 export function registerOrderNotifications(): () => void {
   unsubscribe ??= onOrderEvent(async (kind, orderId, t) => {
     await notifyOrderEvent(orderId, kind, t);
+    if (currentSettings().kakaoEnabled) await notifyOrderEvent(orderId, kind, t, { channel: 'kakao' });
   });
   return () => {
     unsubscribe?.();
@@ -362,10 +468,18 @@ export function registerOrderNotifications(): () => void {
 
 export interface DeliveryDeps {
   mailer: Mailer;
+  /** NHN Cloud senders (absent: that channel fails permanently with "not configured"). */
+  kakao?: NhnSender<AlimtalkMessage>;
+  sms?: NhnSender<SmsMessage>;
   maxAttempts: number;
-  /** First retry delay; doubled per further attempt. */
+  /** First retry delay; doubled per further attempt, up to retryMaxDelayMs. */
   retryDelayMs: number;
+  retryMaxDelayMs?: number;
+  /** Per-channel spacing of sends (the worker's rate limit); none = unlimited. */
+  spacing?: SendSpacing;
   now?: () => Date;
+  /** How to wait for a rate-limit slot (tests pass a fake clock's). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export type DeliveryResult =
@@ -379,40 +493,78 @@ interface ClaimedRow {
   recipient: string;
   subject: string;
   body: string;
+  context: Record<string, unknown>;
   attempts: number;
+  channel: NotificationChannel;
+  template_snapshot: TemplateSnapshot;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Kakao alimtalk parameters: every variable of the approved template's text, as a string. */
+function alimtalkParameters(snapshot: TemplateSnapshot, context: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of templateVariables(snapshot.body)) out[v] = renderTemplate(`{{ ${v} }}`, context);
+  return out;
+}
+
+async function sendOn(row: ClaimedRow, deps: DeliveryDeps): Promise<{ messageId: string }> {
+  switch (row.channel) {
+    case 'kakao': {
+      const code = row.template_snapshot.provider_template_code;
+      if (!code) throw new DeliveryError('the Kakao template has no NHN template code (provider_template_code)', false);
+      if (!deps.kakao) throw new DeliveryError('Kakao alimtalk is not configured', false);
+      return deps.kakao.send({ to: row.recipient, templateCode: code, parameters: alimtalkParameters(row.template_snapshot, row.context) });
+    }
+    case 'sms':
+      if (!deps.sms) throw new DeliveryError('SMS is not configured', false);
+      return deps.sms.send({ to: row.recipient, body: row.body });
+    default: {
+      const html = row.template_snapshot.body_format === 'html';
+      return deps.mailer.send({ to: row.recipient, subject: row.subject, text: html ? htmlToText(row.body) : row.body, ...(html ? { html: row.body } : {}) });
+    }
+  }
 }
 
 /**
  * Deliver one recipient. Claims the row (CREATED, or FAILED with a due retry → SENDING; attempts + 1) with
  * one conditional UPDATE: a second run of the same job, or a concurrent one, finds nothing to claim and
- * does nothing. A SENT row is never sent again.
+ * does nothing. A SENT row is never sent again. Then waits for the channel's next rate-limit slot, sends
+ * on the history's channel, and records SENT, or FAILED with a retry time (transient errors only).
  */
 export async function deliverNotification(sequelize: Sequelize, recipientId: string, deps: DeliveryDeps): Promise<DeliveryResult> {
-  const now = deps.now?.() ?? new Date();
+  const clock = () => deps.now?.() ?? new Date();
+  const now = clock();
   if (!UUID_RE.test(recipientId)) return { outcome: 'skipped' };
   const claimed = await sequelize.query<ClaimedRow>(
-    `UPDATE notification_recipients
-        SET status = 'SENDING', attempts = attempts + 1, claimed_at = :now, next_attempt_at = NULL, updated_at = :now
-      WHERE id = :id
-        AND (status = 'CREATED' OR (status = 'FAILED' AND next_attempt_at IS NOT NULL AND next_attempt_at <= :due))
-      RETURNING id, recipient, subject, body, attempts`,
+    `UPDATE notification_recipients r
+        SET status = 'SENDING', attempts = r.attempts + 1, claimed_at = :now, next_attempt_at = NULL, updated_at = :now
+       FROM notification_histories h
+      WHERE r.id = :id AND h.id = r.history_id
+        AND (r.status = 'CREATED' OR (r.status = 'FAILED' AND r.next_attempt_at IS NOT NULL AND r.next_attempt_at <= :due))
+      RETURNING r.id, r.recipient, r.subject, r.body, r.context, r.attempts, h.channel, h.template_snapshot`,
     { type: QueryTypes.SELECT, replacements: { id: recipientId, now, due: new Date(now.getTime() + 1000) } },
   );
   const row = claimed[0];
   if (!row) return { outcome: 'skipped' };
+  if (deps.spacing) {
+    const slot = deps.spacing.reserve(row.channel, now.getTime());
+    if (slot > now.getTime()) await (deps.sleep ?? realSleep)(slot - now.getTime());
+  }
   try {
-    const { messageId } = await deps.mailer.send({ to: row.recipient, subject: row.subject, text: row.body });
+    const { messageId } = await sendOn(row, deps);
     await sequelize.query(
       `UPDATE notification_recipients SET status = 'SENT', sent_at = :at, message_id = :messageId, last_error = NULL, updated_at = :at
         WHERE id = :id AND status = 'SENDING'`,
-      { replacements: { id: row.id, at: deps.now?.() ?? new Date(), messageId } },
+      { replacements: { id: row.id, at: clock(), messageId } },
     );
     return { outcome: 'sent', messageId };
   } catch (e) {
-    const err = e instanceof MailError ? e : new MailError(e instanceof Error ? e.message : String(e), true);
-    const at = deps.now?.() ?? new Date();
+    const err = e instanceof DeliveryError ? e : new DeliveryError(e instanceof Error ? e.message : String(e), true);
+    const at = clock();
     const retry = err.transient && row.attempts < deps.maxAttempts;
-    const nextAt = retry ? new Date(at.getTime() + deps.retryDelayMs * 2 ** (row.attempts - 1)) : null;
+    const delay = Math.min(deps.retryDelayMs * 2 ** (row.attempts - 1), deps.retryMaxDelayMs ?? Number.POSITIVE_INFINITY);
+    const nextAt = retry ? new Date(at.getTime() + delay) : null;
     const error = `attempt ${row.attempts}/${deps.maxAttempts}${retry ? '' : err.transient ? ' (no attempts left)' : ' (permanent)'}: ${err.message}`;
     await sequelize.query(
       `UPDATE notification_recipients SET status = 'FAILED', last_error = :error, next_attempt_at = :nextAt, updated_at = :at
@@ -420,7 +572,7 @@ export async function deliverNotification(sequelize: Sequelize, recipientId: str
       { replacements: { id: row.id, error, nextAt, at } },
     );
     if (retry) return { outcome: 'retry', at: nextAt!, error };
-    logger.error('notification e-mail failed', { recipientId: row.id, error });
+    logger.error('notification failed', { recipientId: row.id, channel: row.channel, error });
     return { outcome: 'failed', error };
   }
 }

@@ -318,6 +318,7 @@ describe('admin order list: page first, derive after; CSV export from flat rows'
             view.first_paid_at ? pythonIsoformat(new Date(view.first_paid_at)) : '',
             refundedAt ? pythonIsoformat(refundedAt) : '',
             e.latestImpId ?? '',
+            '', // no tags in this data set (tags: test/integration/order-item-tags.test.ts)
           ].map(cell),
         );
       }

@@ -489,23 +489,26 @@ describe('admin panel (AdminJS)', function () {
   });
 
   describe('notifications, dashboard, users, API keys', () => {
-    it('preview and send to the filtered orders: de-duplicated recipients, per-recipient rows, jobs after commit', async () => {
+    it('preview and send to the filtered orders: one recipient per order, per-recipient rows, jobs after commit', async () => {
       const template = await NotificationTemplate.create({ code: 'notice', language: 'ko', name: '공지', subject: '{{ order_name }} 안내', body: '{{ customer_name }}님, {{ 배지 }}' });
       const user = await makeUser();
       const p = await makeProduct({ price: 10000 });
       await paidOrder(user, [p.id]);
-      await paidOrder(await makeUser(), [p.id]); // same customer e-mail (INFO): one recipient
+      await paidOrder(await makeUser(), [p.id]); // same customer e-mail (INFO), another order: its own message
       const preview = await m.post(`${API}/orders/actions/notify`).type('form').send({ step: 'preview', templateId: template.id, filters: JSON.stringify({ productId: p.id }) });
       expect(preview.body.preview.template_variables).to.deep.equal(['customer_name', 'order_name', '배지']);
-      expect(preview.body.preview.recipients).to.have.length(1);
+      expect(preview.body.preview.recipients).to.have.length(2);
       expect(preview.body.preview.recipients[0].missing_variables).to.deep.equal(['배지']);
       const refused = await m.post(`${API}/orders/actions/notify`).type('form').send({ step: 'send', templateId: template.id });
-      expect(refused.body.missing).to.have.length(1);
+      expect(refused.body.missing).to.have.length(2);
       expect(await NotificationRecipient.count()).to.equal(0);
       const sent = await m.post(`${API}/orders/actions/notify`).type('form').send({ step: 'send', templateId: template.id, contextOverride: JSON.stringify({ 배지: '참가자' }) });
       expect(sent.body.notice.type, JSON.stringify(sent.body)).to.equal('success');
       const rows = await NotificationRecipient.findAll();
-      expect(rows.map((r) => [r.recipient, r.status, r.body])).to.deep.equal([['gildong@example.com', 'CREATED', '홍길동님, 참가자']]);
+      expect(rows.map((r) => [r.recipient, r.status, r.body])).to.deep.equal([
+        ['gildong@example.com', 'CREATED', '홍길동님, 참가자'],
+        ['gildong@example.com', 'CREATED', '홍길동님, 참가자'],
+      ]);
       const list = await m.get(`${API}/notification_recipients/actions/list?filters.historyId=${sent.body.history.id}`).expect(200);
       expect(list.body.records[0].params.status).to.equal('CREATED');
     });

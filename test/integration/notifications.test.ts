@@ -120,7 +120,7 @@ describe('notifications (Agenda worker + SMTP)', function () {
       const url = scancodeUrl('http://shop.test', signScancodeToken('order', order.id, worker.config.scancodeSalts));
       expect(mail.text).to.include('홍길동님, 안녕하세요.');
       expect(mail.text).to.include(url);
-      expect(mail.text).to.include('결제 금액: 23000원');
+      expect(mail.text).to.include('결제 금액: 23,000원'); // amounts with thousands separators
       const row = await recipientWhen(recipientId!, 'SENT');
       expect(row.attempts).to.equal(1);
       expect(row.sentAt).to.be.instanceOf(Date);
@@ -128,8 +128,12 @@ describe('notifications (Agenda worker + SMTP)', function () {
       expect(row.context).to.include({
         order_id: order.id,
         order_name: '컨퍼런스 티켓',
-        first_paid_price: 23000,
-        current_paid_price: 23000,
+        first_paid_price: '23,000',
+        current_paid_price: '23,000',
+        customer_organization: 'PyCon',
+        성함: '홍길동',
+        성명: '홍길동',
+        소속: 'PyCon',
         customer_name: '홍길동',
         customer_email: 'gildong@example.com',
         customer_phone: '010-1234-5678',
@@ -202,7 +206,7 @@ describe('notifications (Agenda worker + SMTP)', function () {
       await sequelize.transaction(async (t) => notifyOrderEvent(en.id, 'paid', t, { lang: 'en' }));
       const mail = (await waitFor(() => smtp.received.find((m) => m.to[0] === 'en@example.com')))!;
       expect(mail.subject).to.equal('[PyCon Korea] Payment completed - Conference ticket');
-      expect(mail.text).to.include('Amount paid: KRW 23000');
+      expect(mail.text).to.include('Amount paid: KRW 23,000');
     });
 
     it('is a no-op without customer e-mail or template, and never breaks the caller’s transaction', async () => {
@@ -324,9 +328,9 @@ describe('notifications (Agenda worker + SMTP)', function () {
   });
 
   describe('admin preview and send (spec §6.6)', () => {
-    it('preview: template variables, de-duplicated recipients with context and missing variables; skipped orders', async () => {
+    it('preview: template variables, one recipient per order (also two orders of one address) with context and missing variables; skipped orders', async () => {
       const a = await paidOrder();
-      const sameEmail = await paidOrder({ name: '홍길동2' }); // same e-mail → one recipient
+      const sameEmail = await paidOrder({ name: '홍길동2' }); // same e-mail, another order → its own message
       const noInfo = await paidOrder(null);
       const refunded = await paidOrder({ email: 'refunded@example.com' }, 'refunded');
       const partial = await paidOrder({ email: 'partial@example.com' }, 'partial_refunded');
@@ -337,10 +341,12 @@ describe('notifications (Agenda worker + SMTP)', function () {
         contextOverride: { customer_name: '참가자' },
       });
       expect(preview.template_variables).to.deep.equal(['customer_name', 'order_name', 'seat', '배지이름']);
-      expect(preview.recipients.map((r) => r.recipient)).to.deep.equal(['gildong@example.com', 'partial@example.com']);
-      expect(preview.recipients[0]!.order_id).to.equal(a.id);
-      expect(preview.recipients[0]!.missing_variables).to.deep.equal(['seat']);
-      expect(preview.recipients[0]!.context).to.include({ customer_name: '참가자', 배지이름: 'Gildong' });
+      expect(preview.recipients.map((r) => r.recipient)).to.deep.equal(['gildong@example.com', 'gildong@example.com', 'partial@example.com']);
+      expect(preview.recipients.map((r) => r.dedupe_key).sort()).to.deep.equal([a.id, sameEmail.id, partial.id].sort());
+      expect(new Set(preview.recipients.map((r) => r.order_id))).to.deep.equal(new Set([a.id, sameEmail.id, partial.id]));
+      const first = preview.recipients.find((r) => r.order_id === a.id)!;
+      expect(first.missing_variables).to.deep.equal(['seat']);
+      expect(first.context).to.include({ customer_name: '참가자', 배지이름: 'Gildong' });
 
       const err = await sendNotification({ templateId: custom.id, orderIds: [a.id, partial.id] }).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(MissingContextVariablesError);

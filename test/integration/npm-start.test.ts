@@ -59,6 +59,7 @@ describe('npm start (the demo, end to end)', function () {
       PORT: String(port),
       HOST: '127.0.0.1',
       PORTONE_SIM_PORT: '0', // any free port: the app logs where it is
+      NHN_FAKE_PORT: '0',
       LOG_LEVEL: 'info',
     };
     child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });

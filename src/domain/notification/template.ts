@@ -2,8 +2,10 @@
  * Notification templates (spec §6.6): `{{ var }}` / `{{ var.attr }}` placeholders (Django-template style; a
  * `|filter` suffix is tolerated and ignored). Pure: variable discovery, rendering, missing-variable check.
  *
- * Rendering is plain text (e-mail `text/plain`): a value is inserted as it is; a missing or null value
- * renders as "" (as Django does); objects render as JSON.
+ * Rendering is plain text (e-mail `text/plain`, Kakao, SMS): a value is inserted as it is; a missing or null
+ * value renders as "" (as Django does); objects render as JSON. HTML bodies are rendered with every value
+ * HTML-escaped (`{ html: true }`), as Django auto-escapes: buyer input (names, answers) cannot inject markup.
+ * Amounts are put in the context already formatted (`formatAmount`: "23,000").
  */
 
 // A variable name: letters (any script, so Korean option-group names work), digits, "_"; then `.attr` parts.
@@ -38,6 +40,32 @@ function display(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function renderTemplate(text: string, context: Record<string, unknown>): string {
-  return text.replace(PLACEHOLDER, (_all, root: string, path: string) => display(lookup(context, root, path)));
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+}
+
+export function renderTemplate(text: string, context: Record<string, unknown>, opts: { html?: boolean } = {}): string {
+  return text.replace(PLACEHOLDER, (_all, root: string, path: string) => {
+    const value = display(lookup(context, root, path));
+    return opts.html ? escapeHtml(value) : value;
+  });
+}
+
+/** KRW amount with thousands separators: 1234567 → "1,234,567" (null → null). */
+export function formatAmount(value: number | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  return Math.trunc(value).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** The plain-text fallback of an HTML body: tags dropped, entities of escapeHtml undone, blank runs collapsed. */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<(br|\/p|\/div|\/h\d|\/li|\/tr)\b[^>]*>/gi, '\n')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&(amp|lt|gt|quot|#39);/g, (m) => ({ '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" })[m]!)
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }

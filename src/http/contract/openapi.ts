@@ -36,6 +36,20 @@ export function openApiDocument(): unknown {
   r.registerPath({ method: 'patch', path: '/v1/internal-api/desk-support/{id}/', tags: ['현장 등록 데스크'], request: { params: id('id'), body: { content: { 'application/json': { schema: S.DeskPatchRequest } } } }, responses: { 200: json(S.DeskRow.extend({ notices: z.array(S.DeskNotice) }), 'the order after the change (notices: items already checked in)'), 400: err, 404: err, ...desk } });
   r.registerPath({ method: 'delete', path: '/v1/internal-api/desk-support/{id}/', tags: ['현장 등록 데스크'], request: { params: id('id'), query: S.DeskRefundQuery }, responses: { 204: { description: 'refunded in full (refund window ignored)' }, 400: err, 404: err, 502: err, ...desk } });
 
+  // the session desk of today's desk client (signed-in staff session + X-CSRFToken; GET /.well-known/rosa)
+  const rd = '/v1/internal-api/registration-desk';
+  const rdTag = ['등록 데스크 (세션)'];
+  const rdErr = { 401: err, 403: err };
+  const deskItem = S.DeskRow.shape.products.element;
+  r.registerPath({ method: 'get', path: `${rd}/session/`, tags: rdTag, responses: { 200: json(S.DeskSession, "who, today's date and configuration"), ...rdErr } });
+  r.registerPath({ method: 'get', path: `${rd}/configuration/`, tags: rdTag, responses: { 200: json(S.DeskConfiguration, "today's configuration"), ...rdErr } });
+  r.registerPath({ method: 'get', path: `${rd}/statistics/`, tags: rdTag, responses: { 200: json(S.DeskStatistics, "today's categories: target / registered / waiting"), ...rdErr } });
+  r.registerPath({ method: 'get', path: `${rd}/orders/`, tags: rdTag, request: { query: S.DeskSearchQuery }, responses: { 200: json(z.array(S.DeskRow), 'orders (one of keywords, order_id, order_product_relation_id, user_unique_id required)'), 400: err, ...rdErr } });
+  r.registerPath({ method: 'patch', path: `${rd}/orders/{id}/`, tags: rdTag, request: { params: id('id'), body: { content: { 'application/json': { schema: S.DeskPatchRequest } } } }, responses: { 200: json(S.DeskRow.extend({ notices: z.array(S.DeskNotice) }), "the order after the change (today's categories only)"), 400: err, 404: err, ...rdErr } });
+  r.registerPath({ method: 'delete', path: `${rd}/orders/{id}/refund/`, tags: rdTag, request: { params: id('id'), query: S.DeskRefundQuery }, responses: { 204: { description: 'refunded in full' }, 400: err, 404: err, 502: err, ...rdErr } });
+  r.registerPath({ method: 'get', path: `${rd}/order-products/`, tags: rdTag, request: { query: S.DeskOrderProductQuery }, responses: { 200: json(z.object({ order: S.DeskRow, product: deskItem }).strict(), 'the item and its order'), 400: err, 404: err, ...rdErr } });
+  r.registerPath({ method: 'delete', path: `${rd}/order-products/{id}/refund/`, tags: rdTag, request: { params: id('id'), query: S.DeskRefundQuery }, responses: { 204: { description: 'item refunded' }, 400: err, 404: err, 502: err, ...rdErr } });
+
   cached = new OpenApiGeneratorV31(r.definitions).generateDocument({
     openapi: '3.1.0',
     info: { title: 'Conference shop API', version: '1.0.0', description: 'The shop API served to the conference frontend (PortOne v1 payments).' },

@@ -249,11 +249,16 @@ export const DeskRow = z
       z
         .object({
           id: uuid,
+          scancode_token: z.string().openapi({ description: "the item's full QR token (opr:…)" }),
+          category_id: uuid.nullable(),
+          tags: z.array(z.object({ code: z.string(), name: z.string(), priority: z.number().int() }).strict()).openapi({ description: 'order-item tags, by priority then code' }),
+          is_ticket: z.boolean(),
+          ticket_info: z.object({ name: z.string(), phone: z.string(), email: z.string(), organization: z.string().nullable() }).strict().nullable().openapi({ description: 'the ticket holder' }),
           price: money,
           donation_price: money,
           status: OprStatus,
           used_at: iso.nullable().openapi({ description: 'check-in time (null unless used)' }),
-          used_by: z.string().nullable().openapi({ description: 'the API key that checked the item in' }),
+          used_by: z.string().nullable().openapi({ description: 'the API key (or, at the session desk, the staff e-mail) that checked the item in' }),
           product: z.object({ id: uuid, name: z.string(), price: money }).strict(),
           options: z.array(
             z
@@ -265,8 +270,6 @@ export const DeskRow = z
               })
               .strict(),
           ),
-          is_ticket: z.boolean(),
-          ticket_info: z.object({ name: z.string(), phone: z.string(), email: z.string(), organization: z.string().nullable() }).strict().nullable(),
         })
         .strict(),
     ),
@@ -297,9 +300,11 @@ export const DeskPatchRequest = z
         id: uuid,
         status: z.enum(['paid', 'used']).optional().openapi({ description: 'paid → used checks the item in; used → paid undoes it' }),
         options: z.array(z.object({ id: uuid, custom_response: z.string() })).optional(),
-        ticket_info: TicketInfoRequest.omit({ contribution_message: true }).partial().optional().openapi({
-          description: 'the holder, while the item is paid or used (created when missing: all fields; else the given keys)',
-        }),
+        ticket_info: z
+          .object({ name: z.string(), phone: z.string(), email: z.string(), organization: z.string() })
+          .partial()
+          .optional()
+          .openapi({ description: 'the ticket holder (paid or used items of ticket products; partial when there is one)' }),
       }),
     ),
   })
@@ -309,4 +314,33 @@ export const DeskRefundQuery = z.object({
   otp: z.string().regex(/^\d{6}$/).openapi({ description: "the authorizer's current TOTP code" }),
   authorizer: z.string().openapi({ description: "the authorizing staff member's e-mail or unique_id" }),
   reason: z.string().max(200).optional(),
+});
+
+// The session desk of today's desk client (`/v1/internal-api/registration-desk/`, staff session).
+export const DeskConfiguration = z
+  .object({
+    id: uuid,
+    name: z.string(),
+    event: z.object({ name: z.string() }).strict(),
+    start_date: z.string().openapi({ description: 'YYYY-MM-DD (Asia/Seoul)' }),
+    end_date: z.string().openapi({ description: 'YYYY-MM-DD, inclusive' }),
+    categories: z.array(z.object({ id: uuid, name: z.string(), group: z.string().nullable() }).strict()),
+  })
+  .strict()
+  .openapi('DeskConfiguration');
+
+export const DeskStatistics = z.object({ target: z.number().int(), registered: z.number().int(), waiting: z.number().int() }).strict().openapi('DeskStatistics');
+
+export const DeskSession = z
+  .object({
+    user: z.object({ id: z.number().int(), email: z.string(), username: z.string(), is_superuser: z.boolean(), admin_role: z.string().nullable() }).strict(),
+    today: z.string(),
+    configuration: DeskConfiguration.nullable(),
+  })
+  .strict()
+  .openapi('DeskSession');
+
+export const DeskOrderProductQuery = z.object({
+  scancode: z.string().optional().openapi({ description: "the item's full QR token (opr:short_id:salt)" }),
+  order_product_relation_id: uuid.optional(),
 });
