@@ -109,7 +109,7 @@ describe('purchase flow (/v1/shop/orders)', () => {
       expect(res.body.errors[0]).to.include({ code: 'required', attr: 'product' });
 
       const cart = await b.get('/v1/shop/orders/cart/').expect(200);
-      expect(cart.body.products).to.have.length(2); // only the two valid adds
+      expect(cart.body.products).to.have.length(3); // only the three valid adds
     });
 
     it('counts differently per mode: per-user caps include the cart when adding, not for buy-now', async () => {
