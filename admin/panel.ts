@@ -20,7 +20,7 @@ import * as AdminJSSequelize from '@adminjs/sequelize';
 import type { AppDeps } from '../src/http/types.js';
 import { runAs } from '../src/context.js';
 import { logger } from '../src/logger.js';
-import { pgSessionStore, storeForMiddleware } from '../src/http/auth/session.js';
+import { pgSessionStore, storeForMiddleware, withStoreErrorsAs503 } from '../src/http/auth/session.js';
 import { PROFILE_MAPPERS } from '../src/http/auth/passport.js';
 import { LoginThrottle } from '../src/http/auth/throttle.js';
 import { authenticateStaff, findStaffForGoogle, refreshStaff, type StaffSnapshot } from '../src/services/admin-users.js';
@@ -109,7 +109,7 @@ export function buildAdmin(deps: AppDeps, settings: AdminSettings): BuiltAdmin {
     resave: false,
     saveUninitialized: false,
     rolling: false,
-    unset: 'destroy',
+    unset: 'keep', // a failed session read must not delete the session (see sessionStoreUnavailable)
     cookie: {
       httpOnly: true,
       sameSite: 'lax',
@@ -118,7 +118,7 @@ export function buildAdmin(deps: AppDeps, settings: AdminSettings): BuiltAdmin {
       maxAge: settings.sessionMaxAgeMs,
     },
   };
-  router.use(session(sessionOptions));
+  router.use(withStoreErrorsAs503(session(sessionOptions)));
   router.use(refreshMiddleware);
   router.use(sameOriginMiddleware(deps.config.backendDomain));
   mountGoogle(router, deps, settings, admin);

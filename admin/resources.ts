@@ -41,7 +41,7 @@ import { orderView } from '../src/services/order-view.js';
 import { previewRefund, refund } from '../src/services/refund.js';
 import { exportFilename, exportOrderIds, writeOrdersCsv, writeOrdersXlsx } from '../src/services/export.js';
 import { importOrders, importTemplate } from '../src/services/import.js';
-import { previewNotification, retryNotifications, sendNotification, MissingContextVariablesError } from '../src/services/notifications.js';
+import { previewNotification, retryNotifications, sendNotification, MissingContextVariablesError, type NotificationHistoryDto } from '../src/services/notifications.js';
 import { createApiKey, revokeApiKey } from '../src/services/auth.js';
 import { setStaffFlags } from '../src/services/admin-users.js';
 import { saveCustomerInfo, saveNotificationTemplate } from '../src/services/admin-records.js';
@@ -518,7 +518,16 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
     }),
   };
 
-  const notifyAction: ActionDef = {
+  /**
+   * The *Notify* action (preview / send; managers send) for a target selection: orders of the order list's
+   * filters, or (per ticket) items of the item list's filters. `target` answers the preview (extra keys
+   * are passed to the view) and the send for a template and a context override.
+   */
+  type NotifyTarget = {
+    preview(templateId: unknown, contextOverride: unknown): Promise<Record<string, unknown>>;
+    send(templateId: unknown, contextOverride: unknown): Promise<NotificationHistoryDto>;
+  };
+  const notifyActionFor = (target: (request: ActionRequest, payload: Record<string, unknown>) => Promise<NotifyTarget>): ActionDef => ({
     actionType: 'resource',
     icon: 'Send',
     isAccessible: isStaff,
@@ -536,59 +545,45 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
           return { notice: { message: 'context_override: JSON 객체가 필요합니다.', type: 'error' } };
         }
       }
-      const orderIds = await findOrderIds(sequelize, orderFilterFrom(request));
-      const input = { templateId: p.templateId, orderIds, contextOverride };
       try {
+        const t = await target(request, p);
         if (p.step === 'send') {
           if (!canWrite(context)) return { notice: { message: 'forbiddenError', type: 'error' } };
-          const history = await sendNotification({ ...input, sequelize });
+          const history = await t.send(p.templateId, contextOverride);
           return {
             history,
             historyUrl: context.h.resourceUrl({ resourceId: 'notification_recipients', search: `?filters.historyId=${history.id}` }),
             notice: { message: `발송을 예약했습니다: ${history.recipients.length}명`, type: 'success' },
           };
         }
-        return { preview: await previewNotification(input), orders: orderIds.length };
+        return await t.preview(p.templateId, contextOverride);
       } catch (e) {
+        if (e instanceof SyntaxError) return { notice: { message: 'filters: JSON 객체가 필요합니다.', type: 'error' } };
         if (e instanceof MissingContextVariablesError) return { missing: e.recipients, notice: { message: '템플릿 변수가 없는 수신자가 있습니다.', type: 'error' } };
         return { notice: noticeOf(e) };
       }
     }),
-  };
+  });
+
+  const notifyAction = notifyActionFor(async (request) => {
+    const orderIds = await findOrderIds(sequelize, orderFilterFrom(request));
+    return {
+      preview: async (templateId, contextOverride) => ({ preview: await previewNotification({ templateId, orderIds, contextOverride }), orders: orderIds.length }),
+      send: (templateId, contextOverride) => sendNotification({ templateId, orderIds, contextOverride, sequelize }),
+    };
+  });
 
   const readOnly = { new: { isAccessible: never }, edit: { isAccessible: never }, delete: { isAccessible: never }, bulkDelete: { isAccessible: never } };
 
   /** Per-ticket notification to the items of the list's filters: one message per item to its holder. */
-  const ticketNotifyAction: ActionDef = {
-    actionType: 'resource',
-    icon: 'Send',
-    isAccessible: isStaff,
-    component: components.NotifyView,
-    handler: asAdmin(async (request, _response, context) => {
-      const templates = await NotificationTemplate.findAll({ where: { active: true }, order: [['code', 'ASC'], ['language', 'ASC']] });
-      if (request.method !== 'post') return { templates: templates.map((t) => ({ id: t.id, label: `[${t.channel}] ${t.code} (${t.language}) ${t.name}` })), canSend: canWrite(context) };
-      const p = (request.payload ?? {}) as Record<string, unknown>;
-      try {
-        const f = JSON.parse(typeof p.filters === 'string' && p.filters ? p.filters : '{}') as Record<string, unknown>;
-        const contextOverride = typeof p.contextOverride === 'string' && p.contextOverride.trim() ? (JSON.parse(p.contextOverride) as unknown) : {};
-        const input = { templateId: p.templateId, filter: parseItemFilter({ id: f.id, order_id: f.orderId, status: f.status, product_id: f.productId }), contextOverride };
-        if (p.step === 'send') {
-          if (!canWrite(context)) return { notice: { message: 'forbiddenError', type: 'error' } };
-          const history = await sendTicketNotification(sequelize, input);
-          return {
-            history,
-            historyUrl: context.h.resourceUrl({ resourceId: 'notification_recipients', search: `?filters.historyId=${history.id}` }),
-            notice: { message: `발송을 예약했습니다: ${history.recipients.length}명`, type: 'success' },
-          };
-        }
-        return { preview: await previewTicketNotification(sequelize, input) };
-      } catch (e) {
-        if (e instanceof SyntaxError) return { notice: { message: 'JSON 객체가 필요합니다.', type: 'error' } };
-        if (e instanceof MissingContextVariablesError) return { missing: e.recipients, notice: { message: '템플릿 변수가 없는 수신자가 있습니다.', type: 'error' } };
-        return { notice: noticeOf(e) };
-      }
-    }),
-  };
+  const ticketNotifyAction = notifyActionFor(async (_request, p) => {
+    const f = JSON.parse(typeof p.filters === 'string' && p.filters ? p.filters : '{}') as Record<string, unknown>;
+    const filter = parseItemFilter({ id: f.id, order_id: f.orderId, status: f.status, product_id: f.productId });
+    return {
+      preview: async (templateId, contextOverride) => ({ preview: await previewTicketNotification(sequelize, { templateId, filter, contextOverride }) }),
+      send: (templateId, contextOverride) => sendTicketNotification(sequelize, { templateId, filter, contextOverride }),
+    };
+  });
 
   /** Assign / unassign an order-item tag over the item list's filters (the same service as any other caller). */
   const tagsAction: ActionDef = {

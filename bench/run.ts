@@ -12,7 +12,11 @@
  * 4. runs what has no HTTP endpoint yet (admin order list, CSV export) through its service in a child
  *    process (bench/service-worker.ts): "n/a (not built yet)" when the service does not exist.
  *
- * `--only catalog,cart,checkout,webhook,orders,admin,csv` runs just those scenarios (webhook needs checkout);
+ * 5. refund storm: 50 concurrent item refunds over 10 paid orders of one buyer while PortOne answers slowly
+ *    (simulator latency 300 ms): refunds/s, and a HARD FAILURE (exit code 1) when any order's PortOne cancels
+ *    differ from its ledger refunds; /healthz is sampled meanwhile (a refund must not hold the pool).
+ *
+ * `--only catalog,cart,checkout,webhook,orders,refunds,admin,csv` runs just those scenarios (webhook needs checkout);
  * with only admin / csv the app and the simulator are not started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,6 +27,7 @@ import { createWriteStream } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { createSequelize } from '../src/db/sequelize.js';
 import { migrate } from '../src/db/migrator.js';
@@ -35,7 +40,7 @@ const KEEP = args.has('--keep');
 const onlyArg = process.argv.slice(2).find((a, i, all) => a.startsWith('--only=') || all[i - 1] === '--only');
 const ONLY = onlyArg ? new Set(onlyArg.replace(/^--only=/, '').split(',').map((s) => s.trim()).filter(Boolean)) : null;
 const want = (scenario: string) => !ONLY || ONLY.has(scenario);
-const HTTP = ['catalog', 'cart', 'checkout', 'webhook', 'orders'].some(want);
+const HTTP = ['catalog', 'cart', 'checkout', 'webhook', 'orders', 'refunds'].some(want);
 const SIZE = QUICKMODE ? QUICK : FULL;
 const DURATION = Number(process.env.BENCH_DURATION ?? (QUICKMODE ? 2 : 10)); // seconds per HTTP scenario
 const BUYERS = QUICKMODE ? 20 : 1000; // signed-in buyers the signed-in scenarios rotate through (carts stay small)
@@ -267,6 +272,7 @@ async function main(): Promise<void> {
   }
 
   const rows: Row[] = [];
+  const moneyProblems: string[] = [];
   const catalogPath = '/v1/shop/products/';
 
   // --- catalogue ---
@@ -362,6 +368,13 @@ async function main(): Promise<void> {
       ...(await load(base, 'order list (buyer with 20 orders)', { requests: [{ method: 'GET', path: '/v1/shop/orders/', headers: { cookie: twenty.cookie } }] })),
       note: `${orders.length} orders in the answer`,
     });
+  }
+
+  // --- refund storm ---
+  if (want('refunds')) {
+    const storm = await refundStorm(base, sim, info);
+    rows.push(storm.row);
+    moneyProblems.push(...storm.problems);
   }
 
   // --- admin order list page, CSV export: through their services until they have HTTP endpoints ---
@@ -462,6 +475,113 @@ async function main(): Promise<void> {
   if (failed.length) {
     console.log(`non-2xx answers or errors in: ${failed.map((r) => r.name).join(', ')}`);
     process.exitCode = 1;
+  }
+  if (moneyProblems.length) {
+    console.log(`MONEY: PortOne and the ledger disagree after the refund storm:\n  ${moneyProblems.join('\n  ')}`);
+    process.exitCode = 1;
+  }
+}
+
+/**
+ * 50 concurrent item refunds (DELETE …/orders/{id}/products/{item}/) over 10 paid orders of one buyer, PortOne
+ * answering 300 ms late. Returns the row and, per order, any difference between the cancels PortOne made and
+ * the refunds in our ledger (a hard failure).
+ */
+async function refundStorm(base: string, sim: string, info: SeedInfo): Promise<{ row: Row; problems: string[] }> {
+  const ORDERS = 10;
+  const ITEMS = 5;
+  const LATENCY_MS = 300;
+  const client = new pg.Client({ connectionString: DB_URL });
+  await client.connect();
+  const email = info.buyerEmail(BUYERS + 7);
+  const orders: Array<{ id: string; impUid: string; items: string[]; total: number }> = [];
+  try {
+    const userId = (await client.query<{ id: number }>('SELECT id FROM users WHERE email = $1', [email])).rows[0]!.id;
+    const products = (await client.query<{ id: string; price: number }>(
+      `SELECT id, price FROM products WHERE refundable_ends_at > now() AND deleted_at IS NULL ORDER BY name_en LIMIT $1`,
+      [ITEMS],
+    )).rows;
+    for (let o = 0; o < ORDERS; o++) {
+      const total = products.reduce((s, p) => s + p.price, 0);
+      const paid = await fetch(`${sim}/__sim/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ merchant_uid: `bench-refund-${process.pid}-${o}`, amount: total, notify: false }) });
+      const impUid = ((await paid.json()) as { payment: { imp_uid: string } }).payment.imp_uid;
+      const id = randomUUID();
+      await client.query(`INSERT INTO orders (id, user_id, name_ko, name_en, created_at, updated_at) VALUES ($1, $2, '환불 벤치', 'Refund bench', now(), now())`, [id, userId]);
+      const items: string[] = [];
+      for (const p of products) {
+        const itemId = randomUUID();
+        items.push(itemId);
+        await client.query(
+          `INSERT INTO order_product_relations (id, order_id, product_id, status, price, donation_price, created_at, updated_at) VALUES ($1, $2, $3, 'paid', $4, 0, now(), now())`,
+          [itemId, id, p.id, p.price],
+        );
+      }
+      await client.query(`INSERT INTO payment_histories (order_id, imp_id, status, price, created_at, updated_at) VALUES ($1, $2, 'completed', $3, now(), now())`, [id, impUid, total]);
+      orders.push({ id, impUid, items, total });
+    }
+    const buyer = await signIn(base, email);
+    await fetch(`${sim}/__sim/latency`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms: LATENCY_MS }) });
+
+    // /healthz sampled during the storm: a refund waiting on PortOne must not hold a pool connection
+    let storming = true;
+    const health: number[] = [];
+    const sampler = (async () => {
+      while (storming) {
+        const t = performance.now();
+        await fetch(`${base}/healthz`).catch(() => {});
+        health.push(performance.now() - t);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const t0 = performance.now();
+    const answers = await Promise.all(
+      orders.flatMap((o) =>
+        o.items.map(async (item) => {
+          const t = performance.now();
+          const res = await fetch(`${base}/v1/shop/orders/${o.id}/products/${item}/`, { method: 'DELETE', headers: { cookie: buyer.cookie, 'x-csrftoken': buyer.csrf } });
+          await res.arrayBuffer();
+          return { status: res.status, ms: performance.now() - t };
+        }),
+      ),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    storming = false;
+    await sampler;
+    await fetch(`${sim}/__sim/latency`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms: 0 }) });
+
+    // money: per order, PortOne's cancels = the ledger's refunds (completed price − current balance)
+    const state = (await (await fetch(`${sim}/__sim/state`)).json()) as { payments: Array<{ imp_uid: string; cancel_amount: number; cancel_history: Array<{ amount: number }> }> };
+    const problems: string[] = [];
+    for (const o of orders) {
+      const at = state.payments.find((p) => p.imp_uid === o.impUid)!;
+      const cancelled = at.cancel_history.reduce((s, c) => s + c.amount, 0);
+      const balance = (await client.query<{ price: number }>(`SELECT price FROM payment_histories WHERE order_id = $1 AND deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1`, [o.id])).rows[0]!.price;
+      const refundedItems = Number((await client.query<{ s: string }>(`SELECT coalesce(sum(price + donation_price), 0) AS s FROM order_product_relations WHERE order_id = $1 AND status = 'refunded'`, [o.id])).rows[0]!.s);
+      if (cancelled !== o.total - balance || cancelled !== refundedItems) {
+        problems.push(`order ${o.id}: PortOne cancelled ${cancelled}, ledger refunded ${o.total - balance}, refunded items ${refundedItems}`);
+      }
+    }
+    const ok = answers.filter((a) => a.status === 204);
+    // 409 refund_in_progress (waited too long behind the other refunds of its order) moves no money: not an error
+    const busy = answers.filter((a) => a.status === 409).length;
+    const lat = ok.map((a) => a.ms).sort((a, b) => a - b);
+    const pct = (q: number) => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))];
+    return {
+      row: {
+        name: `refund storm (${ORDERS * ITEMS} item refunds, ${ORDERS} orders, PortOne +${LATENCY_MS} ms)`,
+        rps: ok.length / seconds,
+        p50: pct(0.5),
+        p99: pct(0.99),
+        requests: answers.length,
+        errors: answers.length - ok.length - busy,
+        note: `refunds/s; ${ok.length}/${answers.length} refunded in ${seconds.toFixed(1)} s${busy ? ` (${busy} × 409 busy)` : ''}; /healthz max ${Math.max(0, ...health).toFixed(0)} ms meanwhile; ledger = PortOne for ${ORDERS - problems.length}/${ORDERS} orders`,
+        target: 'ledger = PortOne',
+        ok: problems.length === 0,
+      },
+      problems,
+    };
+  } finally {
+    await client.end();
   }
 }
 

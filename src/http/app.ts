@@ -11,7 +11,7 @@ import { orderRoutes, patronRoutes } from './shop/orders.js';
 import { scancodeRoutes } from './shop/scancode.js';
 import { deskRoutes } from './desk/index.js';
 import { registrationDeskRoutes, rosaDiscovery, REGISTRATION_DESK_BASE } from './desk/registration.js';
-import { webhookRoutes, buyerRefundRoutes } from './shop/payments.js';
+import { webhookRoutes, buyerRefundRoutes, webhookBodyErrors } from './shop/payments.js';
 import { openApiDocument } from './contract/openapi.js';
 import { enableQueryStats, queryStatsMiddleware } from '../db/query-stats.js';
 
@@ -57,6 +57,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  app.use('/v1/shop/payment-histories', webhookBodyErrors(deps)); // a refused webhook body is still recorded
 
   // --- auth (issue #4), part 2: after the body parsers (the CSRF form field), before every route:
   // cookies → session → passport (req.user) → API key (req.apiKey) → CSRF → actor (runAs); then the

@@ -15,6 +15,7 @@ import { SendSpacing } from '../domain/notification/rate-limit.js';
 import { deliverNotification, sweepNotifications } from '../services/notifications.js';
 import { cleanupAbandonedCarts } from '../services/cart-cleanup.js';
 import { reconcile } from '../services/reconcile.js';
+import { settleOpenAttempts } from '../services/refund.js';
 import { JobQueue, poolConfigOf } from './agenda.js';
 import { registerJobQueue, unregisterJobQueue } from './enqueue.js';
 import { JOB, type NotificationSendData } from './names.js';
@@ -36,6 +37,7 @@ const asJob = <T>(name: string, fn: () => Promise<T>) => runAs({ userId: null, l
 export function defineJobs(queue: JobQueue, deps: JobDeps): void {
   const { agenda } = queue;
   const { sequelize, config } = deps;
+  const refundDeps = { sequelize, portone: deps.portone, secretKey: config.secretKey };
   const kakao = deps.kakao ?? createAlimtalkSender(config.nhn);
   const sms = deps.sms ?? createSmsSender(config.nhn);
   // the rate limit is per worker process and per channel (NOTIFICATION_RATE_LIMIT_*_PER_MINUTE)
@@ -86,6 +88,25 @@ export function defineJobs(queue: JobQueue, deps: JobDeps): void {
     },
     { concurrency: 1, lockLifetime: 60 * 60_000 },
   );
+
+  agenda.define<{ orderId: string }>(
+    JOB.REFUND_SETTLE,
+    async (job) => {
+      const orderId = String(job.attrs.data?.orderId ?? '');
+      const result = await asJob(JOB.REFUND_SETTLE, () => settleOpenAttempts(refundDeps, { orderId }));
+      // still unknown (PortOne unreachable): try again later; the recurring sweep is the safety net
+      if (result.open > 0) await queue.enqueue(JOB.REFUND_SETTLE, { orderId }, new Date(Date.now() + 30_000));
+    },
+    { concurrency: 2, lockLifetime: 5 * 60_000, removeOnComplete: true },
+  );
+
+  agenda.define(
+    JOB.REFUND_SWEEP,
+    async () => {
+      await asJob(JOB.REFUND_SWEEP, () => settleOpenAttempts(refundDeps));
+    },
+    { concurrency: 1, lockLifetime: 10 * 60_000 },
+  );
 }
 
 /** The recurring jobs (one row each in agenda_jobs, upserted by name; cron in Asia/Seoul). */
@@ -93,6 +114,7 @@ export async function scheduleRecurringJobs(queue: JobQueue, config: Config): Pr
   await queue.every(config.jobs.reconcileSchedule, JOB.PORTONE_RECONCILE);
   await queue.every(config.jobs.cartCleanupSchedule, JOB.CART_CLEANUP);
   await queue.every('5 minutes', JOB.NOTIFICATION_SWEEP);
+  await queue.every('1 minute', JOB.REFUND_SWEEP);
 }
 
 export interface StartJobsOptions {

@@ -11,6 +11,13 @@ export const JOB = {
   CART_CLEANUP: 'cart-cleanup',
   /** Recurring (daily): PortOne reconciliation (`reconcile({since})` of src/services/reconcile.ts). */
   PORTONE_RECONCILE: 'portone-reconcile',
+  /**
+   * `{orderId}`: settle the order's refund attempt whose PortOne outcome is not in the ledger yet (look the
+   * payment up, record what PortOne did). Enqueued after a lost answer.
+   */
+  REFUND_SETTLE: 'refund-settle',
+  /** Recurring (every minute): the same for every open attempt no live request owns (the safety net). */
+  REFUND_SWEEP: 'refund-sweep',
 } as const;
 
 export type JobName = (typeof JOB)[keyof typeof JOB];

@@ -66,14 +66,28 @@ export class RefundAttempt extends Model {
   declare amount: number;
   declare checksum: number;
   declare channel: 'buyer' | 'admin' | 'desk' | 'webhook';
-  declare status: 'requested' | 'cancelled_at_portone' | 'completed' | 'failed';
+  declare status: RefundAttemptStatus;
   declare actorLabel: string | null;
   declare authorizerUserId: number | null;
   declare reason: string | null;
   declare error: string | null;
   declare portoneResponse: unknown;
+  /** What the ledger records once the cancel is known (see migration 20261206120000); null on old rows. */
+  declare plan: RefundAttemptPlan | null;
   declare createdAt: Date;
   declare updatedAt: Date;
+}
+
+export type RefundAttemptStatus = 'requested' | 'pending' | 'cancelled_at_portone' | 'completed' | 'failed' | 'unresolved';
+/** Attempts whose outcome is not yet in the ledger: at most one per order (the order's refund lease). */
+export const OPEN_REFUND_ATTEMPT_STATUSES: readonly RefundAttemptStatus[] = ['requested', 'pending', 'cancelled_at_portone'];
+
+export interface RefundAttemptPlan {
+  itemIds: string[];
+  nextStatus: 'partial_refunded' | 'refunded';
+  remaining: number;
+  before: { status: string; paid: number };
+  actorUserId: number | null;
 }
 
 export interface DriftRow {
@@ -110,6 +124,7 @@ export function initPaymentOpsModels(sequelize: import('sequelize').Sequelize): 
       reason: { type: DataTypes.TEXT, allowNull: true },
       error: { type: DataTypes.TEXT, allowNull: true },
       portoneResponse: { type: DataTypes.JSONB, allowNull: true },
+      plan: { type: DataTypes.JSONB, allowNull: true },
     },
     { sequelize, tableName: 'refund_attempts', underscored: true },
   );

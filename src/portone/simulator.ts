@@ -11,7 +11,8 @@
  *   POST /payments/cancel                    {imp_uid | merchant_uid, amount?, checksum, reason?}
  * Every endpoint but getToken needs `Authorization: <access_token>` (raw, no "Bearer") → else HTTP 401.
  *
- * Control endpoints (no auth) under /__sim/: POST pay, POST webhook, GET state, POST reset, POST fail.
+ * Control endpoints (no auth) under /__sim/: POST pay, POST webhook, GET state, POST reset, POST fail,
+ * POST latency {ms}.
  * The same controls exist on the returned object (`sim.pay`, `sim.sendWebhook`, `sim.failNext`, `sim.state`…).
  *
  * Deliberate differences from the real API: `checksum` is required on cancel (the real one treats it as
@@ -23,7 +24,21 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { PortOneCancelHistory, PortOnePayment, PortOnePaymentStatus } from './client.js';
 
 export type SimEndpoint = 'getToken' | 'prepare' | 'payments' | 'cancel';
-export type SimFailMode = 'http500' | 'code1' | 'timeout';
+/**
+ * `http500`, `code1`: answered as a failure, nothing done. `timeout`: never answered, nothing done.
+ * `drop`: done, then the connection is closed without an answer (the caller sees a network error).
+ * `hang`: done, then never answered (the caller times out) — the two "lost answer" cases.
+ */
+export type SimFailMode = 'http500' | 'code1' | 'timeout' | 'drop' | 'hang';
+
+/** Random faults: each request to one of `endpoints` fails with probability `rate`, in one of `modes`. */
+export interface SimChaos {
+  endpoints: SimEndpoint[];
+  modes: SimFailMode[];
+  rate: number;
+  /** A seeded generator makes a run replayable. Default Math.random. */
+  random?: () => number;
+}
 
 export interface SimPayment extends PortOnePayment {
   pay_method: string;
@@ -72,6 +87,8 @@ export interface SimState {
   tokenIssues: number;
   token: { access_token: string; expired_at: number } | null;
   faults: Partial<Record<SimEndpoint, { mode: SimFailMode; times: number }>>;
+  /** Every fault injected (deliberate or random), in order. */
+  faultLog: Array<{ endpoint: SimEndpoint; mode: SimFailMode }>;
 }
 
 export interface SimPayInput {
@@ -111,13 +128,17 @@ export interface PortOneSimulator {
   pay(input: SimPayInput): Promise<{ payment: SimPayment; webhook: SimWebhookResult | null }>;
   sendWebhook(input: SimWebhookInput): Promise<SimWebhookResult>;
   failNext(endpoint: SimEndpoint, mode: SimFailMode, times?: number): void;
+  /** Random faults from now on (null: none). */
+  setChaos(chaos: SimChaos | null): void;
+  /** Answer every PortOne API request (not getToken, not the controls) after `ms` milliseconds. */
+  setLatency(ms: number): void;
   setWebhookUrl(url: string | undefined): void;
   reset(): void;
 }
 
 const TOKEN_TTL_S = 30 * 60;
 const ENDPOINTS: SimEndpoint[] = ['getToken', 'prepare', 'payments', 'cancel'];
-const MODES: SimFailMode[] = ['http500', 'code1', 'timeout'];
+const MODES: SimFailMode[] = ['http500', 'code1', 'timeout', 'drop', 'hang'];
 const STATUSES: PortOnePaymentStatus[] = ['ready', 'paid', 'cancelled', 'failed'];
 
 /** A failure answered to a request: HTTP status + PortOne code + message. */
@@ -142,7 +163,7 @@ const num = (v: unknown): number | undefined => {
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 function emptyState(): SimState {
-  return { prepared: {}, payments: [], cancels: [], webhooks: [], requests: [], tokenIssues: 0, token: null, faults: {} };
+  return { prepared: {}, payments: [], cancels: [], webhooks: [], requests: [], tokenIssues: 0, token: null, faults: {}, faultLog: [] };
 }
 
 async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -166,6 +187,8 @@ export async function startPortOneSimulator(options: PortOneSimulatorOptions): P
   const nowS = () => Math.floor(now() / 1000);
   let webhookUrl = options.webhookUrl;
   const state = emptyState();
+  let chaos: SimChaos | null = null;
+  let latencyMs = 0;
   const sockets = new Set<Socket>();
 
   // ---- PortOne behaviour -------------------------------------------------------------------------------
@@ -316,17 +339,42 @@ export async function startPortOneSimulator(options: PortOneSimulatorOptions): P
 
   function reset() {
     Object.assign(state, emptyState());
+    chaos = null;
+    latencyMs = 0;
   }
 
-  /** Consume one pending fault of this kind; true when the request was answered (or deliberately hung). */
-  function injectFault(kind: SimEndpoint, res: ServerResponse): boolean {
+  /** The fault of this request, if any: a pending deliberate one first, else a random one. */
+  function takeFault(kind: SimEndpoint): SimFailMode | null {
+    let mode: SimFailMode | null = null;
     const fault = state.faults[kind];
-    if (!fault || fault.times <= 0) return false;
-    if (--fault.times <= 0) delete state.faults[kind];
-    if (fault.mode === 'timeout') return true; // never answer; close() destroys the socket
-    if (fault.mode === 'http500') send(res, 500, { code: -1, message: `simulated HTTP 500 (${kind})`, response: null });
-    else send(res, 200, { code: 1, message: `simulated failure (${kind})`, response: null });
-    return true;
+    if (fault && fault.times > 0) {
+      if (--fault.times <= 0) delete state.faults[kind];
+      mode = fault.mode;
+    } else if (chaos && chaos.endpoints.includes(kind) && chaos.modes.length) {
+      const random = chaos.random ?? Math.random;
+      if (random() < chaos.rate) mode = chaos.modes[Math.floor(random() * chaos.modes.length)] ?? null;
+    }
+    if (mode) state.faultLog.push({ endpoint: kind, mode });
+    return mode;
+  }
+
+  /**
+   * Run one PortOne operation under this request's fault: a failure answered instead, nothing answered, or
+   * the operation done and its answer lost (`drop` closes the connection, `hang` never answers).
+   */
+  function withFault(kind: SimEndpoint, res: ServerResponse, operation: () => unknown): void {
+    const mode = takeFault(kind);
+    if (mode === 'timeout') return; // never answer; close() destroys the socket
+    if (mode === 'http500') return send(res, 500, { code: -1, message: `simulated HTTP 500 (${kind})`, response: null });
+    if (mode === 'code1') return send(res, 200, { code: 1, message: `simulated failure (${kind})`, response: null });
+    if (mode === null) return ok(res, operation()); // a refusal throws and is answered by the caller
+    try {
+      operation();
+    } catch {
+      // a refusal is an answer too: lost the same way
+    }
+    if (mode === 'drop') res.socket?.destroy();
+    // 'hang': leave the request open; close() destroys the socket
   }
 
   // ---- HTTP --------------------------------------------------------------------------------------------
@@ -337,6 +385,7 @@ export async function startPortOneSimulator(options: PortOneSimulatorOptions): P
     res.end(JSON.stringify(body));
   }
   const ok = (res: ServerResponse, response: unknown) => send(res, 200, { code: 0, message: null, response });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const method = req.method ?? 'GET';
@@ -367,6 +416,10 @@ export async function startPortOneSimulator(options: PortOneSimulatorOptions): P
         reset();
         return send(res, 200, { ok: true });
       }
+      if (action === 'POST latency') {
+        latencyMs = Math.max(0, num(body.ms) ?? 0);
+        return send(res, 200, { ok: true, latencyMs });
+      }
       if (action === 'POST fail') {
         failNext(body.endpoint as SimEndpoint, body.mode as SimFailMode, num(body.times) ?? 1);
         return send(res, 200, { ok: true, faults: state.faults });
@@ -377,43 +430,47 @@ export async function startPortOneSimulator(options: PortOneSimulatorOptions): P
     state.requests.push({ method, path, authorization: req.headers.authorization ?? null });
 
     if (method === 'POST' && path === '/users/getToken') {
-      if (injectFault('getToken', res)) return;
-      return ok(res, issueToken(body));
+      return withFault('getToken', res, () => issueToken(body));
     }
     checkAuth(req);
     if (parts[0] !== 'payments') throw notFound('Not Found');
+    if (latencyMs > 0) await sleep(latencyMs);
 
     if (parts[1] === 'prepare') {
-      if (injectFault('prepare', res)) return;
-      if (method === 'POST' && parts.length === 2) return ok(res, prepare(body, false));
-      if (method === 'PUT' && parts.length === 2) return ok(res, prepare(body, true));
+      if (method === 'POST' && parts.length === 2) return withFault('prepare', res, () => prepare(body, false));
+      if (method === 'PUT' && parts.length === 2) return withFault('prepare', res, () => prepare(body, true));
       if (method === 'GET' && parts.length === 3) {
-        const prepared = state.prepared[parts[2]];
-        if (!prepared) throw notFound('사전등록된 결제정보가 존재하지 않습니다.');
-        return ok(res, { ...prepared });
+        return withFault('prepare', res, () => {
+          const prepared = state.prepared[parts[2]];
+          if (!prepared) throw notFound('사전등록된 결제정보가 존재하지 않습니다.');
+          return { ...prepared };
+        });
       }
     } else if (parts[1] === 'cancel' && method === 'POST' && parts.length === 2) {
-      if (injectFault('cancel', res)) return;
-      const call: SimCancelCall = { at: nowS(), body, ok: false, message: '' };
-      state.cancels.push(call);
-      try {
-        const payment = cancel(body);
-        call.ok = true;
-        return ok(res, payment);
-      } catch (e) {
-        call.message = e instanceof Error ? e.message : String(e);
-        throw e;
-      }
+      return withFault('cancel', res, () => {
+        const call: SimCancelCall = { at: nowS(), body, ok: false, message: '' };
+        state.cancels.push(call);
+        try {
+          const payment = cancel(body);
+          call.ok = true;
+          return payment;
+        } catch (e) {
+          call.message = e instanceof Error ? e.message : String(e);
+          throw e;
+        }
+      });
     } else if (method === 'GET' && parts[1] === 'find' && (parts.length === 3 || parts.length === 4)) {
-      if (injectFault('payments', res)) return;
-      const payment = latestPayment(parts[2], parts[3]);
-      if (!payment) throw notFound('존재하지 않는 결제정보입니다.');
-      return ok(res, structuredClone(payment));
+      return withFault('payments', res, () => {
+        const payment = latestPayment(parts[2], parts[3]);
+        if (!payment) throw notFound('존재하지 않는 결제정보입니다.');
+        return structuredClone(payment);
+      });
     } else if (method === 'GET' && parts.length === 2) {
-      if (injectFault('payments', res)) return;
-      const payment = state.payments.find((p) => p.imp_uid === parts[1]);
-      if (!payment) throw notFound('존재하지 않는 결제정보입니다.');
-      return ok(res, structuredClone(payment));
+      return withFault('payments', res, () => {
+        const payment = state.payments.find((p) => p.imp_uid === parts[1]);
+        if (!payment) throw notFound('존재하지 않는 결제정보입니다.');
+        return structuredClone(payment);
+      });
     }
     throw notFound('Not Found');
   }
@@ -449,6 +506,12 @@ export async function startPortOneSimulator(options: PortOneSimulatorOptions): P
     sendWebhook,
     failNext,
     reset,
+    setChaos(c) {
+      chaos = c;
+    },
+    setLatency(ms) {
+      latencyMs = Math.max(0, ms);
+    },
     setWebhookUrl(url) {
       webhookUrl = url;
     },

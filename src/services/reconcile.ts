@@ -1,12 +1,17 @@
 /**
  * Reconciliation with PortOne (beyond the original): compares what we recorded with what PortOne holds
- * and lists the drift, for an operator to act on. Read-only towards both sides; the report is stored.
+ * and lists the drift, for an operator to act on. Only real drift is listed: first, refund attempts whose
+ * outcome is not in the ledger yet are settled (PortOne looked up, what it did recorded — the same
+ * settlement as the refund service's); refunds in flight right now are not compared (they are settled in a
+ * moment). Never changes anything at PortOne; the report is stored.
  *
  *   paid_there_pending_here  a prepared cart / buy-now cart whose webhook never came, paid at PortOne
  *   amount_mismatch          the paid amount differs from our completed ledger row
  *   refunded_there_not_here  PortOne cancelled more than our ledger says (e.g. a console cancel)
  *   refunded_here_not_there  our ledger says refunded, PortOne still holds the money
- *   refund_not_recorded      a refund attempt PortOne performed whose local commit failed
+ *   refund_not_recorded      PortOne cancelled for a refund attempt that still could not be recorded
+ *   refund_outcome_unknown   a refund attempt whose outcome PortOne could not tell (look-ups failed)
+ *   refund_unresolved        PortOne's balance matches neither outcome of a refund attempt
  *   lookup_failed            PortOne could not be asked
  */
 import { Op, QueryTypes, type Sequelize } from 'sequelize';
@@ -15,6 +20,7 @@ import { deriveOrderPayment } from '../domain/payment/status.js';
 import { merchantUid as toMerchantUid } from '../domain/checkout/snapshot.js';
 import type { PortOneClient } from '../portone/client.js';
 import { PortOneError } from '../portone/client.js';
+import { settleOpenAttempts } from './refund.js';
 
 export interface ReconcileDeps {
   sequelize: Sequelize;
@@ -26,6 +32,8 @@ export interface ReconcileResult {
   since: Date;
   checked: number;
   drifts: DriftRow[];
+  /** open refund attempts this run settled from PortOne (their outcome is in the ledger now: not drift) */
+  settled: number;
 }
 
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -33,6 +41,12 @@ const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 export async function reconcile(deps: ReconcileDeps, opts: { since: Date }): Promise<ReconcileResult> {
   const drifts: DriftRow[] = [];
   let checked = 0;
+
+  // 0. settle what can be settled, so that a refund PortOne made is in the ledger before comparing
+  const { settled } = await settleOpenAttempts({ sequelize: deps.sequelize, portone: deps.portone });
+  const inFlight = new Set(
+    (await RefundAttempt.findAll({ where: { status: 'requested' }, attributes: ['orderId'] })).map((a) => a.orderId),
+  );
 
   // 1. every order paid since `since`: compare amount and refunds with PortOne
   const paidOrderIds = (
@@ -43,6 +57,7 @@ export async function reconcile(deps: ReconcileDeps, opts: { since: Date }): Pro
   ).map((r) => r.order_id);
   const histories = paidOrderIds.length ? await PaymentHistory.findAll({ where: { orderId: paidOrderIds } }) : [];
   for (const orderId of paidOrderIds) {
+    if (inFlight.has(orderId)) continue; // a refund is being made right now: its settlement follows
     const phs = histories.filter((h) => h.orderId === orderId);
     const completed = phs.find((h) => h.status === 'completed')!;
     const d = deriveOrderPayment(phs);
@@ -86,17 +101,31 @@ export async function reconcile(deps: ReconcileDeps, opts: { since: Date }): Pro
     }
   }
 
-  // 3. refunds PortOne performed that we could not record
-  for (const a of await RefundAttempt.findAll({ where: { status: 'cancelled_at_portone' } })) {
-    drifts.push({ kind: 'refund_not_recorded', order_id: a.orderId, imp_uid: a.impUid, merchant_uid: null, detail: `${a.amount}원 환불이 PortOne에서 처리되었으나 장부에 기록되지 않았습니다 (${a.error ?? '원인 미상'})` });
+  // 3. refund attempts the settlement above could not close
+  const stuck = await RefundAttempt.findAll({
+    where: {
+      [Op.or]: [{ status: ['cancelled_at_portone', 'pending'] }, { status: 'unresolved', createdAt: { [Op.gte]: opts.since } }],
+    },
+    order: [['createdAt', 'ASC']],
+  });
+  for (const a of stuck) {
+    const why = a.error ?? '원인 미상';
+    const [kind, detail] =
+      a.status === 'cancelled_at_portone'
+        ? ['refund_not_recorded', `${a.amount}원 환불이 PortOne에서 처리되었으나 장부에 기록되지 않았습니다 (${why})`]
+        : a.status === 'pending'
+          ? ['refund_outcome_unknown', `${a.amount}원 환불 요청의 결과를 PortOne에서 확인하지 못했습니다 (${why})`]
+          : ['refund_unresolved', `${a.amount}원 환불 요청: PortOne 잔액이 환불 전후 어느 쪽과도 맞지 않습니다 (${why})`];
+    drifts.push({ kind, order_id: a.orderId, imp_uid: a.impUid, merchant_uid: null, detail });
   }
 
   const report = await ReconciliationReport.create({ since: opts.since, checked, driftCount: drifts.length, drifts });
-  return { reportId: report.id, since: opts.since, checked, drifts };
+  return { reportId: report.id, since: opts.since, checked, drifts, settled };
 }
 
 export function formatReport(r: ReconcileResult): string {
   const lines = [`PortOne reconciliation since ${r.since.toISOString()}: ${r.checked} checked, ${r.drifts.length} drift(s) (report ${r.reportId})`];
+  if (r.settled) lines.push(`  ${r.settled} open refund attempt(s) settled from PortOne before comparing`);
   for (const d of r.drifts) lines.push(`  ${d.kind.padEnd(24)} order=${d.order_id ?? '-'} imp_uid=${d.imp_uid ?? '-'} merchant_uid=${d.merchant_uid ?? '-'}  ${d.detail}`);
   return lines.join('\n');
 }

@@ -12,7 +12,9 @@
  *      ORDER_NOT_ORDERABLE and the reason
  *
  * Every step is logged as PaymentWebhookEvent rows written outside the processing transaction, so the
- * log survives a rollback. A repeated webhook for an already recorded payment answers 200 and changes
+ * log survives a rollback. Every received webhook leaves at least its `webhook_received` row whatever its
+ * body: text PostgreSQL cannot hold (NUL, unpaired surrogates) is stored escaped, and a body that still
+ * cannot be stored is kept as (truncated) text. A repeated webhook for an already recorded payment answers 200 and changes
  * nothing.
  */
 import type { Sequelize, Transaction } from 'sequelize';
@@ -37,6 +39,7 @@ import { snapshotItems } from './snapshot-items.js';
 import { emitOrderEvent } from './order-events.js';
 import { logger } from '../logger.js';
 import { runAs } from '../context.js';
+import { storableJson, storableText } from '../domain/storable.js';
 
 export interface WebhookDeps {
   sequelize: Sequelize;
@@ -66,27 +69,48 @@ class Rejection extends Error {
 const reject = (msg: MessageDef, cancel = false, detail?: string) =>
   new Rejection({ code: msg.code, detail: detail ?? msg.text, attr: null }, cancel);
 
-async function logEvent(
+const PAYLOAD_TEXT_MAX = 8000;
+const maybeText = (s: string | null | undefined, max?: number) => (s === null || s === undefined ? null : storableText(max ? s.slice(0, max) : s));
+
+export async function logEvent(
   type: WebhookEventType,
   base: { impUid: string | null; merchantUid: string | null; payload: unknown },
   extra: Partial<{ orderId: string | null; spcId: string | null; phId: string | null; reasonCode: string; reason: string; lookup: unknown; cancel: unknown }> = {},
 ): Promise<void> {
+  const row = {
+    eventType: type,
+    impUid: maybeText(base.impUid, 256),
+    merchantUid: maybeText(base.merchantUid, 256),
+    requestPayload: storableJson(base.payload ?? null),
+    orderId: extra.orderId ?? null,
+    singleProductCartId: extra.spcId ?? null,
+    paymentHistoryId: extra.phId ?? null,
+    reasonCode: maybeText(extra.reasonCode, 128),
+    reason: maybeText(extra.reason),
+    paymentLookupResponse: storableJson(extra.lookup ?? null),
+    cancelResponse: storableJson(extra.cancel ?? null),
+  };
   try {
-    await PaymentWebhookEvent.create({
-      eventType: type,
-      impUid: base.impUid,
-      merchantUid: base.merchantUid,
-      requestPayload: base.payload,
-      orderId: extra.orderId ?? null,
-      singleProductCartId: extra.spcId ?? null,
-      paymentHistoryId: extra.phId ?? null,
-      reasonCode: extra.reasonCode ?? null,
-      reason: extra.reason ?? null,
-      paymentLookupResponse: extra.lookup ?? null,
-      cancelResponse: extra.cancel ?? null,
-    });
+    await PaymentWebhookEvent.create(row);
   } catch (e) {
-    logger.error('could not write a webhook event', { type, error: String(e) });
+    // Still not storable (e.g. nested deeper than jsonb allows): keep the body as text rather than nothing.
+    let text: string;
+    try {
+      text = JSON.stringify(base.payload) ?? String(base.payload);
+    } catch {
+      text = String(base.payload);
+    }
+    try {
+      await PaymentWebhookEvent.create({
+        ...row,
+        requestPayload: { unstorable_body: storableText(text.slice(0, PAYLOAD_TEXT_MAX)), truncated: text.length > PAYLOAD_TEXT_MAX },
+        paymentLookupResponse: null,
+        cancelResponse: null,
+        reason: storableText(`${row.reason ? `${row.reason} / ` : ''}stored as text: ${e instanceof Error ? e.message : String(e)}`),
+      });
+    } catch (e2) {
+      logger.error('could not write a webhook event', { type, error: String(e2) });
+    }
   }
 }
 
@@ -174,7 +198,8 @@ async function process(deps: WebhookDeps, payload: unknown, now: Date): Promise<
   const str = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 256 ? v : null);
   const impUid = str(body.imp_uid);
   const merchantUid = str(body.merchant_uid);
-  const base = { impUid, merchantUid, payload: body };
+  // the body as received (an array or a string too), not only the object view of it
+  const base = { impUid, merchantUid, payload: payload === undefined ? null : payload };
   await logEvent('webhook_received', base);
 
   const fieldErrors: FieldError[] = [];

@@ -193,6 +193,7 @@ describe('jobs (Agenda on PostgreSQL)', function () {
         [JOB.CART_CLEANUP, '30 4 * * *', 'Asia/Seoul'],
         [JOB.NOTIFICATION_SWEEP, '5 minutes', 'Asia/Seoul'],
         [JOB.PORTONE_RECONCILE, '0 4 * * *', 'Asia/Seoul'],
+        [JOB.REFUND_SWEEP, '1 minute', 'Asia/Seoul'],
       ]);
       for (const r of rows) expect(r.next_run_at.getTime()).to.be.above(Date.now());
       expect(workerConfig(1).jobs.cartCleanupDays).to.equal(30);

@@ -19,6 +19,7 @@ import { processWebhook } from '../../src/services/webhook.js';
 import { testConfig, testDb } from '../helpers/db.js';
 import { portoneClient } from '../helpers/app.js';
 import type { Transaction } from 'sequelize';
+import { rng } from '../helpers/random.js';
 
 const INFO = { name: '홍길동', phone: '010-1234-5678', email: 'gildong@example.com', organization: '' };
 const WEBHOOK = '/v1/shop/payment-histories/';
@@ -26,17 +27,6 @@ const UNITS = 10;
 const BUYERS = 200;
 const EXPIRED = 5;
 
-/** A deterministic shuffle (mulberry32) so a failure can be replayed with the printed seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Checkout {

@@ -9,6 +9,7 @@ import type { RequestHandler } from 'express';
 import type { Sequelize } from 'sequelize';
 import type { Config } from '../../config.js';
 import { logger } from '../../logger.js';
+import { ServiceError } from '../../services/errors.js';
 
 /** One sign-in method of the current session, as allauth reports it (`at` = seconds since the epoch). */
 export type AuthMethod =
@@ -94,16 +95,33 @@ export function storeForMiddleware(store: Store): Store {
   return new DelegatingStore(store);
 }
 
+/**
+ * express-session answers a failed session read (pool timeout, a database blip) with `next(err)`: the request
+ * goes on with no session. With `unset: 'destroy'` that looked like "the session was removed" and deleted the
+ * buyer's stored session — signed out mid-purchase by a transient error. So sessions are never destroyed
+ * implicitly (`unset: 'keep'`; signing out destroys explicitly), and a failed read answers 503 in the error
+ * shape: the same cookie works again once the store is back.
+ */
+export function sessionStoreUnavailable(err: unknown): ServiceError {
+  logger.error('session store read failed', { error: err instanceof Error ? err.message : String(err) });
+  return ServiceError.server(503, 'session_unavailable', '잠시 후 다시 시도해주세요. (세션 저장소 오류)');
+}
+
+/** An express-session middleware whose store errors become 503 (see sessionStoreUnavailable). */
+export function withStoreErrorsAs503(middleware: RequestHandler): RequestHandler {
+  return (req, res, next) => middleware(req, res, (err?: unknown) => (err ? next(sessionStoreUnavailable(err)) : next()));
+}
+
 export function sessionMiddleware(config: Config, store: Store): RequestHandler {
   const c = config.auth.sessionCookie;
-  return session({
+  return withStoreErrorsAs503(session({
     name: c.name,
     secret: config.secretKey,
     store: storeForMiddleware(store),
     resave: false,
     saveUninitialized: false,
     rolling: false,
-    unset: 'destroy',
+    unset: 'keep',
     cookie: {
       httpOnly: c.httpOnly,
       sameSite: c.sameSite,
@@ -112,5 +130,5 @@ export function sessionMiddleware(config: Config, store: Store): RequestHandler 
       maxAge: c.maxAgeMs,
       path: '/',
     },
-  });
+  }));
 }

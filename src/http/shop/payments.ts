@@ -2,11 +2,11 @@
  * PortOne's webhook `POST /v1/shop/payment-histories/` (no session, no CSRF; JSON or form body) and the
  * buyer's refunds `DELETE /v1/shop/orders/{id}/` and `DELETE /v1/shop/orders/{id}/products/{opr}/`.
  */
-import { Router, type Request } from 'express';
+import { Router, type ErrorRequestHandler, type Request } from 'express';
 import type { AppDeps } from '../types.js';
 import { ah, ApiError } from '../errors.js';
 import { uuidParam } from '../validate.js';
-import { processWebhook } from '../../services/webhook.js';
+import { logEvent, processWebhook } from '../../services/webhook.js';
 import { refund } from '../../services/refund.js';
 import { logger } from '../../logger.js';
 
@@ -18,14 +18,34 @@ function clientIp(req: Request): string {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1']);
 
+const senderAllowed = (deps: AppDeps, ip: string) => deps.config.portone.ipList.includes(ip) || (deps.config.portone.allowLoopback && LOOPBACK.has(ip));
+
+/**
+ * Mounted on the webhook path right after the body parsers: a body they refused (bad JSON, a bare JSON
+ * string, bad encoding, too large) never reaches the webhook route, so it is recorded here all the same
+ * (what arrived, as text), then answered in the error shape by the error handler. (An error handler must be
+ * a 4-argument function of its own: Express never runs a Router in error mode.)
+ */
+export function webhookBodyErrors(deps: AppDeps): ErrorRequestHandler {
+  return (err, req, _res, next) => {
+    const e = err as { type?: string; body?: unknown; status?: number } | null;
+    if (req.method !== 'POST' || typeof e?.type !== 'string' || !(e.status && e.status >= 400 && e.status < 500)) return next(err);
+    if (!senderAllowed(deps, clientIp(req))) return next(err);
+    const raw = typeof e.body === 'string' ? e.body : null;
+    const base = { impUid: null, merchantUid: null, payload: { unparsed_body: raw?.slice(0, 8000) ?? null, parse_error: e.type } };
+    logEvent('webhook_received', base)
+      .then(() => logEvent('payment_rejected', base, { reasonCode: 'unparsable_body', reason: e.type }))
+      .then(() => next(err), next);
+  };
+}
+
 export function webhookRoutes(deps: AppDeps): Router {
   const r = Router();
   r.post(
     '/',
     ah(async (req, res) => {
       const ip = clientIp(req);
-      const allowed = deps.config.portone.ipList.includes(ip) || (deps.config.portone.allowLoopback && LOOPBACK.has(ip));
-      if (!allowed) {
+      if (!senderAllowed(deps, ip)) {
         logger.warn('webhook from a sender not on PORTONE_IP_LIST', { ip });
         throw ApiError.client(403, 'permission_denied', '허용되지 않은 발신지입니다.');
       }
