@@ -19,6 +19,7 @@ export const COMPONENT_FILES = {
   ProductOptions: file('product-options'),
   ApiKeyNew: file('api-key-new'),
   OrderItems: file('order-items'),
+  DocumentPreview: file('document-preview'),
   TagAssign: file('tag-assign'),
 } as const;
 

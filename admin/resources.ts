@@ -51,12 +51,14 @@ import { parseItemFilter } from '../src/services/order-items.js';
 import { previewTicketNotification, sendTicketNotification } from '../src/services/ticket-notifications.js';
 import { adminOf, canWrite, isStaff, isSuperuser, never, type AdminUser } from './roles.js';
 import type { ComponentName } from './components.js';
+import { GuardedResource, isModelClass } from './query-guard.js';
+import { documentResources } from './documents.js';
 
-type Components = Record<ComponentName, string>;
+export type Components = Record<ComponentName, string>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Handler = (request: ActionRequest, response: any, context: ActionContext) => Promise<any>;
+export type Handler = (request: ActionRequest, response: any, context: ActionContext) => Promise<any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type ActionDef = Partial<Action<any>>;
+export type ActionDef = Partial<Action<any>>;
 
 const NAV = {
   catalog: { name: 'Catalogue', icon: 'ShoppingBag' },
@@ -69,24 +71,25 @@ const NAV = {
 const AUDITED = new Set([
   'category_groups', 'categories', 'tags', 'products', 'product_tag_relations', 'option_groups', 'options', 'orders',
   'order_product_relations', 'order_product_option_relations', 'customer_infos', 'users', 'notification_templates', 'api_keys',
+  'events', 'document_templates', 'issued_documents',
   'registration_desk_configs', 'order_item_tags',
 ]);
 
-const BASE_HIDDEN = ['createdById', 'updatedById', 'deletedById', 'deletedAt'];
+export const BASE_HIDDEN = ['createdById', 'updatedById', 'deletedById', 'deletedAt'];
 
-function hidden(keys: string[], where: { list?: boolean; show?: boolean; edit?: boolean; filter?: boolean } = { list: false, show: false, edit: false, filter: false }) {
+export function hidden(keys: string[], where: { list?: boolean; show?: boolean; edit?: boolean; filter?: boolean } = { list: false, show: false, edit: false, filter: false }) {
   return Object.fromEntries(keys.map((k) => [k, { isVisible: where }]));
 }
 
-const readOnlyMeta = { isVisible: { list: false, show: true, edit: false, filter: false } };
+export const readOnlyMeta = { isVisible: { list: false, show: true, edit: false, filter: false } };
 
 /** A service error in AdminJS terms: a notice (and field errors for validation errors). */
-function noticeOf(e: unknown): { message: string; type: 'error' } {
+export function noticeOf(e: unknown): { message: string; type: 'error' } {
   if (e instanceof ServiceError) return { message: e.errors.map((x) => x.detail).join(' / '), type: 'error' };
   throw e;
 }
 
-function fieldErrors(errors: FieldErrors): ValidationError {
+export function fieldErrors(errors: FieldErrors): ValidationError {
   return new ValidationError(
     Object.fromEntries(Object.entries(errors).map(([k, message]) => [k, { message }])),
     { message: Object.values(errors)[0] ?? 'thereWereValidationErrors' },
@@ -94,16 +97,16 @@ function fieldErrors(errors: FieldErrors): ValidationError {
 }
 
 /** Run a handler as the signed-in staff member (audit hooks record who). */
-const asAdmin = (handler: Handler): Handler => (request, response, context) => {
+export const asAdmin = (handler: Handler): Handler => (request, response, context) => {
   const a = adminOf(context);
   return runAs({ userId: a?.userId ?? null, label: a ? `user:${a.userId}` : 'admin' }, () => handler(request, response, context));
 };
 
-function unflat(payload: Record<string, unknown> | undefined): Record<string, unknown> {
+export function unflat(payload: Record<string, unknown> | undefined): Record<string, unknown> {
   return { ...(payload ?? {}) };
 }
 
-function recordJson(context: ActionContext) {
+export function recordJson(context: ActionContext) {
   return context.record!.toJSON(context.currentAdmin);
 }
 
@@ -112,7 +115,7 @@ function recordJson(context: ActionContext) {
  * new / edit / delete of a resource whose writes go through a service `save(id | null, payload)` (validation
  * errors shown next to the fields), plus its history; bulk delete off.
  */
-function serviceWriteActions(
+export function serviceWriteActions(
   resourceId: string,
   save: (id: string | null, input: Record<string, unknown>) => Promise<{ ok: true; row: { id: string; get(o: { plain: true }): unknown } } | { ok: false; errors: FieldErrors }>,
   components: Components,
@@ -138,7 +141,7 @@ function serviceWriteActions(
 }
 
 /** The `history` record action: the audit rows of this record, newest first. */
-function historyAction(components: Components): ActionDef {
+export function historyAction(components: Components): ActionDef {
   return {
     actionType: 'record',
     icon: 'Clock',
@@ -159,7 +162,7 @@ function historyAction(components: Components): ActionDef {
 // ---------------------------------------------------------------------------------------------------------
 // catalogue
 
-class ProductResource extends SequelizeResource {
+class ProductResource extends GuardedResource {
   constructor(private readonly catalog: CatalogService) {
     super(Product);
   }
@@ -238,7 +241,7 @@ function catalogResources(svc: CatalogService, components: Components): Resource
       resource: Category,
       options: common('categories', {
         sort: { sortBy: 'priority', direction: 'asc' },
-        properties: { name: { isTitle: true }, groupId: { reference: 'category_groups', isRequired: true } },
+        properties: { name: { isTitle: true }, groupId: { reference: 'category_groups', isRequired: true }, eventId: { reference: 'events' } },
       }),
     },
     {
@@ -303,30 +306,6 @@ function catalogResources(svc: CatalogService, components: Components): Resource
 }
 
 /** A resource whose records never carry some columns (password hashes, TOTP secrets, API secret hashes). */
-class RedactedResource extends SequelizeResource {
-  constructor(
-    model: typeof User | typeof ApiKey,
-    private readonly redact: string[],
-  ) {
-    super(model as never);
-  }
-  private clean(r: BaseRecord | null): BaseRecord | null {
-    if (!r) return r;
-    const params = { ...r.params };
-    for (const k of this.redact) delete params[k];
-    return new BaseRecord(params, this);
-  }
-  override async find(...args: Parameters<SequelizeResource['find']>): Promise<BaseRecord[]> {
-    return ((await super.find(...args)) as BaseRecord[]).map((r) => this.clean(r)!);
-  }
-  override async findOne(id: string): Promise<BaseRecord | null> {
-    return this.clean(await super.findOne(id));
-  }
-  override async findMany(ids: Array<string | number>): Promise<BaseRecord[]> {
-    return (await super.findMany(ids as never)).map((r: BaseRecord) => this.clean(r)!);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // orders
 
@@ -825,13 +804,12 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
       },
     },
     {
-      resource: new RedactedResource(User, ['passwordHash', 'totpSecret', 'totpLastStep']),
+      resource: new GuardedResource(User),
       options: {
         navigation: NAV.system,
         listProperties: ['id', 'email', 'username', 'isStaff', 'adminRole', 'isSuperuser', 'isActive', 'lastLoginAt'],
         editProperties: ['isStaff', 'adminRole', 'isSuperuser', 'isActive'],
         properties: {
-          ...hidden(['passwordHash', 'totpSecret', 'totpLastStep']),
           email: { isTitle: true },
           adminRole: { availableValues: [{ value: 'viewer', label: 'viewer' }, { value: 'manager', label: 'manager' }] },
         },
@@ -859,11 +837,11 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
       },
     },
     {
-      resource: new RedactedResource(ApiKey, ['secretHash']),
+      resource: new GuardedResource(ApiKey),
       options: {
         navigation: NAV.system,
         listProperties: ['name', 'key', 'scopes', 'createdAt', 'lastUsedAt', 'revokedAt'],
-        properties: { ...hidden(['secretHash']), createdById: { reference: 'users' } },
+        properties: { createdById: { reference: 'users' } },
         actions: {
           edit: { isAccessible: never },
           delete: { isAccessible: never },
@@ -951,9 +929,17 @@ function deskResources(deps: AppDeps, components: Components): ResourceWithOptio
 
 export function buildResources(deps: AppDeps, components: Components): ResourceWithOptions[] {
   const svc = new CatalogService(deps.sequelize);
-  const all = [...catalogResources(svc, components), ...orderResources(deps, components), ...systemResources(deps, components), ...deskResources(deps, components)];
+  const all = [
+    ...catalogResources(svc, components),
+    ...orderResources(deps, components),
+    ...documentResources(deps, components),
+    ...systemResources(deps, components),
+    ...deskResources(deps, components),
+  ];
   // staff may read everything they see; only the actions above write
   for (const r of all) {
+    // secret columns never reachable, unknown filter / sort paths refused (see query-guard.ts)
+    if (isModelClass(r.resource)) r.resource = new GuardedResource(r.resource);
     r.options.actions ??= {};
     const a = r.options.actions as Record<string, ActionDef>;
     for (const name of ['list', 'show', 'search']) a[name] = { isAccessible: isStaff, ...(a[name] ?? {}) };

@@ -16,7 +16,7 @@
  *    (simulator latency 300 ms): refunds/s, and a HARD FAILURE (exit code 1) when any order's PortOne cancels
  *    differ from its ledger refunds; /healthz is sampled meanwhile (a refund must not hold the pool).
  *
- * `--only catalog,cart,checkout,webhook,orders,refunds,admin,csv` runs just those scenarios (webhook needs checkout);
+ * `--only catalog,cart,checkout,webhook,orders,refunds,certificates,admin,csv` runs just those scenarios (webhook needs checkout);
  * with only admin / csv the app and the simulator are not started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -32,6 +32,7 @@ import autocannon from 'autocannon';
 import { createSequelize } from '../src/db/sequelize.js';
 import { migrate } from '../src/db/migrator.js';
 import { FULL, QUICK, BENCH_PASSWORD, seed, type SeedInfo } from './seed.js';
+import { certificateScenario } from './certificates.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
@@ -40,7 +41,7 @@ const KEEP = args.has('--keep');
 const onlyArg = process.argv.slice(2).find((a, i, all) => a.startsWith('--only=') || all[i - 1] === '--only');
 const ONLY = onlyArg ? new Set(onlyArg.replace(/^--only=/, '').split(',').map((s) => s.trim()).filter(Boolean)) : null;
 const want = (scenario: string) => !ONLY || ONLY.has(scenario);
-const HTTP = ['catalog', 'cart', 'checkout', 'webhook', 'orders', 'refunds'].some(want);
+const HTTP = ['catalog', 'cart', 'checkout', 'webhook', 'orders', 'refunds', 'certificates'].some(want);
 const SIZE = QUICKMODE ? QUICK : FULL;
 const DURATION = Number(process.env.BENCH_DURATION ?? (QUICKMODE ? 2 : 10)); // seconds per HTTP scenario
 const BUYERS = QUICKMODE ? 20 : 1000; // signed-in buyers the signed-in scenarios rotate through (carts stay small)
@@ -230,6 +231,7 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${appPort}`;
   const sim = `http://127.0.0.1:${simPort}`;
   let adminNote = '';
+  let appPid: number | undefined;
   if (HTTP) {
     start('portone-sim', 'src/portone/simulator-main.ts', {
       PORTONE_SIM_PORT: String(simPort),
@@ -268,6 +270,7 @@ async function main(): Promise<void> {
       await waitFor(`${base}/healthz`, 120_000, app);
       adminNote = 'panel failed to start; ';
     }
+    appPid = app.pid;
     log(`app pid ${app.pid} on ${base}, simulator on ${sim}`);
   }
 
@@ -377,6 +380,10 @@ async function main(): Promise<void> {
     moneyProblems.push(...storm.problems);
   }
 
+  // --- participation certificates: issue, download (rendered per request), concurrency, memory ---
+  if (want('certificates')) {
+    rows.push(await certificateScenario({ base, dbUrl: DB_URL, email: info.twentyOrdersEmail, signIn: (e) => signIn(base, e), appPid, quick: QUICKMODE }));
+  }
   // --- admin order list page, CSV export: through their services until they have HTTP endpoints ---
   const admin = HTTP ? (await fetch(`${base}/admin/login`)).status : 0;
   const service = async (what: string, argument: string): Promise<Record<string, unknown>> => {

@@ -10,14 +10,18 @@ import { createAuth } from './auth/index.js';
 import { orderRoutes, patronRoutes } from './shop/orders.js';
 import { scancodeRoutes } from './shop/scancode.js';
 import { deskRoutes } from './desk/index.js';
+import { certificateIssueRoutes, documentDownloadRoutes, documentVerifyRoutes } from './document.js';
 import { registrationDeskRoutes, rosaDiscovery, REGISTRATION_DESK_BASE } from './desk/registration.js';
 import { webhookRoutes, buyerRefundRoutes, webhookBodyErrors } from './shop/payments.js';
 import { openApiDocument } from './contract/openapi.js';
+import { rejectUnstorableValues } from './unstorable-values.js';
+import { apiSecurityHeaders } from './security-headers.js';
 import { enableQueryStats, queryStatsMiddleware } from '../db/query-stats.js';
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(apiSecurityHeaders({ production: deps.config.env === 'production' })); // nosniff, CSP, frame-ancestors, HSTS (production)
   app.set('trust proxy', deps.config.trustProxy);
   app.set('query parser', 'simple'); // no nested objects from query strings
   if (deps.config.queryStats) {
@@ -54,10 +58,13 @@ export function createApp(deps: AppDeps): Express {
 
   // QR pages (§7.3): public HTML, no session/CSRF cookie, mounted before the order routes (not an order id)
   app.use('/v1/shop/orders/scancode', scancodeRoutes(deps));
+  // certificate verification: public HTML like the QR pages, before the session middleware
+  app.use('/v1/document/verify', documentVerifyRoutes(deps));
 
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use('/v1/shop/payment-histories', webhookBodyErrors(deps)); // a refused webhook body is still recorded
+  app.use(rejectUnstorableValues()); // NUL bytes, 1e400: a 400 here, not a 500 mid-transaction
 
   // --- auth (issue #4), part 2: after the body parsers (the CSRF form field), before every route:
   // cookies → session → passport (req.user) → API key (req.apiKey) → CSRF → actor (runAs); then the
@@ -72,6 +79,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1/shop/products', productRoutes(deps));
   app.use('/v1/shop/orders', orderRoutes(deps));
   app.use('/v1/shop/orders', buyerRefundRoutes(deps));
+  app.use('/v1/shop/orders', certificateIssueRoutes(deps));
+  app.use('/v1/document/download', documentDownloadRoutes(deps));
   app.use('/v1/shop/payment-histories', webhookRoutes(deps));
   app.use('/v1/shop/patron', patronRoutes(deps));
   app.use('/v1/internal-api/desk-support', deskRoutes(deps));

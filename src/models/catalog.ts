@@ -14,6 +14,8 @@ export class Category extends Model {
   declare priority: number;
   /** Items of this category are tickets: they need a holder (ticket_infos) and get a QR code. */
   declare isTicket: boolean;
+  /** The event this category's tickets admit to (participation certificates); null = none. */
+  declare eventId: string | null;
   declare group?: CategoryGroup;
 }
 
@@ -111,6 +113,7 @@ export function initCatalogModels(sequelize: Sequelize): void {
       name: { type: DataTypes.STRING(100), allowNull: false },
       priority: int0(),
       isTicket: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      eventId: { type: DataTypes.UUID, allowNull: true },
     },
     shopModelOptions(sequelize, 'categories'),
   );

@@ -19,6 +19,7 @@ import {
 } from './order.js';
 import { initSystemModels, initPaymentOpsModels, ApiKey, AuditLog } from './system.js';
 import { initNotificationModels, NotificationTemplate, NotificationHistory, NotificationRecipient } from './notification.js';
+import { initDocumentModels, Event, DocumentTemplate, IssuedDocument } from './document.js';
 import { initDeskModels, RegistrationDeskConfig, OrderItemTag } from './desk.js';
 import { currentActor } from '../context.js';
 
@@ -27,6 +28,7 @@ export * from './catalog.js';
 export * from './order.js';
 export * from './system.js';
 export * from './notification.js';
+export * from './document.js';
 export * from './desk.js';
 export { UNBOUNDED } from './catalog.js';
 
@@ -47,6 +49,9 @@ const HISTORY_TRACKED: ModelStatic<Model>[] = [
   TicketInfo,
   User,
   NotificationTemplate,
+  Event,
+  DocumentTemplate,
+  IssuedDocument,
   RegistrationDeskConfig,
   OrderItemTag,
 ];
@@ -150,6 +155,7 @@ export function initModels(sequelize: Sequelize): void {
   initSystemModels(sequelize);
   initNotificationModels(sequelize);
   initPaymentOpsModels(sequelize);
+  initDocumentModels(sequelize);
   initDeskModels(sequelize);
 
   const c = { constraints: false };
@@ -193,6 +199,11 @@ export function initModels(sequelize: Sequelize): void {
   NotificationRecipient.belongsTo(NotificationHistory, { as: 'history', foreignKey: 'historyId', ...c });
   NotificationRecipient.belongsTo(Order, { as: 'order', foreignKey: 'orderId', ...c });
   NotificationHistory.belongsTo(NotificationTemplate, { as: 'template', foreignKey: 'templateId', ...c });
+  Event.hasMany(Category, { as: 'categories', foreignKey: 'eventId', ...c });
+  Category.belongsTo(Event, { as: 'event', foreignKey: 'eventId', ...c });
+  IssuedDocument.belongsTo(DocumentTemplate, { as: 'template', foreignKey: 'templateId', ...c });
+  IssuedDocument.belongsTo(OrderProductRelation, { as: 'orderProductRelation', foreignKey: 'orderProductRelationId', ...c });
+  DocumentTemplate.hasMany(IssuedDocument, { as: 'issuedDocuments', foreignKey: 'templateId', ...c });
 
   for (const model of HISTORY_TRACKED) {
     if (model !== User) addActorHooks(model);

@@ -15,7 +15,7 @@
  * so the audit log records who changed what (before/after).
  */
 import { Op, QueryTypes, type Sequelize, type Transaction, type Model, type ModelStatic } from 'sequelize';
-import { CategoryGroup, Category, Tag, Product, ProductTagRelation, OptionGroup, Option, UNBOUNDED, PLACEHOLDER_MODES, type PlaceholderMode } from '../models/index.js';
+import { CategoryGroup, Category, Tag, Product, ProductTagRelation, OptionGroup, Option, Event, UNBOUNDED, PLACEHOLDER_MODES, type PlaceholderMode } from '../models/index.js';
 import { compileCustomResponsePattern } from '../domain/cart/orderability.js';
 
 export type FieldErrors = Record<string, string>;
@@ -49,7 +49,7 @@ export const CatalogMessages = {
 
 type Input = Record<string, unknown>;
 
-class Reader {
+export class Reader {
   readonly errors: FieldErrors = {};
   constructor(
     private readonly input: Input,
@@ -235,6 +235,10 @@ export class CatalogService {
         isTicket: r.bool('isTicket'),
       };
       if (values.groupId && !(await CategoryGroup.findByPk(values.groupId, { transaction: t }))) r.errors.groupId = CatalogMessages.INVALID_ID;
+      // the event its tickets admit to (participation certificates); empty = none
+      const eventId = r.uuid('eventId') ?? null;
+      if (eventId && !(await Event.findByPk(eventId, { transaction: t }))) r.errors.eventId = CatalogMessages.INVALID_ID;
+      Object.assign(values, { eventId });
       if (r.ok && (await taken(Category, { groupId: values.groupId, name: values.name }, id, t))) r.errors.name = CatalogMessages.NAME_TAKEN;
       if (existing && existing.isTicket !== values.isTicket) {
         // purchased items must all have a holder to become tickets, and none may have one to stop being tickets

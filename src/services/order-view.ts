@@ -25,6 +25,7 @@ import { deriveOrderPayment, type PaymentStatus } from '../domain/payment/status
 import { notRefundableReason, notFullyRefundableReason, type RefundOrderFacts } from '../domain/refund/reasons.js';
 import { merchantUid } from '../domain/checkout/snapshot.js';
 import { signScancodeToken, scancodeUrl } from '../domain/scancode/token.js';
+import { certificateStatus } from '../domain/document/certificate.js';
 
 export interface CustomerInfoDto {
   name: string;
@@ -56,13 +57,14 @@ export interface OrderItemDto {
   scancode_url: string | null;
   is_ticket: boolean;
   ticket_info: TicketInfoDto | null;
-  /** participation certificate: only `not_issuable` until certificates exist */
+  /** participation certificate (src/domain/document/certificate.ts) */
   certificate_status: CertificateStatus;
   product: { id: string; name: string; price: number; image: string | null; donation_allowed: boolean };
   options: OrderOptionDto[];
 }
 
-export type CertificateStatus = 'not_issuable' | 'issuable' | 'issued' | 'revoked';
+export type { CertificateStatus } from '../domain/document/certificate.js';
+import type { CertificateStatus } from '../domain/document/certificate.js';
 
 export interface OrderDto {
   id: string;
@@ -107,6 +109,9 @@ interface LoadedItems {
   products: Map<string, Product & { category?: Category }>;
   groups: Map<string, OptionGroup>;
   optionRows: Map<string, Option>;
+  /** certificates: the live issued document by OPR id, and the live events */
+  documents?: Map<string, { revokedAt: string | null }>;
+  liveEvents?: Set<string>;
 }
 
 async function loadItems(oprs: OrderProductRelation[], t?: Transaction): Promise<Omit<LoadedItems, 'items'>> {
@@ -169,7 +174,12 @@ function itemDto(
     scancode_url: isTicket ? scancodeUrl(ctx.backendDomain, signScancodeToken('opr', opr.id, ctx.scancodeSalts)) : null,
     is_ticket: isTicket,
     ticket_info: holder ? ticketInfoDto(holder) : null,
-    certificate_status: 'not_issuable',
+    certificate_status: certificateStatus({
+      itemStatus: opr.status,
+      isTicket,
+      hasEvent: !!category?.eventId && !!loaded.liveEvents?.has(category.eventId),
+      document: loaded.documents?.get(opr.id) ?? null,
+    }),
     product: {
       id: product.id,
       name: tr(ctx.lang, product.nameKo, product.nameEn),
@@ -231,7 +241,11 @@ export function viewSql(ids: string, written: { orders?: string; items?: string;
     (SELECT json_agg(p) FROM p) AS products,
     (SELECT json_agg(c) FROM categories c WHERE c.id IN (SELECT category_id FROM p)) AS categories,
     (SELECT json_agg(g) FROM option_groups g WHERE g.id IN (SELECT product_option_group_id FROM op)) AS groups,
-    (SELECT json_agg(x) FROM options x WHERE x.id IN (SELECT product_option_id FROM op)) AS option_rows`;
+    (SELECT json_agg(x) FROM options x WHERE x.id IN (SELECT product_option_id FROM op)) AS option_rows,
+    (SELECT json_agg(json_build_object('opr', d.order_product_relation_id, 'revoked_at', d.revoked_at)) FROM issued_documents d
+      WHERE d.order_product_relation_id IN (SELECT id FROM i WHERE status = 'used') AND d.deleted_at IS NULL) AS documents,
+    (SELECT json_agg(e.id) FROM events e
+      WHERE e.id IN (SELECT c.event_id FROM categories c WHERE c.id IN (SELECT category_id FROM p)) AND e.deleted_at IS NULL) AS live_events`;
 }
 
 const VIEW_SQL = `WITH ${viewSql('$1::uuid[]')}`;
@@ -247,7 +261,10 @@ export async function orderViews(orderIds: string[], ctx: ViewContext): Promise<
 }
 
 /** The columns `viewSql` selects. */
-export type ViewRow = Record<'orders' | 'items' | 'histories' | 'infos' | 'options' | 'ticket_infos' | 'products' | 'categories' | 'groups' | 'option_rows', JsonRows>;
+export type ViewRow = Record<'orders' | 'items' | 'histories' | 'infos' | 'options' | 'ticket_infos' | 'products' | 'categories' | 'groups' | 'option_rows', JsonRows> & {
+  documents?: Array<{ opr: string; revoked_at: string | null }> | null;
+  live_events?: string[] | null;
+};
 
 /** The views of these orders from the one row of `viewSql`. */
 export function orderViewsFromRow(orderIds: string[], r: ViewRow | undefined, ctx: ViewContext): OrderDto[] {
@@ -267,6 +284,8 @@ export function orderViewsFromRow(orderIds: string[], r: ViewRow | undefined, ct
     products: new Map(products.map((p) => [p.id, p])),
     groups: new Map(rows(OptionGroup, r?.groups).map((g) => [g.id, g])),
     optionRows: new Map(rows(Option, r?.option_rows).map((o) => [o.id, o])),
+    documents: new Map((r?.documents ?? []).map((d) => [d.opr, { revokedAt: d.revoked_at }])),
+    liveEvents: new Set(r?.live_events ?? []),
   };
   const byId = new Map(orders.map((o) => [o.id, o]));
   return orderIds

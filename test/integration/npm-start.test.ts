@@ -98,6 +98,14 @@ describe('npm start (the demo, end to end)', function () {
     expect(paid.webhook.status).to.equal(200);
     const mine = (await agent.get(`/v1/shop/orders/${order.id}/`).expect(200)).body;
     expect(mine).to.include({ current_status: 'completed' });
+    // the demo's checked-in ticket: its participation certificate is issued and downloaded as a PDF
+    const orders = (await agent.get('/v1/shop/orders/').expect(200)).body as Array<{ id: string; products: Array<{ id: string; certificate_status: string }> }>;
+    const ticketOrder = orders.find((o) => o.products.some((p) => p.certificate_status === 'issuable'));
+    expect(ticketOrder, 'the demo has a checked-in ticket').to.not.equal(undefined);
+    const ticket = ticketOrder!.products.find((p) => p.certificate_status === 'issuable')!;
+    const issued = await agent.post(`/v1/shop/orders/${ticketOrder!.id}/products/${ticket.id}/certificate/`).set('x-csrftoken', csrf).send({}).expect(200);
+    const pdf = await agent.get(new URL(issued.body.download_url as string).pathname).expect(200);
+    expect(pdf.headers['content-type']).to.equal('application/pdf');
     // the admin panel is mounted too
     const panel = await request(base).get('/admin/login');
     expect(panel.status).to.equal(200);

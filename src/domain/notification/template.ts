@@ -7,6 +7,7 @@
  * HTML-escaped (`{ html: true }`), as Django auto-escapes: buyer input (names, answers) cannot inject markup.
  * Amounts are put in the context already formatted (`formatAmount`: "23,000").
  */
+import { escapeHtml } from '../html.js';
 
 // A variable name: letters (any script, so Korean option-group names work), digits, "_"; then `.attr` parts.
 const PLACEHOLDER = /\{\{\s*([\p{L}\p{N}_]+)((?:\.[\p{L}\p{N}_]+)*)\s*(?:\|[^{}]*)?\}\}/gu;
@@ -40,11 +41,7 @@ function display(value: unknown): string {
   return JSON.stringify(value);
 }
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
-}
+export { escapeHtml };
 
 export function renderTemplate(text: string, context: Record<string, unknown>, opts: { html?: boolean } = {}): string {
   return text.replace(PLACEHOLDER, (_all, root: string, path: string) => {

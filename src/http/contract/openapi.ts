@@ -29,6 +29,11 @@ export function openApiDocument(): unknown {
   r.registerPath({ method: 'get', path: '/v1/shop/orders/{id}/receipt/', tags: ['주문'], request: { params: id('id') }, responses: { 200: { description: 'HTML: auto-submitting NHN KCP receipt form' }, 404: { description: 'HTML' }, 500: { description: 'HTML' } } });
   r.registerPath({ method: 'get', path: '/v1/shop/patron/', tags: ['개인 후원자'], request: { query: z.object({ year: z.coerce.number().int().optional() }) }, responses: { 200: json(z.array(S.Patron), 'patrons of the year') } });
   r.registerPath({ method: 'post', path: '/v1/shop/payment-histories/', tags: ['PortOne 결제 Webhook'], request: { body: { content: { 'application/json': { schema: S.WebhookRequest }, 'application/x-www-form-urlencoded': { schema: S.WebhookRequest } } } }, responses: { 200: json(z.object({ status: z.literal('success'), message: z.string() }), 'recorded (or already recorded)'), 400: err, 403: err } });
+  // participation certificates (errors in the standard shape; download and verify answer HTML pages on errors)
+  const item = id('id').extend({ item: z.string().uuid() });
+  r.registerPath({ method: 'post', path: '/v1/shop/orders/{id}/products/{item}/certificate/', tags: ['참가확인서'], request: { params: item }, responses: { 200: json(S.CertificateIssueResponse, 'the item\'s certificate (issued now or before)'), 401: err, 404: err, 410: err, 503: err } });
+  r.registerPath({ method: 'get', path: '/v1/document/download/{id}/', tags: ['참가확인서'], request: { params: id('id') }, responses: { 200: { description: 'application/pdf attachment 참가확인서_{number}.pdf (the order owner\'s session only)' }, 404: { description: 'HTML' }, 410: { description: 'HTML: revoked or no longer valid' }, 503: { description: 'HTML' } } });
+  r.registerPath({ method: 'get', path: '/v1/document/verify/{token}/', tags: ['참가확인서'], request: { params: z.object({ token: z.string() }) }, responses: { 200: { description: 'HTML: the verified document' }, 400: { description: 'HTML: no longer valid' }, 404: { description: 'HTML' }, 410: { description: 'HTML: revoked' } } });
 
   // the registration desk (API key with scope `desk`: headers x-api-key + x-api-secret)
   const desk = { 401: err, 403: err };

@@ -316,6 +316,9 @@ export const DeskRefundQuery = z.object({
   reason: z.string().max(200).optional(),
 });
 
+/** `POST v1/shop/orders/{id}/products/{oprId}/certificate/` → the participation certificate's download link */
+export const CertificateIssueResponse = z.object({ download_url: z.string().url() }).openapi('CertificateIssueResponse');
+
 // The session desk of today's desk client (`/v1/internal-api/registration-desk/`, staff session).
 export const DeskConfiguration = z
   .object({

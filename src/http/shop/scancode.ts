@@ -8,28 +8,17 @@
  * and a strict CSP (no script at all; inline style and data: images only).
  */
 import { Router, type Response } from 'express';
-import QRCode from 'qrcode';
+import { QR_OPTIONS, qrDataUrl } from '../../services/qr.js';
 import type { AppDeps } from '../types.js';
 import { ah } from '../errors.js';
 import { requestLang } from '../lang.js';
 import { resolveScancode, type ScancodeItem, type ScancodeOrder, type ScancodePage } from '../../services/scancode.js';
+import { escapeHtml } from '../../domain/html.js';
 import { ITEM_STATUS_LABELS, ORDER_STATUS_LABELS, ScancodeTitles, formatSeoul, formatWon } from '../../domain/scancode/pages.js';
 
-/** QR options used for every page (the tests render the same token with them to compare). */
-export const QR_OPTIONS = { errorCorrectionLevel: 'M', margin: 2, width: 280 } as const;
+export { QR_OPTIONS, qrDataUrl };
 
-export function qrDataUrl(token: string): Promise<string> {
-  return QRCode.toDataURL(token, { ...QR_OPTIONS, type: 'image/png' });
-}
-
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+export { escapeHtml };
 
 const e = escapeHtml;
 
@@ -63,7 +52,8 @@ const NOTICES = [
   '구매 내역은 pycon.kr 의 구매 내역 페이지에서도 확인하실 수 있습니다.',
 ];
 
-function layout(title: string, body: string): string {
+/** The page shell of every server-rendered public page (QR pages, certificate verification). */
+export function layout(title: string, body: string): string {
   return `<!doctype html>
 <html lang="ko">
 <head>
@@ -161,7 +151,8 @@ ${noticeBlock()}`,
   );
 }
 
-function send(res: Response, status: number, html: string): void {
+/** Send a public page: no-store, no-referrer, not indexed, a CSP without scripts. */
+export function send(res: Response, status: number, html: string): void {
   res
     .status(status)
     .set({
