@@ -31,6 +31,10 @@ import type { AdminSettings } from './config.js';
 import { registerComponents } from './components.js';
 import { buildResources } from './resources.js';
 import { adminOf } from './roles.js';
+import { recordIdGuard } from './query-guard.js';
+import { ApiError } from '../src/http/errors.js';
+import { rejectUnstorableValues } from '../src/http/unstorable-values.js';
+import { adminSecurityHeaders } from '../src/http/security-headers.js';
 
 export const ROOT_PATH = '/admin';
 
@@ -118,6 +122,7 @@ export function buildAdmin(deps: AppDeps, settings: AdminSettings): BuiltAdmin {
       maxAge: settings.sessionMaxAgeMs,
     },
   };
+  router.use(adminSecurityHeaders({ production: deps.config.env === 'production' }));
   router.use(withStoreErrorsAs503(session(sessionOptions)));
   router.use(refreshMiddleware);
   router.use(sameOriginMiddleware(deps.config.backendDomain));
@@ -129,8 +134,10 @@ export function buildAdmin(deps: AppDeps, settings: AdminSettings): BuiltAdmin {
       .renderLogin({ action: admin.options.loginPath, errorMessage: error, googleLoginUrl: deps.config.auth.providers.google ? `${ROOT_PATH}/auth/google` : null } as never)
       .then((html) => res.send(html), next);
   });
-  router.use(formidableMiddleware({ maxFileSize: 10 * 1024 * 1024 } as never));
+  router.use(uploads(MAX_UPLOAD_BYTES));
+  router.use(rejectUnstorableValues((req) => (req as { fields?: unknown }).fields));
   router.use(actorMiddleware);
+  router.use(recordIdGuard(deps.sequelize));
 
   const adminRouter = AdminJSExpress.buildAuthenticatedRouter(
     admin,
@@ -189,11 +196,42 @@ function sameOriginMiddleware(backendDomain: string): RequestHandler {
     const site = req.get('sec-fetch-site');
     const origin = req.get('origin');
     const own = `${req.protocol}://${req.get('host') ?? ''}`;
-    if (site === 'cross-site' || (origin !== undefined && origin !== 'null' && origin !== own && origin !== backendOrigin)) {
+    // `Origin: null` (a sandboxed frame, a file: page, a cross-origin redirect) is not the panel's origin
+    if (site === 'cross-site' || (origin !== undefined && origin !== own && origin !== backendOrigin)) {
       res.status(403).json({ type: 'client_error', errors: [{ code: 'permission_denied', detail: 'CSRF Failed: cross-site request to the admin panel.', attr: null }] });
       return;
     }
     next();
+  };
+}
+
+/** Largest upload (an order import CSV) and form body of the panel. */
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Multipart / form parsing (express-formidable) with its failures as 4xx: a body announced larger than
+ * the limit is refused before it is read (413), and formidable's own limit errors (a chunked upload over
+ * the limit, a malformed multipart body) become 413 / 400 instead of a 500. formidable may report an error
+ * twice: only the first answer counts.
+ */
+function uploads(maxBytes: number): RequestHandler {
+  const parse = formidableMiddleware({ maxFileSize: maxBytes, maxFieldsSize: maxBytes } as never);
+  const tooLarge = () => ApiError.client(413, 'payload_too_large', `파일이 너무 큽니다 (최대 ${Math.round(maxBytes / 1024 / 1024)} MB).`);
+  return (req, res, next) => {
+    // multipart overhead aside, a body this much over the limit cannot hold an acceptable file
+    if (Number(req.get('content-length') ?? 0) > maxBytes + 64 * 1024) {
+      req.resume(); // drain, so the client can read the answer
+      return next(tooLarge());
+    }
+    let answered = false;
+    parse(req, res, (err?: unknown) => {
+      if (answered) return;
+      answered = true;
+      if (!err) return next();
+      const message = err instanceof Error ? err.message : String(err);
+      req.resume();
+      next(/max(File|Fields)Size|maxFields/i.test(message) ? tooLarge() : ApiError.client(400, 'parse_error', '요청 본문을 해석할 수 없습니다.'));
+    });
   };
 }
 

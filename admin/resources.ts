@@ -51,6 +51,7 @@ import { parseItemFilter } from '../src/services/order-items.js';
 import { previewTicketNotification, sendTicketNotification } from '../src/services/ticket-notifications.js';
 import { adminOf, canWrite, isStaff, isSuperuser, never, type AdminUser } from './roles.js';
 import type { ComponentName } from './components.js';
+import { GuardedResource, isModelClass } from './query-guard.js';
 import { documentResources } from './documents.js';
 
 export type Components = Record<ComponentName, string>;
@@ -161,7 +162,7 @@ export function historyAction(components: Components): ActionDef {
 // ---------------------------------------------------------------------------------------------------------
 // catalogue
 
-class ProductResource extends SequelizeResource {
+class ProductResource extends GuardedResource {
   constructor(private readonly catalog: CatalogService) {
     super(Product);
   }
@@ -302,30 +303,6 @@ function catalogResources(svc: CatalogService, components: Components): Resource
 }
 
 /** A resource whose records never carry some columns (password hashes, TOTP secrets, API secret hashes). */
-class RedactedResource extends SequelizeResource {
-  constructor(
-    model: typeof User | typeof ApiKey,
-    private readonly redact: string[],
-  ) {
-    super(model as never);
-  }
-  private clean(r: BaseRecord | null): BaseRecord | null {
-    if (!r) return r;
-    const params = { ...r.params };
-    for (const k of this.redact) delete params[k];
-    return new BaseRecord(params, this);
-  }
-  override async find(...args: Parameters<SequelizeResource['find']>): Promise<BaseRecord[]> {
-    return ((await super.find(...args)) as BaseRecord[]).map((r) => this.clean(r)!);
-  }
-  override async findOne(id: string): Promise<BaseRecord | null> {
-    return this.clean(await super.findOne(id));
-  }
-  override async findMany(ids: Array<string | number>): Promise<BaseRecord[]> {
-    return (await super.findMany(ids as never)).map((r: BaseRecord) => this.clean(r)!);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // orders
 
@@ -824,13 +801,12 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
       },
     },
     {
-      resource: new RedactedResource(User, ['passwordHash', 'totpSecret', 'totpLastStep']),
+      resource: new GuardedResource(User),
       options: {
         navigation: NAV.system,
         listProperties: ['id', 'email', 'username', 'isStaff', 'adminRole', 'isSuperuser', 'isActive', 'lastLoginAt'],
         editProperties: ['isStaff', 'adminRole', 'isSuperuser', 'isActive'],
         properties: {
-          ...hidden(['passwordHash', 'totpSecret', 'totpLastStep']),
           email: { isTitle: true },
           adminRole: { availableValues: [{ value: 'viewer', label: 'viewer' }, { value: 'manager', label: 'manager' }] },
         },
@@ -858,11 +834,11 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
       },
     },
     {
-      resource: new RedactedResource(ApiKey, ['secretHash']),
+      resource: new GuardedResource(ApiKey),
       options: {
         navigation: NAV.system,
         listProperties: ['name', 'key', 'scopes', 'createdAt', 'lastUsedAt', 'revokedAt'],
-        properties: { ...hidden(['secretHash']), createdById: { reference: 'users' } },
+        properties: { createdById: { reference: 'users' } },
         actions: {
           edit: { isAccessible: never },
           delete: { isAccessible: never },
@@ -959,6 +935,8 @@ export function buildResources(deps: AppDeps, components: Components): ResourceW
   ];
   // staff may read everything they see; only the actions above write
   for (const r of all) {
+    // secret columns never reachable, unknown filter / sort paths refused (see query-guard.ts)
+    if (isModelClass(r.resource)) r.resource = new GuardedResource(r.resource);
     r.options.actions ??= {};
     const a = r.options.actions as Record<string, ActionDef>;
     for (const name of ['list', 'show', 'search']) a[name] = { isAccessible: isStaff, ...(a[name] ?? {}) };

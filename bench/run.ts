@@ -15,9 +15,11 @@
  * 5. refund storm: 50 concurrent item refunds over 10 paid orders of one buyer while PortOne answers slowly
  *    (simulator latency 300 ms): refunds/s, and a HARD FAILURE (exit code 1) when any order's PortOne cancels
  *    differ from its ledger refunds; /healthz is sampled meanwhile (a refund must not hold the pool).
+ * 6. `django`: `npm run import:django` of a generated Django backend with 50,000 orders into an empty database
+ *    (bench/django-import.ts; two databases of its own; skipped with --quick).
  *
- * `--only catalog,cart,checkout,webhook,orders,refunds,certificates,admin,csv` runs just those scenarios (webhook needs checkout);
- * with only admin / csv the app and the simulator are not started.
+ * `--only catalog,cart,checkout,webhook,orders,refunds,certificates,admin,csv,django` runs just those scenarios
+ * (webhook needs checkout); with only admin / csv / django the app and the simulator are not started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -32,6 +34,7 @@ import autocannon from 'autocannon';
 import { createSequelize } from '../src/db/sequelize.js';
 import { migrate } from '../src/db/migrator.js';
 import { FULL, QUICK, BENCH_PASSWORD, seed, type SeedInfo } from './seed.js';
+import { benchDjangoImport } from './django-import.js';
 import { certificateScenario } from './certificates.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -434,6 +437,23 @@ async function main(): Promise<void> {
       };
     }
     rows.push(csvRow);
+  }
+
+  if (want('django')) {
+    if (QUICKMODE) rows.push({ name: 'Django import', note: 'skipped in --quick (two more databases; covered by test/integration/django-import.test.ts)' });
+    else {
+      try {
+        const d = await benchDjangoImport(DB_URL, { users: 20_000, products: 200, orders: 50_000 });
+        rows.push({
+          name: `Django import (${d.orders} orders)`,
+          note: `${d.importSeconds.toFixed(1)} s for ${d.rows} Django rows incl. history, verified (generated in ${d.generateSeconds.toFixed(1)} s); re-run (nothing new) ${d.secondRunSeconds.toFixed(1)} s`,
+          target: '< 60 s',
+          ok: d.importSeconds < 60 && d.differences === 0,
+        });
+      } catch (e) {
+        rows.push({ name: 'Django import', note: `failed: ${(e as Error).message}`, errors: 1 });
+      }
+    }
   }
 
   await stopAll();

@@ -45,11 +45,13 @@ module.exports = {
       );
     };
 
-    await ins('users', {
+    // The demo accounts have public passwords (listed in src/db/demo-accounts.ts): never in production,
+    // whoever runs this seeder (start-up refuses to run next to them there).
+    if (process.env.NODE_ENV !== 'production') await ins('users', {
       email: 'admin@example.com', username: 'admin', nickname_ko: '데모 운영자', nickname_en: 'Demo operator',
       password_hash: bcrypt.hashSync('admin-demo-pass', 10), is_staff: true, is_superuser: true, admin_role: 'manager',
     });
-    await ins('users', {
+    if (process.env.NODE_ENV !== 'production') await ins('users', {
       email: 'buyer@example.com', username: 'buyer', nickname_ko: '데모 구매자', nickname_en: 'Demo buyer',
       password_hash: bcrypt.hashSync('buyer-demo-pass', 10),
     });

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
+import proxyaddr from 'proxy-addr';
 import type { NhnConfig } from './nhn/client.js';
 
 const bool = z
@@ -26,6 +27,37 @@ const optional = <T extends z.ZodType>(t: T) => z.preprocess((v) => (v === '' ? 
 const cookieName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, 'not a valid cookie name');
 const positiveInt = z.coerce.number().int().min(1);
 
+/**
+ * TRUST_PROXY → Express's `trust proxy` setting: `false`/`0` (default: the socket peer is the client), a hop
+ * count (`1` = one reverse proxy in front), or the proxies' addresses / CIDRs / `loopback`, `linklocal`,
+ * `uniquelocal` (comma-separated). Either way the client is the right-most X-Forwarded-For entry that is not
+ * a trusted proxy, so a client cannot choose its address by sending its own X-Forwarded-For. Express's
+ * `true` (trust every hop: the left-most entry, which the client writes) is never used: `true` means 1 hop.
+ */
+export type TrustProxy = false | number | string[];
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((v, ctx): TrustProxy => {
+    const low = v.toLowerCase();
+    if (['', 'false', '0', 'no', 'off'].includes(low)) return false;
+    if (['true', 'yes', 'on'].includes(low)) return 1;
+    if (/^\d+$/.test(v)) {
+      const hops = Number(v);
+      if (hops <= 10) return hops;
+      ctx.addIssue({ code: 'custom', message: 'a hop count is 0–10' });
+      return z.NEVER;
+    }
+    const entries = v.split(',').map((x) => x.trim()).filter(Boolean);
+    try {
+      proxyaddr.compile(entries);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: `not a hop count or a list of proxy addresses / CIDRs (${e instanceof Error ? e.message : String(e)})` });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
 const DEV_SECRET = 'dev-only-secret-key-change-me';
 
 const schema = z.object({
@@ -39,11 +71,12 @@ const schema = z.object({
   EMBEDDED_PG_DIR: z.string().default('.data/pg'),
   EMBEDDED_PG_PORT: port.default(54329),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
-  SEED_DEMO: bool.default(true),
+  /** Demo catalogue and demo accounts (public passwords). Default: on, except in production (where on is refused). */
+  SEED_DEMO: optional(bool),
   /** HMAC key of the cart snapshot hash (merchant_uid) and of the session cookie. */
   SECRET_KEY: z.string().min(16).default(DEV_SECRET),
   BACKEND_DOMAIN: url.default('http://localhost:8000'),
-  TRUST_PROXY: bool.default(false),
+  TRUST_PROXY: trustProxy.default(false),
   FRONTEND_ORIGINS: list.default(['http://localhost:3000', 'http://localhost:5173']),
   PORTONE_API_URL: url.default('https://api.iamport.kr'),
   PORTONE_IMP_KEY: z.string().default(''),
@@ -171,7 +204,8 @@ export interface Config {
   seedDemo: boolean;
   secretKey: string;
   backendDomain: string;
-  trustProxy: boolean;
+  /** Express `trust proxy` (see TrustProxy): never `true`. */
+  trustProxy: TrustProxy;
   frontendOrigins: string[];
   portone: {
     apiUrl: string;
@@ -259,6 +293,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
     throw new ConfigError('Invalid configuration:\n  SECRET_KEY: must be set in production');
   }
   const problems: string[] = [];
+  if (e.NODE_ENV === 'production' && e.SEED_DEMO === true) problems.push('SEED_DEMO: the demo accounts have public passwords; never seed them in production');
   const secure = e.SESSION_COOKIE_SECURE ?? e.NODE_ENV === 'production';
   if (e.SESSION_COOKIE_SAMESITE === 'none' && !secure) problems.push('SESSION_COOKIE_SAMESITE: none requires SESSION_COOKIE_SECURE=true');
   let loginErrorUrl = e.SOCIAL_LOGIN_ERROR_URL;
@@ -288,7 +323,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
     testDatabaseUrl: e.TEST_DATABASE_URL,
     embeddedPg: { dir: resolve(e.EMBEDDED_PG_DIR), port: e.EMBEDDED_PG_PORT },
     dbPoolMax: e.DB_POOL_MAX,
-    seedDemo: e.SEED_DEMO,
+    seedDemo: e.SEED_DEMO ?? e.NODE_ENV !== 'production',
     secretKey: e.SECRET_KEY,
     backendDomain: e.BACKEND_DOMAIN.replace(/\/+$/, ''),
     trustProxy: e.TRUST_PROXY,

@@ -68,7 +68,7 @@ async function startDemoNhn(config: Config): Promise<{ close(): Promise<void>; c
 async function main(): Promise<void> {
   const config = loadConfig();
   logger.setLevel(config.logLevel);
-  const db = await openDatabase(config, { migrate: true, seed: true });
+  const db = await openDatabase(config, { migrate: true, seed: true, refuseDemoAccounts: true });
   const demoSim = await startDemoSimulator(config);
   const portone = createPortOneClient(demoSim ? { ...config.portone, ...demoSim.client } : config.portone);
   // Jobs (issue #8): every process enqueues; the worker runs here unless JOBS_IN_PROCESS=false (`npm run worker`).

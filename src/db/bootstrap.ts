@@ -9,6 +9,7 @@ import { startEmbeddedPostgres, type EmbeddedDb } from './embedded.js';
 import { migrate, seeder } from './migrator.js';
 import { initModels } from '../models/index.js';
 import { logger } from '../logger.js';
+import { assertNoDemoAccounts } from './demo-accounts.js';
 
 export interface Database {
   sequelize: Sequelize;
@@ -16,7 +17,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export async function openDatabase(config: Config, opts: { migrate?: boolean; seed?: boolean } = {}): Promise<Database> {
+export async function openDatabase(config: Config, opts: { migrate?: boolean; seed?: boolean; refuseDemoAccounts?: boolean } = {}): Promise<Database> {
   let url = config.databaseUrl;
   let embedded: EmbeddedDb | undefined;
   if (!url) {
@@ -33,9 +34,13 @@ export async function openDatabase(config: Config, opts: { migrate?: boolean; se
       if (ran.length) logger.info('migrations applied', { ran });
     }
     if (opts.seed) {
-      const ran = await runSeeders(sequelize, config.seedDemo);
+      // config refuses SEED_DEMO=true in production; this is the second lock on the same door
+      const ran = await runSeeders(sequelize, config.seedDemo && config.env !== 'production');
       if (ran.length) logger.info('seeders applied', { ran });
     }
+    // the app and the worker refuse to run in production next to demo accounts (the CLIs do not, so
+    // `npm run user -- set-password` can fix them)
+    if (opts.refuseDemoAccounts && config.env === 'production') await assertNoDemoAccounts(sequelize);
   } catch (e) {
     await sequelize.close().catch(() => {});
     await embedded?.stop().catch(() => {});

@@ -14,11 +14,14 @@ import { certificateIssueRoutes, documentDownloadRoutes, documentVerifyRoutes } 
 import { registrationDeskRoutes, rosaDiscovery, REGISTRATION_DESK_BASE } from './desk/registration.js';
 import { webhookRoutes, buyerRefundRoutes, webhookBodyErrors } from './shop/payments.js';
 import { openApiDocument } from './contract/openapi.js';
+import { rejectUnstorableValues } from './unstorable-values.js';
+import { apiSecurityHeaders } from './security-headers.js';
 import { enableQueryStats, queryStatsMiddleware } from '../db/query-stats.js';
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(apiSecurityHeaders({ production: deps.config.env === 'production' })); // nosniff, CSP, frame-ancestors, HSTS (production)
   app.set('trust proxy', deps.config.trustProxy);
   app.set('query parser', 'simple'); // no nested objects from query strings
   if (deps.config.queryStats) {
@@ -61,6 +64,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use('/v1/shop/payment-histories', webhookBodyErrors(deps)); // a refused webhook body is still recorded
+  app.use(rejectUnstorableValues()); // NUL bytes, 1e400: a 400 here, not a 500 mid-transaction
 
   // --- auth (issue #4), part 2: after the body parsers (the CSRF form field), before every route:
   // cookies → session → passport (req.user) → API key (req.apiKey) → CSRF → actor (runAs); then the

@@ -36,6 +36,7 @@ export function zodToFieldErrors(err: ZodError, prefix?: string): FieldError[] {
 }
 
 export function sendError(res: Parameters<RequestHandler>[1], err: ServiceError): void {
+  if (err.retryAfter) res.set('Retry-After', String(err.retryAfter));
   res.status(err.status).json({ type: err.type, errors: err.errors });
 }
 

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
       'Invalid configuration:\n  DATABASE_URL: `npm run worker` needs the shared database; with the embedded PostgreSQL, `npm start` runs the worker in-process',
     );
   }
-  const db = await openDatabase(config, { migrate: false });
+  const db = await openDatabase(config, { migrate: false, refuseDemoAccounts: true });
   const [table] = await db.sequelize.query<{ t: string | null }>(`SELECT to_regclass(:t) AS t`, { type: QueryTypes.SELECT, replacements: { t: AGENDA_TABLE } });
   if (!table?.t) {
     await db.close();

@@ -32,6 +32,14 @@ export function staffSnapshot(u: User): StaffSnapshot | null {
   };
 }
 
+/**
+ * Who may authorize a refund with their TOTP code (in the panel and at the registration desk): the roles
+ * that may refund in the panel — managers and superusers — active staff only. A viewer may not.
+ */
+export function mayAuthorizeRefunds(u: User): boolean {
+  return staffSnapshot(u)?.role === 'manager';
+}
+
 /** Password sign-in of the panel: null for a wrong password AND for a valid non-staff account. */
 export async function authenticateStaff(email: string, password: string, rounds: number): Promise<StaffSnapshot | null> {
   if (typeof email !== 'string' || typeof password !== 'string' || !email || !password || password.length > 1024) return null;

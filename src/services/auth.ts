@@ -4,7 +4,8 @@
  * principals (create / verify / revoke / list). The HTTP layer, the CLIs and (later) the admin panel all
  * call these functions; none of them knows about Express.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
 import bcrypt from 'bcryptjs';
 import { Op, UniqueConstraintError, fn, col, where as sqlWhere, type Sequelize, type Transaction } from 'sequelize';
 import { ApiKey, AuditLog, SocialAccount, User } from '../models/index.js';
@@ -14,9 +15,27 @@ import { ServiceError } from './errors.js';
 // ---------------------------------------------------------------------------------------------------
 // Passwords
 
-/** Django's convention: a hash starting with "!" (or none at all) is an unusable password. */
+/**
+ * Django's convention: a hash starting with "!" (or none at all) is an unusable password. Usable: ours
+ * (bcrypt) and, for accounts imported from the Django backend, Django's `pbkdf2_sha256$…` until the first
+ * successful sign-in replaces it with ours.
+ */
 export function hasUsablePassword(user: Pick<User, 'passwordHash'>): boolean {
-  return typeof user.passwordHash === 'string' && user.passwordHash.startsWith('$2');
+  return typeof user.passwordHash === 'string' && (user.passwordHash.startsWith('$2') || DJANGO_PBKDF2_RE.test(user.passwordHash));
+}
+
+const DJANGO_PBKDF2_RE = /^pbkdf2_sha256\$(\d{1,8})\$([^$]+)\$([A-Za-z0-9+/=]+)$/;
+const pbkdf2Async = promisify(pbkdf2);
+
+/** Check a password against Django's `pbkdf2_sha256$<iterations>$<salt>$<base64 of 32 bytes>` (constant-time). */
+export async function verifyDjangoPassword(password: string, stored: string): Promise<boolean> {
+  const m = DJANGO_PBKDF2_RE.exec(stored);
+  if (!m) return false;
+  const expected = Buffer.from(m[3]!, 'base64');
+  const iterations = Number(m[1]);
+  if (expected.length === 0 || iterations < 1) return false;
+  const actual = await pbkdf2Async(password, m[2]!, iterations, expected.length, 'sha256');
+  return timingSafeEqual(actual, expected);
 }
 
 /** bcrypt reads only the first 72 bytes; longer passwords are refused where they are set. */
@@ -65,9 +84,11 @@ async function findLoginUser(identifier: string): Promise<User | null> {
 export async function authenticatePassword(identifier: string, password: string, rounds: number): Promise<User | null> {
   const user = await findLoginUser(identifier);
   const usable = user !== null && user.isActive && hasUsablePassword(user);
-  const ok = await bcrypt.compare(password, usable ? user.passwordHash! : await dummyHash(rounds));
+  const django = usable && user.passwordHash!.startsWith('pbkdf2_sha256$');
+  const ok = django ? await verifyDjangoPassword(password, user.passwordHash!) : await bcrypt.compare(password, usable ? user.passwordHash! : await dummyHash(rounds));
   if (!usable || !ok) return null;
-  if (bcrypt.getRounds(user.passwordHash!) < rounds && Buffer.byteLength(password, 'utf8') <= MAX_PASSWORD_BYTES) {
+  // a Django hash (imported account) or a cheaper bcrypt hash is replaced by ours at this first success
+  if ((django || bcrypt.getRounds(user.passwordHash!) < rounds) && Buffer.byteLength(password, 'utf8') <= MAX_PASSWORD_BYTES) {
     user.passwordHash = await bcrypt.hash(password, rounds);
     await user.save({ fields: ['passwordHash'] });
   }

@@ -520,7 +520,7 @@ export async function deskUpdateOrder(deps: DeskDeps, call: DeskCall, orderId: s
  * refund window ignored, TOTP required. The spec's desk had one shared refund secret; here every staff
  * member has their own, so the desk names the authorizer (`authorizer`: their e-mail or `unique_id`) next
  * to their current code (`otp`). Both may come in the query string (the spec's shape) or the JSON body.
- * An unknown, inactive, non-staff or not-enrolled authorizer gets the same answer as a wrong code, so the
+ * An unknown, inactive, not-enrolled authorizer or one not allowed to refund (a viewer) gets the same answer as a wrong code, so the
  * endpoint does not tell which staff accounts exist. The refund's audit row records the key
  * (`api_key:<name>`) as the actor and the authorizer's user id.
  */

@@ -15,6 +15,15 @@ export class ServiceError extends Error {
     super(errors.map((e) => e.detail).join('; '));
   }
 
+  /** Seconds a throttled caller should wait (sent as `Retry-After` with a 429). */
+  retryAfter?: number;
+
+  static tooManyRequests(code: string, detail: string, retryAfterSeconds: number, attr: string | null = null): ServiceError {
+    const e = ServiceError.client(429, code, detail, attr);
+    e.retryAfter = retryAfterSeconds;
+    return e;
+  }
+
   static validation(errors: FieldError[]): ServiceError {
     return new ServiceError(400, 'validation_error', errors);
   }

@@ -12,6 +12,8 @@ import QRCode from 'qrcode';
 import { User } from '../models/index.js';
 import { Messages, fieldError } from '../domain/messages.js';
 import { ServiceError } from './errors.js';
+import { mayAuthorizeRefunds } from './admin-users.js';
+import { assertTotpNotLocked, clearTotpFailures, recordTotpFailure } from './totp-throttle.js';
 
 const PERIOD = 30;
 
@@ -75,8 +77,10 @@ export async function confirmEnrollment(userId: number, code: string, opts: { se
 
 /**
  * Verify an authorizer's code inside the caller's transaction (locks the user row): missing →
- * OTP_REQUIRED, wrong / reused / not enrolled / not staff → INVALID_OTP_CODE. The step is consumed in the
- * same transaction, so a failed refund does not burn the code.
+ * OTP_REQUIRED; too many wrong codes lately for this authorizer or from this caller (API key / session) →
+ * 429 (see totp-throttle.ts); wrong / reused / not enrolled / not allowed to refund (only managers and
+ * superusers are: mayAuthorizeRefunds) → INVALID_OTP_CODE, counted as a wrong code. The step is consumed
+ * in the same transaction, so a failed refund does not burn the code.
  */
 export async function verifyAuthorizer(
   authorizerUserId: number | null | undefined,
@@ -86,12 +90,19 @@ export async function verifyAuthorizer(
   if (code === undefined || code === null || code === '') {
     throw ServiceError.validation([fieldError(Messages.Permission.OTP_REQUIRED, 'totp')]);
   }
-  const invalid = () => ServiceError.validation([fieldError(Messages.Permission.INVALID_OTP_CODE, 'totp')]);
-  if (!authorizerUserId || !/^\d{6}$/.test(code)) throw invalid();
+  const sequelize = User.sequelize!;
+  await assertTotpNotLocked(sequelize, authorizerUserId, opts.now);
+  const invalid = async () => {
+    // counted on its own connection: the caller's transaction rolls back with this error
+    await recordTotpFailure(sequelize, authorizerUserId, opts.now);
+    return ServiceError.validation([fieldError(Messages.Permission.INVALID_OTP_CODE, 'totp')]);
+  };
+  if (!authorizerUserId || !/^\d{6}$/.test(code)) throw await invalid();
   const user = await User.findByPk(authorizerUserId, { transaction: opts.transaction, lock: opts.transaction.LOCK.UPDATE });
-  if (!user || !user.isActive || !user.isStaff || !user.totpSecret || !user.totpEnrolledAt) throw invalid();
+  if (!user || !mayAuthorizeRefunds(user) || !user.totpSecret || !user.totpEnrolledAt) throw await invalid();
   const step = await check(decryptSecret(user.totpSecret, opts.secretKey), code, user.totpLastStep != null ? Number(user.totpLastStep) : null, opts.now);
-  if (step === null) throw invalid();
+  if (step === null) throw await invalid();
   await user.update({ totpLastStep: step }, { transaction: opts.transaction });
+  await clearTotpFailures(sequelize, user.id);
   return user;
 }

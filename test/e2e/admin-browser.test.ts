@@ -46,10 +46,26 @@ describe('admin panel in a browser (Chromium, headless)', function () {
     await new Promise((r) => (server ? server.close(r) : r(null)));
   });
 
+  /** Content-Security-Policy violations the browser reported (the panel must work under its CSP). */
+  let cspViolations: string[] = [];
+  afterEach(() => {
+    const seen = cspViolations;
+    cspViolations = [];
+    expect(seen, 'CSP violations in the panel').to.deep.equal([]);
+  });
+
   async function signIn(email: string): Promise<Page> {
     const page = await browser!.newPage();
     page.setDefaultTimeout(90_000);
-    await page.goto(`${base}/admin/login`);
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to (execute|load|apply|connect|frame)/i.test(m.text())) cspViolations.push(m.text().slice(0, 300));
+    });
+    const login = await page.goto(`${base}/admin/login`);
+    // the panel is served under its own CSP (inline bootstrap scripts only with this response's nonce)
+    const csp = login!.headers()['content-security-policy'] ?? '';
+    expect(csp).to.match(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+'/);
+    expect(csp).to.include("frame-ancestors 'none'");
+    expect(login!.headers()['x-content-type-options']).to.equal('nosniff');
     await page.fill('input[name=email]', email);
     await page.fill('input[name=password]', STAFF_PASSWORD);
     await page.press('input[name=password]', 'Enter');

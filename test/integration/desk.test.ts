@@ -247,7 +247,7 @@ describe('desk-support API (§8.2)', () => {
     }
 
     beforeEach(async () => {
-      staff = await makeUser({ isStaff: true, email: 'Desk.Lead@example.com' });
+      staff = await makeUser({ isStaff: true, adminRole: 'manager', email: 'Desk.Lead@example.com' });
       ({ secret } = await startEnrollment(staff.id, { secretKey: testConfig.secretKey, issuer: 'test' }));
       nowS = Math.floor(Date.now() / 1000);
       await confirmEnrollment(staff.id, await generate({ secret, epoch: nowS - 90 }), { secretKey: testConfig.secretKey, now: new Date((nowS - 90) * 1000) });

@@ -216,7 +216,8 @@ describe('payments: PortOne webhook', () => {
   });
 
   it('only PortOne may call it: a sender outside PORTONE_IP_LIST gets 403', async () => {
-    const config = parseConfig({ ...testEnv, TRUST_PROXY: 'true', PORTONE_WEBHOOK_ALLOW_LOOPBACK: 'false', PORTONE_IP_LIST: '52.78.100.19' });
+    // the app sits behind two proxies: the local one (the test's socket peer) and one inside 10.0.0.0/8
+    const config = parseConfig({ ...testEnv, TRUST_PROXY: 'loopback,10.0.0.0/8', PORTONE_WEBHOOK_ALLOW_LOOPBACK: 'false', PORTONE_IP_LIST: '52.78.100.19' });
     const strict = createApp({ config, sequelize: await testDb(), portone: await portoneClient() });
     const res = await request(strict).post(WEBHOOK).set('X-Forwarded-For', '203.0.113.9').send({ imp_uid: 'i', merchant_uid: 'm', status: 'paid' }).expect(403);
     expect(res.body.type).to.equal('client_error');
@@ -306,7 +307,7 @@ describe('payments: refunds', () => {
     expect(res.body.errors[0].code).to.equal('ONE_OF_PRODUCT_REFUND_TIME_EXPIRED');
     const preview = await previewRefund({ orderId: order.id, channel: 'admin' });
     expect(preview).to.include({ refundable: true, amount: 10000, resultingStatus: 'refunded' });
-    const staff = await makeUser({ isStaff: true });
+    const staff = await makeUser({ isStaff: true, adminRole: 'manager' });
     const { secret } = await startEnrollment(staff.id, { secretKey: testConfig.secretKey, issuer: 'test' });
     await confirmEnrollment(staff.id, await generate({ secret, epoch: Math.floor(Date.now() / 1000) - 30 }), { secretKey: testConfig.secretKey });
     const code = await generate({ secret });
@@ -358,8 +359,8 @@ describe('payments: refunds', () => {
 
   it('TOTP: right, wrong, reused, previous step, two steps old, missing, not enrolled', async () => {
     const user = await makeUser();
-    const staff = await makeUser({ isStaff: true });
-    const stranger = await makeUser({ isStaff: true });
+    const staff = await makeUser({ isStaff: true, adminRole: 'manager' });
+    const stranger = await makeUser({ isStaff: true, adminRole: 'manager' });
     const p = await makeProduct({ price: 1000 });
     const { secret } = await startEnrollment(staff.id, { secretKey: testConfig.secretKey, issuer: 'test' });
     const nowS = Math.floor(Date.now() / 1000);

@@ -12,6 +12,7 @@ import { Messages, fieldError, type FieldError, type MessageDef } from '../messa
 import { isGroupStockAvailable, leftover } from '../catalog/stock.js';
 import { isGroupOpenForOrder, isProductOrderable } from '../catalog/windows.js';
 import { FieldMessages } from './customer-info.js';
+import { answerPatternProblem, matchesAnswerPattern } from './answer-pattern.js';
 import { parseTicketInfo, ticketInfoRuleErrors, type TicketInfoValue } from './ticket-info.js';
 
 export type OrderabilityMode = 'ADD' | 'SINGLE' | 'CART';
@@ -23,47 +24,23 @@ export const MAX_PRICE_EXCLUSIVE = 1_000_000;
 // Custom-response patterns (§3.5): Python `re.match` = anchored at the start only.
 // ---------------------------------------------------------------------------------------------------------
 
-const patternCache = new Map<string, RegExp | null>();
-
-/** Compile an admin pattern the way it is applied: `^(?:p)` with the `u` flag; null if it does not compile. */
-function compileAnchored(pattern: string): RegExp | null {
-  if (patternCache.has(pattern)) return patternCache.get(pattern)!;
-  let re: RegExp | null = null;
-  try {
-    // The bare pattern must compile too: `a)|(b` would otherwise escape the anchored group.
-    new RegExp(pattern, 'u');
-    re = new RegExp('^(?:' + pattern + ')', 'u');
-  } catch {
-    re = null;
-  }
-  if (patternCache.size > 1000) patternCache.clear();
-  patternCache.set(pattern, re);
-  return re;
-}
-
 /**
- * Admin-side validation of `custom_response_pattern` [Δ c15d377]: null when the pattern compiles in JS
- * (empty / null patterns are fine: no check), else the Korean message `유효하지 않은 정규표현식입니다: <reason>`.
+ * Admin-side validation of `custom_response_pattern` [Δ c15d377]: null when the pattern is usable (empty /
+ * null patterns are fine: no check), else the Korean message `유효하지 않은 정규표현식입니다: <reason>`.
+ * (Usable = compiles in JS for the frontend and in RE2 within the size limits: see answer-pattern.ts.)
  */
 export function compileCustomResponsePattern(pattern: string | null | undefined): string | null {
-  if (!pattern) return null;
-  try {
-    new RegExp(pattern, 'u');
-    new RegExp('^(?:' + pattern + ')', 'u');
-    return null;
-  } catch (e) {
-    return `유효하지 않은 정규표현식입니다: ${e instanceof Error ? e.message : String(e)}`;
-  }
+  const problem = answerPatternProblem(pattern);
+  return problem === null ? null : `유효하지 않은 정규표현식입니다: ${problem}`;
 }
 
 /**
- * `re.match(pattern, answer or "")`: true when the pattern is empty/absent (no check) or matches at the start
- * of the answer (not necessarily the whole answer). A pattern that does not compile in JS never matches.
+ * `re.match(pattern, answer or "")` on a linear-time engine: true when the pattern is empty/absent (no check)
+ * or matches at the start of the answer (not necessarily the whole answer). An unusable pattern, or an answer
+ * over MAX_ANSWER_LENGTH characters, never matches.
  */
 export function matchesCustomResponse(pattern: string | null | undefined, answer: string | null | undefined): boolean {
-  if (!pattern) return true;
-  const re = compileAnchored(pattern);
-  return re !== null && re.test(answer ?? '');
+  return matchesAnswerPattern(pattern, answer);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import { refund } from '../../services/refund.js';
 import { logger } from '../../logger.js';
 
 function clientIp(req: Request): string {
-  // with TRUST_PROXY, Express takes the first X-Forwarded-For hop; else the socket address
+  // Express's req.ip: with TRUST_PROXY, the right-most X-Forwarded-For entry that is not a trusted proxy
   const ip = req.ip ?? req.socket.remoteAddress ?? '';
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }
