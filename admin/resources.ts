@@ -172,7 +172,9 @@ class ProductResource extends GuardedResource {
     const rec = await super.findOne(id);
     if (!rec) return null;
     const tagIds = await this.catalog.productTagIds(id);
-    return new BaseRecord({ ...rec.params, ...Object.fromEntries(tagIds.map((t, i) => [`tagIds.${i}`, t])) }, this);
+    // notRefundable: the form's switch for refundable_ends_at = null (never refundable by the buyer)
+    const notRefundable = rec.params.refundableEndsAt === null || rec.params.refundableEndsAt === undefined;
+    return new BaseRecord({ ...rec.params, notRefundable, ...Object.fromEntries(tagIds.map((t, i) => [`tagIds.${i}`, t])) }, this);
   }
 }
 
@@ -260,6 +262,7 @@ function catalogResources(svc: CatalogService, components: Components): Resource
           descriptionEn: { type: 'textarea' },
           price: { isRequired: true },
           tagIds: { type: 'reference', reference: 'tags', isArray: true, isVisible: { list: false, show: true, edit: true, filter: false } },
+          notRefundable: { type: 'boolean', description: '환불 불가 상품 (구매자 환불 불가; 운영자/데스크 환불은 가능)', isVisible: { list: false, show: true, edit: true, filter: false } },
         }),
         actions: {
           options: {

@@ -1,7 +1,7 @@
 /**
- * The items of an order on its show page: product, options, price, status, and — for operators who may
- * refund this order (the server lists its `refund` action in the record's actions only then) — a refund
- * link per paid item. Viewers see no write links. Links navigate inside the panel (no full page reload).
+ * The items of an order on its show page: product, options, the ticket holder (read-only), price, status, and
+ * — for operators who may refund this order (the server lists its `refund` action in the record's actions
+ * only then) — a refund link per paid item. Viewers see no write links. Links navigate inside the panel.
  */
 import React from 'react';
 import type { ShowPropertyProps } from 'adminjs';
@@ -16,6 +16,8 @@ interface Item {
   not_refundable_reason: string | null;
   product: { id: string; name: string };
   options: Array<{ product_option_group: { name: string; is_custom_response: boolean }; product_option: { name: string } | null; custom_response: string | null }>;
+  is_ticket?: boolean;
+  ticket_info?: { name: string; phone: string; email: string; organization: string | null; contribution_message: string | null } | null;
 }
 
 const STATUS: Record<string, string> = { pending: '결제 대기', paid: '결제 완료', used: '사용 완료', refunded: '환불 완료' };
@@ -36,6 +38,7 @@ const OrderItems: React.FC<ShowPropertyProps> = ({ record }) => {
           <TableRow>
             <TableCell>상품</TableCell>
             <TableCell>옵션</TableCell>
+            <TableCell>참가자</TableCell>
             <TableCell>금액</TableCell>
             <TableCell>상태</TableCell>
             <TableCell />
@@ -53,6 +56,19 @@ const OrderItems: React.FC<ShowPropertyProps> = ({ record }) => {
                     {o.product_option_group.name}: {o.product_option_group.is_custom_response ? o.custom_response ?? '' : o.product_option?.name ?? ''}
                   </div>
                 ))}
+              </TableCell>
+              <TableCell data-testid="ticket-holder">
+                {i.ticket_info ? (
+                  <>
+                    <div>{i.ticket_info.name}{i.ticket_info.organization ? ` (${i.ticket_info.organization})` : ''}</div>
+                    <div>{i.ticket_info.email} · {i.ticket_info.phone}</div>
+                    {i.ticket_info.contribution_message && <div>“{i.ticket_info.contribution_message}”</div>}
+                  </>
+                ) : i.is_ticket ? (
+                  '참가자 정보 없음'
+                ) : (
+                  '-'
+                )}
               </TableCell>
               <TableCell>
                 {(i.price + i.donation_price).toLocaleString('ko-KR')}원{i.donation_price ? ` (후원 ${i.donation_price.toLocaleString('ko-KR')}원)` : ''}

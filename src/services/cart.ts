@@ -37,6 +37,7 @@ import { lockCheckout, lockCart, lockCartItems, writeBuyNow, writeCartCheckout }
 import { orderView, orderViewsFromRow, singleProductCartView, viewSql, type OrderDto, type ViewContext, type ViewRow } from './order-view.js';
 import { logger } from '../logger.js';
 import { ServiceError as ShopError } from './errors.js';
+import { completeFreeOrder } from './free-checkout.js';
 
 export { ShopError };
 
@@ -242,7 +243,7 @@ export async function checkoutSingle(deps: ShopDeps, c: CallContext, body: unkno
       ? customerInfoFrom(raw.customer_info as Record<string, unknown>, 'customer_info.')
       : { errors: [fieldError(raw.customer_info === undefined ? { code: 'required', text: '이 필드는 필수 항목입니다.' } : { code: 'invalid', text: '잘못된 형식입니다.' }, 'customer_info')], value: null };
   const fingerprint = createHash('sha256')
-    .update(canonicalJson({ product: request.product ?? null, options: request.options ?? null, donation: request.donation_price ?? 0, info: info.value }))
+    .update(canonicalJson({ product: request.product ?? null, options: request.options ?? null, donation: request.donation_price ?? 0, info: info.value, holder: raw.ticket_info ?? null }))
     .digest('hex');
 
   const prepared = await deps.sequelize.transaction(async (t) => {
@@ -257,7 +258,7 @@ export async function checkoutSingle(deps: ShopDeps, c: CallContext, body: unkno
         where: { userId: c.userId, requestFingerprint: fingerprint, stockHeldUntil: { [Op.gt]: c.now } },
         transaction: t,
       });
-      if (same?.preparedCartHash) return { id: same.id, snapshot: same.preparedCartSnapshot as { price: number }, view: null };
+      if (same?.preparedCartHash) return { id: same.id, snapshot: same.preparedCartSnapshot as { price: number }, view: null, free: false };
     }
     const facts = await loadOrderabilityFacts(deps.sequelize, c.userId, [request], { transaction: t, lang: c.lang, now: c.now }); // locked above
     const result = checkOrderability({ mode: 'SINGLE', request, facts: facts.factsFor(request), taken: facts.taken, now: c.now });
@@ -288,8 +289,14 @@ export async function checkoutSingle(deps: ShopDeps, c: CallContext, body: unkno
       },
       { ...viewCtx(deps, c), transaction: t },
     );
-    return { id: spcId, snapshot: p.snapshot, view };
+    // a free item completes here, on the rows this transaction has just locked and validated
+    if (p.amount === 0) {
+      await completeFreeOrder(spcId, p.amount, t);
+      return { id: spcId, snapshot: p.snapshot, view: null, free: true };
+    }
+    return { id: spcId, snapshot: p.snapshot, view, free: false };
   });
+  if (prepared.free) return (await orderView(prepared.id, viewCtx(deps, c)))!;
   const view = prepared.view ?? (await singleProductCartView(prepared.id, viewCtx(deps, c)))!;
   await registerWithPortOne(deps, view.merchant_uid!, prepared.snapshot.price);
   return view;
@@ -370,9 +377,11 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
       },
       t,
     );
+    if (p.amount === 0) await completeFreeOrder(cart.id, p.amount, t);
     return { id: cart.id, price: p.amount };
   });
   const view = (await orderView(prepared.id, viewCtx(deps, c)))!;
+  if (prepared.price === 0) return view; // completed at once: no payment window
   await registerWithPortOne(deps, view.merchant_uid!, prepared.price);
   return view;
 }

@@ -183,6 +183,7 @@ export async function loadOrderabilityFacts(
     visibleEndsAt: g.visibleEndsAt,
     orderableStartsAt: g.orderableStartsAt,
     orderableEndsAt: g.orderableEndsAt,
+    placeholderMode: g.placeholderMode,
     options: (g.get('options') as Option[]).map((o) => ({
       id: o.id,
       groupId: g.id,

@@ -9,7 +9,7 @@ import { ah, ApiError } from '../errors.js';
 import { parse, uuidParam } from '../validate.js';
 import { requestLang } from '../lang.js';
 import { addToCart, checkoutCart, checkoutSingle, getCart, removeFromCart, type CallContext, type ShopDeps } from '../../services/cart.js';
-import { editItemAnswers, getOrder, listOrders, listPatrons } from '../../services/orders.js';
+import { editItem, editItemAnswers, getOrder, listOrders, listPatrons } from '../../services/orders.js';
 import { receiptPage } from '../../services/receipt.js';
 import { PERSONAL_REVALIDATE } from '../cache-control.js';
 
@@ -89,6 +89,15 @@ export function orderRoutes(deps: AppDeps): Router {
       res.status(page.status).type('html').send(page.html);
     }),
   );
+  r.patch(
+    '/:orderId/products/:oprId/',
+    ah(async (req, res) => {
+      const c = buyer(req);
+      await editItem(shop, c, uuidParam(req, 'orderId'), uuidParam(req, 'oprId'), req.body);
+      res.status(204).end();
+    }),
+  );
+  // the old client's call (deprecated, kept): answers only, answered with the whole order
   r.patch(
     '/:orderId/products/:oprId/options/',
     ah(async (req, res) => {
