@@ -370,7 +370,8 @@ describe('admin panel in a browser (Chromium, headless)', function () {
     await page.getByTestId('refund-submit').click();
     await page.getByTestId('refund-done').waitFor();
     expect(await page.getByText(wrong.trim()).count()).to.equal(0); // the failure is gone once it succeeded
-    expect(await page.getByTestId(`refund-item-status-${shirtItem.id}`).innerText()).to.equal('환불 완료'); // the table refreshed
+    // the table reloads after the success message: wait for the new status (reading at once raced the reload)
+    await page.waitForFunction((id) => document.querySelector(`[data-testid="refund-item-status-${id}"]`)?.textContent === '환불 완료', shirtItem.id);
     await page.screenshot({ path: `${ARTIFACTS}admin-refund-item-done.png`, fullPage: true });
     await page.getByText('주문으로 돌아가기').click();
     await page.getByTestId(`item-status-${shirtItem.id}`).waitFor();
