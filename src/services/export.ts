@@ -29,6 +29,7 @@ import type { PaymentStatus } from '../domain/payment/status.js';
 import { findOrderIds, orderRows, type OrderFilter, type OrderRow } from './admin-orders.js';
 import { orderViews, type OrderDto } from './order-view.js';
 import { cell, UTF8_BOM } from './csv/formula.js';
+import { ITEM_STATUS_KO, ORDER_STATUS_KO, itemStatusKo, orderStatusKo } from '../domain/admin/format.js';
 
 export interface ExportRequest {
   filter?: OrderFilter;
@@ -46,13 +47,8 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const BATCH = 200; // orders per XLSX batch (through the full order view)
 const CSV_BATCH = 250; // orders per CSV statement (~500 flat rows; larger batches outlive V8's young generation and peak RSS grows with the export)
 
-export const ORDER_STATUS_LABEL: Record<PaymentStatus, string> = {
-  pending: '결제 대기',
-  completed: '결제 완료',
-  partial_refunded: '부분 환불',
-  refunded: '환불 완료',
-};
-export const ITEM_STATUS_LABEL: Record<string, string> = { pending: '결제 대기', paid: '결제 완료', used: '사용 완료', refunded: '환불 완료' };
+export const ORDER_STATUS_LABEL = ORDER_STATUS_KO;
+export const ITEM_STATUS_LABEL = ITEM_STATUS_KO;
 
 /** The orders an export covers, newest first. */
 export async function exportOrderIds(sequelize: Sequelize, req: ExportRequest): Promise<string[]> {
@@ -308,7 +304,7 @@ export async function writeOrdersXlsx(sequelize: Sequelize, orderIds: string[], 
           iso(view.first_paid_at),
           view.first_paid_price,
           view.current_paid_price,
-          view.current_status,
+          orderStatusKo(view.current_status),
           r?.latestImpId ?? '',
         ])
         .commit();
@@ -326,7 +322,7 @@ export async function writeOrdersXlsx(sequelize: Sequelize, orderIds: string[], 
         const h = item.ticket_info;
         const holder = [h?.name ?? '', h?.phone ?? '', h?.email ?? '', h?.organization ?? '', h?.contribution_message ?? ''];
         const tagNames = (tags.get(item.id) ?? []).map((t) => t.name).join(', ');
-        items.addRow([n++, view.id, item.product.id, item.product.name, item.status, item.price, item.donation_price, ...holder, ...groups.map((g) => values.get(g) ?? ''), tagNames]).commit();
+        items.addRow([n++, view.id, item.product.id, item.product.name, itemStatusKo(item.status), item.price, item.donation_price, ...holder, ...groups.map((g) => values.get(g) ?? ''), tagNames]).commit();
       }
     }
   }
