@@ -19,6 +19,11 @@ export const COMPONENT_FILES = {
   ProductOptions: file('product-options'),
   ApiKeyNew: file('api-key-new'),
   OrderItems: file('order-items'),
+  MoneyValue: file('money-value'),
+  SeoulTime: file('seoul-time'),
+  CheckinPage: file('checkin-page'),
+  OrderList: file('order-list'),
+  StatusFilter: file('status-filter'),
   DocumentPreview: file('document-preview'),
   TagAssign: file('tag-assign'),
 } as const;

@@ -35,6 +35,9 @@ import { recordIdGuard } from './query-guard.js';
 import { ApiError } from '../src/http/errors.js';
 import { rejectUnstorableValues } from '../src/http/unstorable-values.js';
 import { adminSecurityHeaders } from '../src/http/security-headers.js';
+import { PANEL_LOCALE } from './locale.js';
+import { mountProductionBundles } from './assets.js';
+import { checkinHandler } from './checkin-page.js';
 
 export const ROOT_PATH = '/admin';
 
@@ -68,11 +71,13 @@ export function buildAdmin(deps: AppDeps, settings: AdminSettings): BuiltAdmin {
     resources: buildResources(deps, components),
     branding: { companyName: 'Conference Shop Admin', withMadeWithLove: false, logo: false },
     settings: { defaultPerPage: 20 },
+    locale: PANEL_LOCALE,
     dashboard: {
       component: components.Dashboard,
       handler: async () => dashboardData(deps.sequelize),
     },
     pages: {
+      checkin: { icon: 'CheckSquare', component: components.CheckinPage, handler: checkinHandler(deps) as never },
       totp: {
         icon: 'Key',
         component: components.TotpPage,
@@ -123,6 +128,7 @@ export function buildAdmin(deps: AppDeps, settings: AdminSettings): BuiltAdmin {
     },
   };
   router.use(adminSecurityHeaders({ production: deps.config.env === 'production' }));
+  mountProductionBundles(router); // public static files: before the session (no cookie, no session read)
   router.use(withStoreErrorsAs503(session(sessionOptions)));
   router.use(refreshMiddleware);
   router.use(sameOriginMiddleware(deps.config.backendDomain));

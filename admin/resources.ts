@@ -40,6 +40,8 @@ import { countOrders, findOrderIds, orderRows, parseOrderFilter, type OrderRow }
 import { orderView } from '../src/services/order-view.js';
 import { previewRefund, refund } from '../src/services/refund.js';
 import { exportFilename, exportOrderIds, writeOrdersCsv, writeOrdersXlsx } from '../src/services/export.js';
+import { orderScope, type OrderScope } from '../src/services/admin-order-scope.js';
+import { sendGuard } from './bulk-guard.js';
 import { importOrders, importTemplate } from '../src/services/import.js';
 import { previewNotification, retryNotifications, sendNotification, MissingContextVariablesError, type NotificationHistoryDto } from '../src/services/notifications.js';
 import { createApiKey, revokeApiKey } from '../src/services/auth.js';
@@ -51,6 +53,9 @@ import { parseItemFilter } from '../src/services/order-items.js';
 import { previewTicketNotification, sendTicketNotification } from '../src/services/ticket-notifications.js';
 import { adminOf, canWrite, isStaff, isSuperuser, never, type AdminUser } from './roles.js';
 import type { ComponentName } from './components.js';
+import { applyDisplayComponents } from './display.js';
+import { historyRows } from './history.js';
+import { withProductForm } from './product-form.js';
 import { GuardedResource, isModelClass } from './query-guard.js';
 import { documentResources } from './documents.js';
 
@@ -151,10 +156,7 @@ export function historyAction(components: Components): ActionDef {
     handler: async (_request, _response, context) => {
       const table = context.resource.id();
       const rows = await AuditLog.findAll({ where: { tableName: table, recordId: String(context.record!.id()) }, order: [['createdAt', 'DESC'], ['id', 'DESC']], limit: 200 });
-      return {
-        record: recordJson(context),
-        history: rows.map((r) => ({ id: String(r.id), action: r.action, actor: r.actorLabel, at: r.createdAt.toISOString(), reason: r.reason, before: r.before, after: r.after })),
-      } as RecordActionResponse;
+      return { record: recordJson(context), history: await historyRows(rows) } as RecordActionResponse;
     },
   };
 }
@@ -170,7 +172,9 @@ class ProductResource extends GuardedResource {
     const rec = await super.findOne(id);
     if (!rec) return null;
     const tagIds = await this.catalog.productTagIds(id);
-    return new BaseRecord({ ...rec.params, ...Object.fromEntries(tagIds.map((t, i) => [`tagIds.${i}`, t])) }, this);
+    // notRefundable: the form's switch for refundable_ends_at = null (never refundable by the buyer)
+    const notRefundable = rec.params.refundableEndsAt === null || rec.params.refundableEndsAt === undefined;
+    return new BaseRecord({ ...rec.params, notRefundable, ...Object.fromEntries(tagIds.map((t, i) => [`tagIds.${i}`, t])) }, this);
   }
 }
 
@@ -251,14 +255,15 @@ function catalogResources(svc: CatalogService, components: Components): Resource
       options: common('products', {
         sort: { sortBy: 'priority', direction: 'asc' },
         listProperties: ['nameKo', 'price', 'stock', 'categoryId', 'orderableStartsAt', 'orderableEndsAt'],
-        properties: {
+        properties: withProductForm({
           nameKo: { isTitle: true, isRequired: true },
           categoryId: { reference: 'categories', isRequired: true },
           descriptionKo: { type: 'textarea' },
           descriptionEn: { type: 'textarea' },
           price: { isRequired: true },
           tagIds: { type: 'reference', reference: 'tags', isArray: true, isVisible: { list: false, show: true, edit: true, filter: false } },
-        },
+          notRefundable: { type: 'boolean', description: '환불 불가 상품 (구매자 환불 불가; 운영자/데스크 환불은 가능)', isVisible: { list: false, show: true, edit: true, filter: false } },
+        }),
         actions: {
           options: {
             actionType: 'record',
@@ -426,17 +431,22 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
 
   const refundVisible = (ctx: ActionContext) => canWrite(ctx) && ['completed', 'partial_refunded'].includes(String(ctx.record?.param('currentStatus') ?? ''));
 
+  // Export and Notify open in a drawer over the list: AdminJS carries the list's query (`filters.*`) only
+  // into drawer actions, so the filtered list is what they act on (a full-page action dropped the filters).
   const exportAction: ActionDef = {
     actionType: 'resource',
     icon: 'Download',
     isAccessible: isStaff,
+    showInDrawer: true,
+    containerWidth: 720,
     component: components.ExportView,
     handler: async (request, response, context) => {
       const q = (request.query ?? {}) as Record<string, unknown>;
       const format = q.format === 'xlsx' ? 'xlsx' : q.format === 'csv' ? 'csv' : null;
-      if (!format) return {};
       const productIds = typeof q.productIds === 'string' && q.productIds ? q.productIds.split(',') : [];
-      const ids = await exportOrderIds(sequelize, { filter: orderFilterFrom(request), productIds, includeRefunded: q.includeRefunded === 'true' });
+      const filter = orderFilterFrom(request);
+      const ids = await exportOrderIds(sequelize, { filter, productIds, includeRefunded: q.includeRefunded === 'true' });
+      if (!format) return { scope: await orderScope(sequelize, productIds.length ? { ...filter, productId: productIds } : filter, ids.length) };
       const res = response as import('express').Response;
       res.status(200);
       res.setHeader('Cache-Control', 'no-store');
@@ -500,6 +510,8 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
    * are passed to the view) and the send for a template and a context override.
    */
   type NotifyTarget = {
+    /** what the send will reach, shown first and checked by `sendGuard` (order notifications) */
+    scope?: () => Promise<OrderScope>;
     preview(templateId: unknown, contextOverride: unknown): Promise<Record<string, unknown>>;
     send(templateId: unknown, contextOverride: unknown): Promise<NotificationHistoryDto>;
   };
@@ -507,11 +519,16 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
     actionType: 'resource',
     icon: 'Send',
     isAccessible: isStaff,
+    showInDrawer: true,
+    containerWidth: 860,
     component: components.NotifyView,
     handler: asAdmin(async (request, _response, context) => {
       const templates = await NotificationTemplate.findAll({ where: { active: true }, order: [['code', 'ASC'], ['language', 'ASC']] });
       const templateList = templates.map((t) => ({ id: t.id, label: `[${t.channel}] ${t.code} (${t.language}) ${t.name}` }));
-      if (request.method !== 'post') return { templates: templateList, canSend: canWrite(context) };
+      if (request.method !== 'post') {
+        const t = await target(request, {});
+        return { templates: templateList, canSend: canWrite(context), ...(t.scope ? { scope: await t.scope() } : {}) };
+      }
       const p = (request.payload ?? {}) as Record<string, unknown>;
       let contextOverride: unknown = {};
       if (typeof p.contextOverride === 'string' && p.contextOverride.trim()) {
@@ -523,8 +540,11 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
       }
       try {
         const t = await target(request, p);
+        const scope = t.scope ? await t.scope() : null;
         if (p.step === 'send') {
           if (!canWrite(context)) return { notice: { message: 'forbiddenError', type: 'error' } };
+          const refused = scope ? sendGuard(scope, p) : null;
+          if (refused && scope) return { scope, needsConfirmation: scope.everyone, notice: { message: refused, type: 'error' } };
           const history = await t.send(p.templateId, contextOverride);
           return {
             history,
@@ -532,7 +552,7 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
             notice: { message: `발송을 예약했습니다: ${history.recipients.length}명`, type: 'success' },
           };
         }
-        return await t.preview(p.templateId, contextOverride);
+        return { ...(await t.preview(p.templateId, contextOverride)), ...(scope ? { scope } : {}) };
       } catch (e) {
         if (e instanceof SyntaxError) return { notice: { message: 'filters: JSON 객체가 필요합니다.', type: 'error' } };
         if (e instanceof MissingContextVariablesError) return { missing: e.recipients, notice: { message: '템플릿 변수가 없는 수신자가 있습니다.', type: 'error' } };
@@ -542,8 +562,10 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
   });
 
   const notifyAction = notifyActionFor(async (request) => {
-    const orderIds = await findOrderIds(sequelize, orderFilterFrom(request));
+    const filter = orderFilterFrom(request);
+    const orderIds = await findOrderIds(sequelize, filter);
     return {
+      scope: () => orderScope(sequelize, filter, orderIds.length),
       preview: async (templateId, contextOverride) => ({ preview: await previewNotification({ templateId, orderIds, contextOverride }), orders: orderIds.length }),
       send: (templateId, contextOverride) => sendNotification({ templateId, orderIds, contextOverride, sequelize }),
     };
@@ -598,12 +620,12 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
           'id', 'nameKo', 'currentStatus', 'currentPaidPrice', 'firstPaidPrice', 'firstPaidAt', 'statusChangedAt', 'latestImpId', 'merchantUid',
           'userId', 'userEmail', 'customerName', 'customerPhone', 'customerEmail', 'customerOrganization', 'importKey', 'createdAt', 'itemsJson',
         ],
-        filterProperties: ['q', 'id', 'currentStatus', 'productId', 'categoryId', 'categoryGroupId', 'email', 'name', 'impId', 'createdAt', 'firstPaidAt', 'priceMin', 'priceMax', 'userId'],
+        filterProperties: ['q', 'id', 'currentStatus', 'productId', 'categoryId', 'categoryGroupId', 'email', 'name', 'impId', 'createdAt', 'firstPaidAt', 'statusChangedAt', 'priceMin', 'priceMax', 'userId'],
         properties: {
           title: { type: 'string', isTitle: true, isVisible: { list: true, show: false, edit: false, filter: false } },
           nameKo: { isTitle: false },
           q: { type: 'string', isVisible: { list: false, show: false, edit: false, filter: true } },
-          currentStatus: { type: 'string', availableValues: ORDER_STATUSES, isSortable: true },
+          currentStatus: { type: 'string', availableValues: ORDER_STATUSES, isSortable: true, components: { filter: components.StatusFilter } },
           currentPaidPrice: { type: 'number', isSortable: true },
           firstPaidPrice: { type: 'number' },
           firstPaidAt: { type: 'datetime', isSortable: true },
@@ -629,7 +651,7 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
         },
         actions: {
           ...readOnly,
-          list: { isAccessible: isStaff },
+          list: { isAccessible: isStaff, component: components.OrderList },
           show: { isAccessible: isStaff },
           search: { isAccessible: isStaff },
           refund: { actionType: 'record', icon: 'RotateCcw', isAccessible: canWrite, isVisible: refundVisible, component: components.RefundView, handler: refundHandler('order') },
@@ -883,7 +905,7 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
       options: {
         navigation: NAV.system,
         sort: { sortBy: 'createdAt', direction: 'desc' },
-        listProperties: ['createdAt', 'tableName', 'recordId', 'action', 'actorLabel'],
+        listProperties: ['createdAt', 'tableName', 'recordId', 'action', 'actorUserId', 'actorLabel'],
         properties: { actorUserId: { reference: 'users' } },
         actions: readOnly,
       },
@@ -943,5 +965,6 @@ export function buildResources(deps: AppDeps, components: Components): ResourceW
     const table = r.resource instanceof SequelizeResource ? (r.resource as SequelizeResource).id() : (r.resource as { tableName: string }).tableName;
     if (!AUDITED.has(table)) delete a.history;
   }
+  applyDisplayComponents(all, components);
   return all;
 }

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
 import proxyaddr from 'proxy-addr';
@@ -99,6 +100,8 @@ const schema = z.object({
   CATALOG_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
   /** Count SQL statements per request (`X-Query-Count`, `GET /__query-stats`): for `npm run bench` only. */
   QUERY_STATS: bool.default(false),
+  /** Web processes (node:cluster workers) of `npm start`; default: the number of CPUs in production, 1 otherwise. */
+  WEB_CONCURRENCY: optional(z.coerce.number().int().min(1).max(64)),
 
   // --- background jobs (Agenda on the same PostgreSQL) and e-mail notifications (issue #8) ---
   /** Run the job worker inside `npm start` (false: only enqueue; run `npm run worker` separately). */
@@ -227,6 +230,8 @@ export interface Config {
   catalogCacheMs: number;
   /** Per-request SQL counting for the benchmark. */
   queryStats: boolean;
+  /** How many web processes `npm start` runs (1: no cluster). */
+  webConcurrency: number;
   jobs: JobsConfig;
   mail: MailConfig;
   nhn: NhnConfig & { demoFake: { enabled: boolean; port: number } };
@@ -344,6 +349,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
     checkoutHoldMs: e.CHECKOUT_HOLD_MINUTES * 60_000,
     catalogCacheMs: e.CATALOG_CACHE_MS,
     queryStats: e.QUERY_STATS,
+    webConcurrency: e.WEB_CONCURRENCY ?? (e.NODE_ENV === 'production' ? availableParallelism() : 1),
     kcp:
       e.NHN_KCP_PG_API_CERT && e.NHN_KCP_PG_API_PRIVATE_KEY
         ? { cert: e.NHN_KCP_PG_API_CERT, privateKey: e.NHN_KCP_PG_API_PRIVATE_KEY.replace(/\\n/g, '\n'), password: e.NHN_KCP_PG_API_PASSWORD ?? '' }

@@ -2,10 +2,18 @@
  * `npm start`: configuration → database (embedded PostgreSQL unless DATABASE_URL) → migrations → seeders
  * (first run) → job queue (+ in-process worker) → HTTP server. SIGINT/SIGTERM stop the server, let running
  * jobs finish, close the pools and the embedded PostgreSQL.
+ *
+ * WEB_CONCURRENCY=N > 1 (default in production: one per CPU): this process (the cluster primary) does the
+ * database, migrations, seeders, the job worker and the demo simulator / fake NHN, then forks N web workers
+ * (src/cluster.ts) that serve HTTP on the shared port.
  */
 import type { Server } from 'node:http';
+import cluster from 'node:cluster';
+import { once } from 'node:events';
 import { loadConfig, ConfigError, type Config } from './config.js';
-import { openDatabase } from './db/bootstrap.js';
+import { openDatabase, type Database } from './db/bootstrap.js';
+import { superviseWorkers } from './cluster.js';
+import { watchCatalogChanges } from './services/catalog-changes.js';
 import { createApp } from './http/app.js';
 import { clientErrorHandler } from './http/errors.js';
 import { createPortOneClient } from './portone/client.js';
@@ -65,42 +73,117 @@ async function startDemoNhn(config: Config): Promise<{ close(): Promise<void>; c
   };
 }
 
-async function main(): Promise<void> {
-  const config = loadConfig();
-  logger.setLevel(config.logLevel);
-  const db = await openDatabase(config, { migrate: true, seed: true, refuseDemoAccounts: true });
-  const demoSim = await startDemoSimulator(config);
-  const portone = createPortOneClient(demoSim ? { ...config.portone, ...demoSim.client } : config.portone);
+/** What the cluster primary hands each web worker (the database it opened, the demo simulator it runs). */
+interface WorkerStart {
+  type: 'shop:start';
+  databaseUrl: string;
+  demoPortone: { apiUrl: string; impKey: string; impSecret: string } | null;
+  /** the NHN settings pointing at the primary's fake NHN server (demo), or null */
+  demoNhn: Config['nhn'] | null;
+}
+
+/**
+ * One web process: the API (and the panel) on `db`. `jobsProcess`: run the job worker here too (single
+ * process), else only enqueue. Returns its stop function.
+ */
+async function serveWeb(
+  config: Config,
+  db: Database,
+  demo: Pick<WorkerStart, 'demoPortone' | 'demoNhn'>,
+  jobsProcess: boolean,
+): Promise<() => Promise<void>> {
+  const portone = createPortOneClient(demo.demoPortone ? { ...config.portone, ...demo.demoPortone } : config.portone);
   // Jobs (issue #8): every process enqueues; the worker runs here unless JOBS_IN_PROCESS=false (`npm run worker`).
   registerOrderNotifications();
-  const demoNhn = await startDemoNhn(config);
-  if (demoNhn) configureNotifications(notificationSettingsFrom(demoNhn.config)); // Kakao on, through the fake
-  const jobs = await startJobs({ config: demoNhn?.config ?? config, sequelize: db.sequelize, portone, process: config.jobs.inProcess, url: db.url });
+  const jobsConfig = demo.demoNhn ? { ...config, nhn: demo.demoNhn } : config;
+  if (demo.demoNhn) configureNotifications(notificationSettingsFrom(jobsConfig)); // Kakao on, through the fake
+  const jobs = await startJobs({ config: jobsConfig, sequelize: db.sequelize, portone, process: jobsProcess, url: db.url });
+  // other processes' catalogue writes (other web workers, the job worker, CLIs, the panel) reach this
+  // process's catalogue cache through LISTEN/NOTIFY at once instead of after CATALOG_CACHE_MS
+  const catalogChanges = config.catalogCacheMs > 0 ? await watchCatalogChanges(db.sequelize) : null;
   const app = createApp({ config, sequelize: db.sequelize, portone });
   // Admin panel (issue #7) at /admin; AdminJS is imported lazily (ADMIN_ENABLED=false to leave it out).
   const admin = adminSettings();
   if (admin.enabled) await mountAdmin(app, { config, sequelize: db.sequelize, portone }, admin);
   const server: Server = app.listen(config.port, config.host, () => {
     const base = `http://localhost:${config.port}`;
-    logger.info('listening', { url: base, catalog: `${base}/v1/shop/products/`, admin: admin.enabled ? `${base}/admin` : 'disabled', openapi: `${base}/openapi.json` });
+    logger.info('listening', {
+      url: base,
+      catalog: `${base}/v1/shop/products/`,
+      admin: admin.enabled ? `${base}/admin` : 'disabled',
+      openapi: `${base}/openapi.json`,
+      ...(cluster.isWorker ? { worker: cluster.worker!.id, pid: process.pid } : {}),
+    });
   });
   server.on('clientError', clientErrorHandler); // oversized URL / headers, malformed requests: the error shape too
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('stopping', { signal });
+  return async () => {
     server.close();
     server.closeAllConnections?.();
     await jobs.stop().catch((e) => logger.error('job queue stop failed', { error: String(e) }));
+    await catalogChanges?.close().catch(() => undefined);
+    await db.close().catch((e) => logger.error('close failed', { error: String(e) }));
+  };
+}
+
+function onStopSignal(stop: (signal: string) => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping', { signal });
+    void stop(signal).finally(() => process.exit(0));
+  };
+  process.on('SIGINT', () => handler('SIGINT'));
+  process.on('SIGTERM', () => handler('SIGTERM'));
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  logger.setLevel(config.logLevel);
+  if (cluster.isWorker) return startWorker(config);
+  const db = await openDatabase(config, { migrate: true, seed: true, refuseDemoAccounts: true });
+  const demoSim = await startDemoSimulator(config);
+  const demoNhn = await startDemoNhn(config);
+  const demo = { demoPortone: demoSim?.client ?? null, demoNhn: demoNhn?.config.nhn ?? null };
+  if (config.webConcurrency <= 1) {
+    const stopWeb = await serveWeb(config, db, demo, config.jobs.inProcess);
+    onStopSignal(async () => {
+      await stopWeb();
+      await demoSim?.sim.close().catch(() => undefined);
+      await demoNhn?.close().catch(() => undefined);
+    });
+    return;
+  }
+  // WEB_CONCURRENCY > 1: this process migrated (above) and runs the job worker and the demo simulator once;
+  // the web workers share the listening socket (node:cluster) and everything else through PostgreSQL
+  // (sessions, checkout holds, sign-in state; catalogue caches invalidated by LISTEN/NOTIFY).
+  const portone = createPortOneClient(demoSim ? { ...config.portone, ...demoSim.client } : config.portone);
+  registerOrderNotifications();
+  if (demoNhn) configureNotifications(notificationSettingsFrom(demoNhn.config));
+  const jobs = config.jobs.inProcess ? await startJobs({ config: demoNhn?.config ?? config, sequelize: db.sequelize, portone, process: true, url: db.url }) : null;
+  const web = superviseWorkers(config.webConcurrency, { type: 'shop:start', databaseUrl: db.url, ...demo } satisfies WorkerStart);
+  onStopSignal(async () => {
+    await web.stop();
+    await jobs?.stop().catch((e) => logger.error('job queue stop failed', { error: String(e) }));
     await db.close().catch((e) => logger.error('close failed', { error: String(e) }));
     await demoSim?.sim.close().catch(() => undefined);
     await demoNhn?.close().catch(() => undefined);
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
+}
+
+/** A cluster worker: waits for the primary's start message, then serves on the primary's database. */
+async function startWorker(config: Config): Promise<void> {
+  const started = once(process, 'message') as Promise<[WorkerStart]>;
+  process.send!({ type: 'shop:ready' }); // asked for only now: a message sent before we listen would be lost
+  const [start] = await started;
+  // the primary opened the database (maybe an embedded one): use its URL, never start another server
+  const db = await openDatabase({ ...config, databaseUrl: start.databaseUrl }, {});
+  const stopWeb = await serveWeb(config, db, start, false);
+  onStopSignal(stopWeb);
+  // the primary asks for a stop by IPC (a signal to the whole group reaches us too: one stop either way)
+  process.on('message', (m: { type?: string }) => {
+    if (m?.type === 'shop:stop') process.emit('SIGTERM');
+  });
 }
 
 main().catch((e) => {

@@ -41,7 +41,7 @@ const AuditHistory: React.FC<ActionProps> = ({ resource, record }) => {
             const keys = [...new Set([...Object.keys(r.before ?? {}), ...Object.keys(r.after ?? {})])];
             return (
               <TableRow key={r.id}>
-                <TableCell>{new Date(r.at).toLocaleString()}</TableCell>
+                <TableCell>{r.at}</TableCell>
                 <TableCell>{r.action}</TableCell>
                 <TableCell>{r.actor ?? '-'}</TableCell>
                 <TableCell>

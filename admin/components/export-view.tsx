@@ -1,40 +1,49 @@
 /**
- * Export of orders: those of the list filters (carried in this page's URL, `filters.*`) or those containing
- * the chosen products (spec §6.3). CSV (one row per item, UTF-8 with BOM) or the original's XLSX.
+ * Export of orders: those of the list filters (carried into this drawer's URL, `filters.*`) or those
+ * containing the chosen products (spec §6.3). Before the download the drawer shows what the server will
+ * export: the filters in words and the number of orders. CSV (one row per item, UTF-8 with BOM) or XLSX.
  */
 import React, { useEffect, useMemo, useState } from 'react';
 import { ApiClient, type ActionProps } from 'adminjs';
-import { Box, Button, CheckBox, H3, Label, Text } from '@adminjs/design-system';
+import { Box, Button, CheckBox, H3, Label } from '@adminjs/design-system';
+import { listFilterParams, ScopeBox, type Scope } from './order-scope.tsx';
+
+const api = new ApiClient();
 
 const ExportView: React.FC<ActionProps> = ({ resource }) => {
   const [products, setProducts] = useState<Array<{ id: string; title: string }>>([]);
   const [chosen, setChosen] = useState<string[]>([]);
   const [includeRefunded, setIncludeRefunded] = useState(false);
-  const filters = useMemo(() => {
-    const p = new URLSearchParams(window.location.search);
-    return [...p.entries()].filter(([k]) => k.startsWith('filters.'));
-  }, []);
+  const [scope, setScope] = useState<Scope | null>(null);
+  const filters = useMemo(listFilterParams, []);
   useEffect(() => {
-    new ApiClient()
+    api
       .resourceAction({ resourceId: 'products', actionName: 'list', params: { perPage: 500 } })
       .then((r) => setProducts(((r.data as { records?: Array<{ id: string; title: string }> }).records ?? []).map((x) => ({ id: String(x.id), title: x.title }))));
   }, []);
-  const href = (format: 'csv' | 'xlsx') => {
+  const query = useMemo(() => {
     const q = new URLSearchParams(filters);
-    q.set('format', format);
     if (chosen.length) q.set('productIds', chosen.join(','));
     if (includeRefunded) q.set('includeRefunded', 'true');
+    return q;
+  }, [filters, chosen, includeRefunded]);
+  useEffect(() => {
+    setScope(null);
+    api
+      .resourceAction({ resourceId: resource.id, actionName: 'export', params: Object.fromEntries(query.entries()) })
+      .then((r) => setScope((r.data as { scope?: Scope }).scope ?? null));
+  }, [resource.id, query]);
+  const href = (format: 'csv' | 'xlsx') => {
+    const q = new URLSearchParams(query);
+    q.set('format', format);
     return `/admin/api/resources/${resource.id}/actions/export?${q.toString()}`;
   };
   const toggle = (id: string) => setChosen((c) => (c.includes(id) ? c.filter((x) => x !== id) : [...c, id]));
   return (
     <Box variant="container" data-testid="export-view">
       <H3>주문 내보내기</H3>
-      <Text mb="lg">
-        {filters.length ? `목록 필터: ${filters.map(([k, v]) => `${k.slice(8)}=${v}`).join(', ')}` : '목록 필터 없음 (모든 결제 주문)'}
-        {chosen.length ? ` · 상품 ${chosen.length}개를 포함한 결제 완료/부분 환불 주문` : ''}
-      </Text>
-      <Label>상품으로 고르기 (선택)</Label>
+      <ScopeBox scope={scope} what="대한 파일을 내려받습니다." />
+      <Label>상품으로 좁히기 (선택: 결제 완료·부분 환불 주문)</Label>
       <Box mb="lg" style={{ maxHeight: 240, overflow: 'auto' }}>
         {products.map((p) => (
           <Box key={p.id} mb="sm" flex alignItems="center">

@@ -64,6 +64,7 @@ interface WireGroup {
   maxQuantityPerUser?: number;
   isCustomResponse?: boolean;
   customResponsePattern?: string | null;
+  placeholderMode?: PlaceholderMode;
   responseModifiableEndsAt?: string | null;
   visibleStartsAt?: string | null;
   visibleEndsAt?: string | null;
@@ -97,6 +98,7 @@ interface GroupRow {
   maxQuantityPerUser: string;
   isCustomResponse: boolean;
   customResponsePattern: string;
+  placeholderMode: PlaceholderMode;
   dates: Record<DateKey, string>;
   /** The loaded ISO value of each date, sent back as is while the input still shows it. */
   origDates: Record<DateKey, string | null>;
@@ -140,6 +142,7 @@ function fromWire(groups: WireGroup[]): GroupRow[] {
       maxQuantityPerUser: numText(g.maxQuantityPerUser, true),
       isCustomResponse: !!g.isCustomResponse,
       customResponsePattern: g.customResponsePattern ?? '',
+      placeholderMode: g.placeholderMode ?? 'hidden',
       dates: Object.fromEntries(DATE_KEYS.map((k) => [k, toLocalInput(origDates[k])])) as Record<DateKey, string>,
       origDates,
       options: (g.options ?? []).map((o) => ({
@@ -181,6 +184,7 @@ function toWire(groups: GroupRow[]): WireGroup[] {
     maxQuantityPerUser: numValue(g.maxQuantityPerUser) as number,
     isCustomResponse: g.isCustomResponse,
     customResponsePattern: g.isCustomResponse ? g.customResponsePattern || null : null,
+    placeholderMode: g.placeholderMode,
     ...Object.fromEntries(DATE_KEYS.map((k) => [k, dateValue(g, k)])),
     options: g.isCustomResponse
       ? []
@@ -196,6 +200,14 @@ function toWire(groups: GroupRow[]): WireGroup[] {
   }));
 }
 
+type PlaceholderMode = 'hidden' | 'optional' | 'required';
+/** placeholder_mode: whether the shop shows a "선택해주세요" empty choice, and whether no choice passes */
+const PLACEHOLDER_CHOICES: Array<[PlaceholderMode, string]> = [
+  ['hidden', 'hidden — 표시 안 함 (첫 옵션 선택)'],
+  ['optional', 'optional — 표시, 선택 안 해도 통과'],
+  ['required', 'required — 표시, 선택 필수'],
+];
+
 const emptyGroup = (priority: number): GroupRow => ({
   key: newKey(),
   nameKo: '',
@@ -206,6 +218,7 @@ const emptyGroup = (priority: number): GroupRow => ({
   maxQuantityPerUser: '',
   isCustomResponse: false,
   customResponsePattern: '',
+  placeholderMode: 'hidden',
   dates: { responseModifiableEndsAt: '', visibleStartsAt: '', visibleEndsAt: '', orderableStartsAt: '', orderableEndsAt: '' },
   origDates: { responseModifiableEndsAt: null, visibleStartsAt: null, visibleEndsAt: null, orderableStartsAt: null, orderableEndsAt: null },
   options: [],
@@ -228,6 +241,7 @@ const LABELS: Record<string, string> = {
   maxQuantityPerUser: '1인당 최대',
   isCustomResponse: '자유 입력',
   customResponsePattern: '입력 패턴 (정규표현식)',
+  placeholderMode: '"선택해주세요" 표시',
   responseModifiableEndsAt: '응답 수정 마감',
   visibleStartsAt: '노출 시작',
   visibleEndsAt: '노출 종료',
@@ -505,6 +519,22 @@ const ProductOptions: React.FC<ActionProps> = ({ resource, record }) => {
                   <Input id={`${p}.customResponsePattern`} name={`${p}.customResponsePattern`} value={g.customResponsePattern} disabled={ro} style={{ fontFamily: 'monospace' }} onChange={(e: React.ChangeEvent<HTMLInputElement>) => setGroup(g.key, { customResponsePattern: e.target.value }, 'customResponsePattern')} />
                 </Field>
               )}
+              <Field id={`${p}.placeholderMode`} label={LABELS.placeholderMode!} hint="optional만 선택하지 않아도 통과합니다" error={err(g.key, null, 'placeholderMode')}>
+                <select
+                  id={`${p}.placeholderMode`}
+                  name={`${p}.placeholderMode`}
+                  value={g.placeholderMode}
+                  disabled={ro}
+                  style={{ padding: '8px', width: '100%' }}
+                  onChange={(e: React.ChangeEvent<HTMLSelectElement>) => setGroup(g.key, { placeholderMode: e.target.value as PlaceholderMode }, 'placeholderMode')}
+                >
+                  {PLACEHOLDER_CHOICES.map(([value, label]) => (
+                    <option key={value} value={value}>
+                      {label}
+                    </option>
+                  ))}
+                </select>
+              </Field>
             </Box>
 
             <Text mb="sm" fontWeight="bold">

@@ -1,10 +1,14 @@
 /**
  * Refund of an order (full) or of one item (partial): shows the refund preview (amount, per-item reasons,
- * resulting status) and asks for the operator's current OTP code. Without an enrolled OTP: a link to enroll.
+ * resulting status; the item(s) to be refunded are marked) and asks for the operator's current OTP code.
+ * Without an enrolled OTP: a link to enroll. Errors stay inline (no toast that outlives them); after the
+ * refund the item table is reloaded, so it shows the new statuses, and stale error toasts are dropped.
  */
-import React, { useEffect, useState } from 'react';
+import React, { useCallback, useEffect, useState } from 'react';
 import { ApiClient, useNotice, type ActionProps } from 'adminjs';
-import { Box, Button, H3, Input, Label, MessageBox, Table, TableBody, TableCell, TableHead, TableRow, Text } from '@adminjs/design-system';
+import { Badge, Box, Button, H3, Input, Label, MessageBox, Table, TableBody, TableCell, TableHead, TableRow, Text } from '@adminjs/design-system';
+import { Link } from 'react-router-dom';
+import { useDropErrorNotices } from './notices.tsx';
 
 interface Preview {
   orderId: string;
@@ -18,6 +22,15 @@ interface Preview {
 
 const api = new ApiClient();
 const won = (n: number) => `${n.toLocaleString('ko-KR')}원`;
+const STATUS: Record<string, string> = {
+  pending: '결제 대기',
+  paid: '결제 완료',
+  used: '사용 완료',
+  refunded: '환불 완료',
+  completed: '결제 완료',
+  partial_refunded: '부분 환불',
+};
+const status = (s: string) => STATUS[s] ?? s;
 
 const RefundView: React.FC<ActionProps> = ({ resource, record }) => {
   const [preview, setPreview] = useState<Preview | null>(null);
@@ -29,17 +42,27 @@ const RefundView: React.FC<ActionProps> = ({ resource, record }) => {
   const [done, setDone] = useState<string | null>(null);
   const addNotice = useNotice();
 
+  const dropErrors = useDropErrorNotices();
+
+  const load = useCallback(
+    () =>
+      api
+        .recordAction({ resourceId: resource.id, recordId: String(record?.id), actionName: 'refund' })
+        .then((r) => {
+          const d = r.data as { preview?: Preview; totpEnrolled?: boolean; notice?: { message: string } };
+          if (d.preview) setPreview(d.preview);
+          setEnrolled(d.totpEnrolled !== false);
+          if (d.notice && !d.preview) setError(d.notice.message);
+        })
+        .catch((e: unknown) => setError(String(e))),
+    [resource.id, record?.id],
+  );
   useEffect(() => {
-    api
-      .recordAction({ resourceId: resource.id, recordId: String(record?.id), actionName: 'refund' })
-      .then((r) => {
-        const d = r.data as { preview?: Preview; totpEnrolled?: boolean; notice?: { message: string } };
-        if (d.preview) setPreview(d.preview);
-        setEnrolled(d.totpEnrolled !== false);
-        if (d.notice) setError(d.notice.message);
-      })
-      .catch((e: unknown) => setError(String(e)));
-  }, [resource.id, record?.id]);
+    void load();
+  }, [load]);
+
+  /** The item(s) this refund returns: the chosen item, or every refundable item of a full refund. */
+  const isTarget = (i: Preview['items'][number]) => (preview?.kind === 'item' ? i.id === String(record?.id) : !i.notRefundableReason && i.status !== 'refunded');
 
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
@@ -51,9 +74,12 @@ const RefundView: React.FC<ActionProps> = ({ resource, record }) => {
     try {
       const r = await api.recordAction({ resourceId: resource.id, recordId: String(record?.id), actionName: 'refund', data: form, method: 'post' });
       const d = r.data as { notice?: { message: string; type: string }; outcome?: { refunded: number; status: string }; redirectUrl?: string };
-      if (d.notice) addNotice({ message: d.notice.message, type: d.notice.type as 'success' | 'error' });
-      if (d.outcome) setDone(`${won(d.outcome.refunded)} 환불 완료 — 주문 상태: ${d.outcome.status}`);
-      else setError(d.notice?.message ?? '환불하지 못했습니다.');
+      if (d.outcome) {
+        dropErrors();
+        if (d.notice) addNotice({ message: d.notice.message, type: 'success' });
+        setDone(`${won(d.outcome.refunded)} 환불 완료 — 주문 상태: ${status(d.outcome.status)}`);
+        await load(); // the item table shows the new statuses
+      } else setError(d.notice?.message ?? '환불하지 못했습니다.');
     } catch (e) {
       setError(String(e));
     } finally {
@@ -66,11 +92,15 @@ const RefundView: React.FC<ActionProps> = ({ resource, record }) => {
     <Box variant="container" data-testid="refund-view">
       <H3>{preview?.kind === 'item' ? '주문 상품 환불 (부분 환불)' : '주문 전체 환불'}</H3>
       {error && <MessageBox my="lg" variant="danger" message={error} data-testid="refund-error" />}
-      {done && <MessageBox my="lg" variant="success" message={done} data-testid="refund-done" />}
+      {done && (
+        <MessageBox my="lg" variant="success" message={done} data-testid="refund-done">
+          <Link to={`/admin/resources/orders/records/${preview?.orderId ?? ''}/show`}>주문으로 돌아가기</Link>
+        </MessageBox>
+      )}
       {preview && (
         <Box mb="xl">
           <Text mb="default">
-            환불 금액: <b data-testid="refund-amount">{won(preview.amount)}</b> · 환불 후 상태: <b>{preview.resultingStatus}</b>
+            환불 금액: <b data-testid="refund-amount">{won(preview.amount)}</b> · 환불 후 주문 상태: <b>{status(preview.resultingStatus)}</b>
           </Text>
           {!preview.refundable && <MessageBox my="default" variant="danger" message={`환불할 수 없습니다: ${preview.reason ?? ''}`} />}
           <Table>
@@ -84,9 +114,16 @@ const RefundView: React.FC<ActionProps> = ({ resource, record }) => {
             </TableHead>
             <TableBody>
               {preview.items.map((i) => (
-                <TableRow key={i.id}>
-                  <TableCell>{i.productName}</TableCell>
-                  <TableCell>{i.status}</TableCell>
+                <TableRow key={i.id} data-testid={!done && isTarget(i) ? 'refund-target' : `refund-item-${i.id}`} style={!done && isTarget(i) ? { background: '#fff4e5' } : undefined}>
+                  <TableCell>
+                    {i.productName}
+                    {!done && isTarget(i) && (
+                      <Badge variant="danger" ml="default" size="sm">
+                        환불 대상
+                      </Badge>
+                    )}
+                  </TableCell>
+                  <TableCell data-testid={`refund-item-status-${i.id}`}>{status(i.status)}</TableCell>
                   <TableCell>{won(i.amount)}</TableCell>
                   <TableCell>{i.notRefundableReason ?? '-'}</TableCell>
                 </TableRow>

@@ -20,3 +20,17 @@ export function createSequelize(url: string, opts: SequelizeOptions = {}): Seque
     timezone: '+00:00',
   });
 }
+
+/** The `pg` connection settings of a Sequelize instance (for a connection of its own: LISTEN, a job queue's pool). */
+export function poolConfigOf(sequelize: Sequelize): pg.PoolConfig {
+  const c = sequelize.config as unknown as { host?: string; port?: number | string; database?: string; username?: string; password?: string | null };
+  const dialectOptions = (sequelize as unknown as { options: { dialectOptions?: { ssl?: pg.PoolConfig['ssl'] } } }).options.dialectOptions;
+  return {
+    host: c.host,
+    port: c.port === undefined ? undefined : Number(c.port),
+    database: c.database,
+    user: c.username,
+    password: c.password ?? undefined,
+    ssl: dialectOptions?.ssl,
+  };
+}

@@ -3,6 +3,7 @@
  * (AdminJS, when mounted, must come before the body parsers: see STACK.md.)
  */
 import express, { type Express } from 'express';
+import compression from 'compression';
 import type { AppDeps } from './types.js';
 import { errorHandler, notFoundHandler, ah } from './errors.js';
 import { productRoutes } from './shop/products.js';
@@ -29,6 +30,10 @@ export function createApp(deps: AppDeps): Express {
     enableQueryStats();
     app.use(queryStatsMiddleware);
   }
+
+  // gzip / brotli for every answer over 1 KB the client accepts (the catalogue sends its own precompressed
+  // bytes: src/http/encoded-body.ts; an answer that already has a Content-Encoding is left alone)
+  app.use(compression());
 
   // --- auth (issue #4), part 1: CORS first, so preflights and error answers carry its headers ---
   const auth = createAuth(deps);

@@ -66,6 +66,21 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return false;
 }
 
+/**
+ * A database constraint that caught what the checks before it did not (e.g. two requests racing for one
+ * unique name): unique / exclusion violations (SQLSTATE 23505 / 23P01) → `conflict` (409), check violations
+ * (23514) → 400 — the client's data, not a server fault.
+ */
+export function constraintViolation(err: unknown): 'conflict' | 'check' | null {
+  const e = err as { parent?: { code?: unknown }; original?: { code?: unknown }; code?: unknown } | null;
+  if (!e || typeof e !== 'object') return null;
+  for (const code of [e.parent?.code, e.original?.code, e.code]) {
+    if (code === '23505' || code === '23P01') return 'conflict';
+    if (code === '23514') return 'check';
+  }
+  return null;
+}
+
 /** Last middleware: anything thrown becomes the contract shape; no stack trace ever leaves the server. */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (res.headersSent) {
@@ -81,6 +96,9 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return sendError(res, ApiError.client(415, 'unsupported_media_type', '지원하지 않는 인코딩입니다.'));
   const status = e.status ?? e.statusCode;
   if (status && status >= 400 && status < 500) return sendError(res, ApiError.client(status, 'client_error', e.message ?? 'Bad request'));
+  const constraint = constraintViolation(err);
+  if (constraint === 'conflict') return sendError(res, ApiError.client(409, 'conflict', '이미 있는 데이터와 충돌합니다.'));
+  if (constraint === 'check') return sendError(res, ApiError.client(400, 'check_violation', '입력값이 데이터 제약 조건을 위반했습니다.'));
   if (isDatabaseUnavailable(err)) {
     logger.error('database unavailable', { path: req.path, error: String(err.message) });
     return sendError(res, ApiError.server(503, 'service_unavailable', '잠시 후 다시 시도해주세요. (데이터베이스 연결 실패)'));

@@ -40,18 +40,7 @@ interface ProcessorInternals {
 }
 
 /** pg pool settings equal to a Sequelize instance's connection (host, port, database, user, password, ssl). */
-export function poolConfigOf(sequelize: Sequelize): pg.PoolConfig {
-  const c = sequelize.config as unknown as { host?: string; port?: number | string; database?: string; username?: string; password?: string | null };
-  const dialectOptions = (sequelize as unknown as { options: { dialectOptions?: { ssl?: pg.PoolConfig['ssl'] } } }).options.dialectOptions;
-  return {
-    host: c.host,
-    port: c.port === undefined ? undefined : Number(c.port),
-    database: c.database,
-    user: c.username,
-    password: c.password ?? undefined,
-    ssl: dialectOptions?.ssl,
-  };
-}
+export { poolConfigOf } from '../db/sequelize.js';
 
 export class JobQueue {
   private processing = false;

@@ -140,6 +140,9 @@ function addAuditHooks(model: ModelStatic<Model>): void {
   model.addHook('afterDestroy', async (row: Model, options: { transaction?: Transaction | null }) => {
     await writeAudit(row, 'delete', plain(row), null, options.transaction);
   });
+  model.addHook('afterRestore', async (row: Model, options: { transaction?: Transaction | null }) => {
+    await writeAudit(row, 'restore', null, plain(row), options.transaction);
+  });
 }
 
 let initialised: Sequelize | null = null;

@@ -14,8 +14,8 @@
  * so the form shows them next to the fields. Writes run in a transaction with the caller's actor (runAs),
  * so the audit log records who changed what (before/after).
  */
-import { Op, type Sequelize, type Transaction, type Model, type ModelStatic } from 'sequelize';
-import { CategoryGroup, Category, Tag, Product, ProductTagRelation, OptionGroup, Option, Event, UNBOUNDED } from '../models/index.js';
+import { Op, QueryTypes, type Sequelize, type Transaction, type Model, type ModelStatic } from 'sequelize';
+import { CategoryGroup, Category, Tag, Product, ProductTagRelation, OptionGroup, Option, Event, UNBOUNDED, PLACEHOLDER_MODES, type PlaceholderMode } from '../models/index.js';
 import { compileCustomResponsePattern } from '../domain/cart/orderability.js';
 
 export type FieldErrors = Record<string, string>;
@@ -38,6 +38,10 @@ export const CatalogMessages = {
   NOT_DATE: '올바른 날짜/시간이 아닙니다.',
   INVALID_ID: '유효하지 않은 ID입니다.',
   TOO_LONG: '100자 이하로 입력해주세요.',
+  TICKET_ON_WITHOUT_HOLDERS: '참가자 정보가 없는 구매 건이 있어 티켓으로 전환할 수 없습니다.',
+  TICKET_OFF_WITH_HOLDERS: '참가자 정보가 수집된 티켓 구매 건이 있어 티켓 설정을 해제할 수 없습니다.',
+  PLACEHOLDER_MODE: "'hidden', 'optional', 'required' 중 하나여야 합니다.",
+  OPTION_STOCK_BELOW_SOLD: (n: number) => `이미 ${n}개가 판매된 옵션입니다. 재고는 ${n} 이상이거나 0(무제한)이어야 합니다.`,
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -224,13 +228,31 @@ export class CatalogService {
       const existing = await loadExisting(Category, id, t);
       if (existing === 'missing') return { ok: false, errors: { id: CatalogMessages.INVALID_ID } };
       const r = new Reader(input, existing?.get() ?? null);
-      const values = { groupId: r.uuid('groupId', { required: true }), name: r.text('name', { required: true, max: 100 }), priority: r.int('priority') };
+      const values = {
+        groupId: r.uuid('groupId', { required: true }),
+        name: r.text('name', { required: true, max: 100 }),
+        priority: r.int('priority'),
+        isTicket: r.bool('isTicket'),
+      };
       if (values.groupId && !(await CategoryGroup.findByPk(values.groupId, { transaction: t }))) r.errors.groupId = CatalogMessages.INVALID_ID;
       // the event its tickets admit to (participation certificates); empty = none
       const eventId = r.uuid('eventId') ?? null;
       if (eventId && !(await Event.findByPk(eventId, { transaction: t }))) r.errors.eventId = CatalogMessages.INVALID_ID;
       Object.assign(values, { eventId });
       if (r.ok && (await taken(Category, { groupId: values.groupId, name: values.name }, id, t))) r.errors.name = CatalogMessages.NAME_TAKEN;
+      if (existing && existing.isTicket !== values.isTicket) {
+        // purchased items must all have a holder to become tickets, and none may have one to stop being tickets
+        const [row] = await this.sequelize.query<{ with_holder: number; without_holder: number }>(
+          `SELECT count(*) FILTER (WHERE ti.id IS NOT NULL)::int AS with_holder, count(*) FILTER (WHERE ti.id IS NULL)::int AS without_holder
+             FROM order_product_relations opr
+             JOIN products p ON p.id = opr.product_id AND p.category_id = :categoryId
+             LEFT JOIN ticket_infos ti ON ti.order_product_relation_id = opr.id AND ti.deleted_at IS NULL
+            WHERE opr.deleted_at IS NULL AND opr.status IN ('paid', 'used') AND opr.order_id IS NOT NULL`,
+          { replacements: { categoryId: existing.id }, type: QueryTypes.SELECT, transaction: t },
+        );
+        if (values.isTicket && row!.without_holder > 0) r.errors.isTicket = CatalogMessages.TICKET_ON_WITHOUT_HOLDERS;
+        if (!values.isTicket && row!.with_holder > 0) r.errors.isTicket = CatalogMessages.TICKET_OFF_WITH_HOLDERS;
+      }
       if (!r.ok) return { ok: false, errors: r.errors };
       const row = existing ? await existing.update(values, { transaction: t }) : await Category.create(values, { transaction: t });
       return { ok: true, row };
@@ -274,7 +296,10 @@ export class CatalogService {
         visibleEndsAt: r.date('visibleEndsAt', UNBOUNDED.end),
         orderableStartsAt: r.date('orderableStartsAt', UNBOUNDED.start),
         orderableEndsAt: r.date('orderableEndsAt', UNBOUNDED.end),
-        refundableEndsAt: r.date('refundableEndsAt', UNBOUNDED.end),
+        // null = not refundable by the buyer: set with `notRefundable`, kept by edits that do not mention it
+        refundableEndsAt: (r.has('notRefundable') ? r.bool('notRefundable') : existing?.refundableEndsAt === null)
+          ? null
+          : r.date('refundableEndsAt', UNBOUNDED.end),
         priority: r.int('priority'),
         donationAllowed: r.bool('donationAllowed'),
         donationMinPrice: r.int('donationMinPrice', { min: 0 }),
@@ -342,7 +367,9 @@ export class CatalogService {
         visibleEndsAt: r.date('visibleEndsAt', null),
         orderableStartsAt: r.date('orderableStartsAt', null),
         orderableEndsAt: r.date('orderableEndsAt', null),
+        placeholderMode: (r.text('placeholderMode') || 'hidden') as PlaceholderMode,
       };
+      if (!PLACEHOLDER_MODES.includes(values.placeholderMode)) r.errors.placeholderMode = CatalogMessages.PLACEHOLDER_MODE;
       if (existing && values.productId !== existing.productId) r.errors.productId = '옵션 그룹을 다른 상품으로 옮길 수 없습니다.';
       const product = values.productId ? await Product.findByPk(values.productId, { transaction: t }) : null;
       if (values.productId && !product) r.errors.productId ??= CatalogMessages.INVALID_ID;
@@ -374,6 +401,16 @@ export class CatalogService {
       const group = values.groupId ? await OptionGroup.findByPk(values.groupId, { transaction: t }) : null;
       if (values.groupId && !group) r.errors.groupId ??= CatalogMessages.INVALID_ID;
       if (group?.isCustomResponse) r.errors.groupId ??= '자유 응답(custom response) 옵션 그룹에는 옵션을 추가할 수 없습니다.';
+      if (existing && values.stock !== undefined && values.stock !== 0 && values.stock !== existing.stock) {
+        // an option's stock cannot go below what it has sold (0 = unlimited stays allowed)
+        const [row] = await this.sequelize.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM order_product_option_relations a
+             JOIN order_product_relations opr ON opr.id = a.order_product_relation_id AND opr.deleted_at IS NULL AND opr.status IN ('paid', 'used')
+            WHERE a.product_option_id = :id AND a.deleted_at IS NULL`,
+          { replacements: { id: existing.id }, type: QueryTypes.SELECT, transaction: t },
+        );
+        if (values.stock < row!.n) r.errors.stock = CatalogMessages.OPTION_STOCK_BELOW_SOLD(row!.n);
+      }
       if (!r.ok) return { ok: false, errors: r.errors };
       const row = existing ? await existing.update(values, { transaction: t }) : await Option.create(values, { transaction: t });
       return { ok: true, row };
@@ -406,6 +443,7 @@ export class CatalogService {
       visibleEndsAt: iso(g.visibleEndsAt),
       orderableStartsAt: iso(g.orderableStartsAt),
       orderableEndsAt: iso(g.orderableEndsAt),
+      placeholderMode: g.placeholderMode,
       options: (g.get('options') as Option[]).map((o) => ({
         id: o.id,
         priority: o.priority,
@@ -523,6 +561,7 @@ export interface NestedGroup {
   visibleEndsAt: string | null;
   orderableStartsAt: string | null;
   orderableEndsAt: string | null;
+  placeholderMode: PlaceholderMode;
   options: NestedOption[];
 }
 

@@ -10,12 +10,19 @@
  */
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { parseMerchantUid, merchantUid } from '../domain/checkout/snapshot.js';
+import { decodeShortUuid } from '../domain/scancode/shortuuid.js';
+import { parseScancodeToken } from '../domain/scancode/token.js';
 import { PAYMENT_STATUSES, type PaymentStatus } from '../domain/payment/status.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface OrderFilter {
-  /** free search: order id, merchant_uid, PortOne imp_uid, buyer account e-mail, customer name / phone / e-mail */
+  /**
+   * free search: order id, the QR page's short id (of the order, an item or the buyer), a scanned QR code
+   * (code or page URL, salt not checked: it only selects what an operator may read anyway), merchant_uid,
+   * PortOne imp_uid, the buyer's user_unique_id, account e-mail, customer name / phone (digits match
+   * whatever the dashes) / e-mail
+   */
   q?: string;
   id?: string[];
   userId?: number[];
@@ -32,6 +39,9 @@ export interface OrderFilter {
   createdTo?: Date;
   paidFrom?: Date;
   paidTo?: Date;
+  /** when the current status was reached (the newest live ledger row) */
+  statusChangedFrom?: Date;
+  statusChangedTo?: Date;
   /** on the current (latest ledger) price */
   priceMin?: number;
   priceMax?: number;
@@ -121,6 +131,9 @@ export function parseOrderFilter(raw: Record<string, unknown> | null | undefined
   const created = range(r.createdAt);
   f.createdFrom = created.from ?? date(r.created_at_after);
   f.createdTo = created.to ?? date(r.created_at_before);
+  const changed = range(r.statusChangedAt);
+  f.statusChangedFrom = changed.from ?? date(r.status_changed_at_after);
+  f.statusChangedTo = changed.to ?? date(r.status_changed_at_before);
   const paid = range(r.firstPaidAt);
   f.paidFrom = paid.from ?? date(r.first_paid_at_after);
   f.paidTo = paid.to ?? date(r.first_paid_at_before);
@@ -170,6 +183,18 @@ const buyerIds = (cond: string) => `o.user_id IN (SELECT u.id FROM users u WHERE
 /** Orders whose newest live ledger row matches `cond` (on alias l). */
 const latestIds = (cond: string) => `o.id IN (SELECT l.order_id FROM ${LATEST} l WHERE ${cond})`;
 
+/** The id a search text names: a UUID, a short id (22 base-57 characters), a merchant_uid, a QR code or its page URL. */
+function searchedId(q: string): string | null {
+  let t = q.trim();
+  const fromUrl = /[?&]token=([^&#\s]+)/.exec(t);
+  if (fromUrl) t = decodeURIComponent(fromUrl[1]!);
+  const qr = parseScancodeToken(t);
+  if (qr) return qr.id;
+  if (UUID_RE.test(t)) return t.toLowerCase();
+  if (/^[0-9A-Za-z]{22}$/.test(t)) return decodeShortUuid(t);
+  return parseMerchantUid(t)?.id ?? null;
+}
+
 function whereOf(f: OrderFilter): { sql: string; replacements: Record<string, unknown>; ledgerImplied: boolean } {
   const parts: string[] = [];
   const rep: Record<string, unknown> = {};
@@ -183,11 +208,18 @@ function whereOf(f: OrderFilter): { sql: string; replacements: Record<string, un
       `o.name_ko ILIKE :qLike`,
     ];
     rep.qLike = like(f.q);
-    const m = parseMerchantUid(f.q);
-    const exactId = UUID_RE.test(f.q) ? f.q.toLowerCase() : m?.id ?? null;
+    const exactId = searchedId(f.q);
     if (exactId) {
+      // an order, one of its items, or its buyer (user_unique_id)
       ors.push(`o.id = CAST(:qId AS uuid)`);
+      ors.push(`o.id IN (SELECT x.order_id FROM order_product_relations x WHERE x.id = CAST(:qId AS uuid))`);
+      ors.push(buyerIds(`u.unique_id = CAST(:qId AS uuid)`));
       rep.qId = exactId;
+    }
+    const digits = f.q.replace(/\D/g, '');
+    if (digits.length >= 4 && /^[\d\s+()-]+$/.test(f.q)) {
+      ors.push(customerIds(`regexp_replace(ci.phone, '\\D', '', 'g') LIKE :qDigits`));
+      rep.qDigits = `%${digits}%`;
     }
     parts.push(`(${ors.join('\n          OR ')})`);
   }
@@ -232,6 +264,8 @@ function whereOf(f: OrderFilter): { sql: string; replacements: Record<string, un
   }
   if (f.priceMin !== undefined) (latest.push(`l.price >= :priceMin`), (rep.priceMin = f.priceMin));
   if (f.priceMax !== undefined) (latest.push(`l.price <= :priceMax`), (rep.priceMax = f.priceMax));
+  if (f.statusChangedFrom) (latest.push(`l.created_at >= :changedFrom`), (rep.changedFrom = f.statusChangedFrom));
+  if (f.statusChangedTo) (latest.push(`l.created_at <= :changedTo`), (rep.changedTo = f.statusChangedTo));
   if (latest.length) parts.push(latestIds(latest.join(' AND ')));
   const paid: string[] = [];
   if (f.paidFrom) (paid.push(`f.first_paid_at >= :paidFrom`), (rep.paidFrom = f.paidFrom));

@@ -12,9 +12,7 @@ import {
   OrderProductRelation,
   OrderProductOptionRelation,
   SingleProductCart,
-  CustomerInfo,
   TicketInfo,
-  Product,
   auditJsonSql,
 } from '../models/index.js';
 import { currentActor } from '../context.js';
@@ -30,14 +28,16 @@ import { validateCustomerInfo, type CustomerInfo as CustomerInfoValue } from '..
 import { cartTicketInfoErrors, type TicketInfoValue } from '../domain/cart/ticket-info.js';
 import { orderName } from '../domain/cart/order-name.js';
 import { preparePayment, canonicalJson, pythonIsoformat } from '../domain/checkout/snapshot.js';
-import { snapshotItems } from './snapshot-items.js';
+import { snapshotItemsOf } from './snapshot-items.js';
 import { Messages, fieldError, type FieldError } from '../domain/messages.js';
 import type { Lang } from '../domain/i18n.js';
 import type { PortOneClient } from '../portone/client.js';
-import { loadOrderabilityFacts, type LoadedFacts } from './orderability.js';
+import { loadOrderabilityFacts, asUuid, type LoadedFacts } from './orderability.js';
+import { lockCheckout, lockCart, lockCartItems, writeBuyNow, writeCartCheckout } from './checkout-sql.js';
 import { orderView, orderViewsFromRow, singleProductCartView, viewSql, type OrderDto, type ViewContext, type ViewRow } from './order-view.js';
 import { logger } from '../logger.js';
 import { ServiceError as ShopError } from './errors.js';
+import { completeFreeOrder } from './free-checkout.js';
 
 export { ShopError };
 
@@ -91,19 +91,6 @@ async function clearPreparation(holder: Order | SingleProductCart, t: Transactio
   }
 }
 
-/** A buyer has one live checkout hold at a time: a new checkout releases the others. */
-async function releaseOtherHolds(deps: ShopDeps, userId: number, keepId: string | null, t: Transaction): Promise<void> {
-  const replacements = { userId, keep: keepId ?? '00000000-0000-0000-0000-000000000000' };
-  await deps.sequelize.query(
-    `UPDATE orders SET stock_held_until = NULL WHERE user_id = :userId AND stock_held_until IS NOT NULL AND id <> :keep`,
-    { replacements, transaction: t },
-  );
-  await deps.sequelize.query(
-    `UPDATE single_product_carts SET stock_held_until = NULL WHERE user_id = :userId AND stock_held_until IS NOT NULL AND id <> :keep`,
-    { replacements, transaction: t },
-  );
-}
-
 function asItemRequest(body: unknown): ItemRequest {
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     throw ShopError.validation([{ code: 'invalid', detail: '잘못된 요청 형식입니다. JSON 객체가 필요합니다.', attr: 'non_field_errors' }]);
@@ -121,26 +108,6 @@ function tagQuotaErrors(facts: LoadedFacts, productIds: string[]): FieldError[] 
     if (info.stock !== 0 && n > info.stock - info.sold) errors.push(fieldError(Messages.Tag.SOLDOUT, 'non_field_errors', info.name));
   }
   return errors;
-}
-
-async function createItem(
-  orderId: string | null,
-  productId: string,
-  price: number,
-  donationPrice: number,
-  options: Array<{ product_option_group: string; product_option: string | null; custom_response: string | null }>,
-  ticketInfo: TicketInfoValue | null,
-  t: Transaction,
-): Promise<OrderProductRelation> {
-  const opr = await OrderProductRelation.create({ orderId, productId, status: 'pending', price, donationPrice }, { transaction: t });
-  for (const o of options) {
-    await OrderProductOptionRelation.create(
-      { orderProductRelationId: opr.id, productOptionGroupId: o.product_option_group, productOptionId: o.product_option, customResponse: o.custom_response },
-      { transaction: t },
-    );
-  }
-  if (ticketInfo) await TicketInfo.create({ orderProductRelationId: opr.id, ...ticketInfo }, { transaction: t });
-  return opr;
 }
 
 async function registerWithPortOne(deps: ShopDeps, merchantUid: string, amount: number): Promise<void> {
@@ -276,36 +243,61 @@ export async function checkoutSingle(deps: ShopDeps, c: CallContext, body: unkno
       ? customerInfoFrom(raw.customer_info as Record<string, unknown>, 'customer_info.')
       : { errors: [fieldError(raw.customer_info === undefined ? { code: 'required', text: '이 필드는 필수 항목입니다.' } : { code: 'invalid', text: '잘못된 형식입니다.' }, 'customer_info')], value: null };
   const fingerprint = createHash('sha256')
-    .update(canonicalJson({ product: request.product ?? null, options: request.options ?? null, donation: request.donation_price ?? 0, info: info.value }))
+    .update(canonicalJson({ product: request.product ?? null, options: request.options ?? null, donation: request.donation_price ?? 0, info: info.value, holder: raw.ticket_info ?? null }))
     .digest('hex');
 
   const prepared = await deps.sequelize.transaction(async (t) => {
-    await lockBuyer(c.userId, t);
+    // the buyer's row, then the product's and its tags' rows (one statement; checkout-sql.ts)
+    const productId = asUuid(request.product);
+    if (!(await lockCheckout(deps.sequelize, c.userId, productId ? [productId] : [], t))) {
+      throw ShopError.validation([fieldError(Messages.SignIn.USER_NOT_SIGNED_IN, 'product')]);
+    }
     if (info.value) {
       // A double-clicked "buy": the same request while its hold is live returns the same prepared cart.
       const same = await SingleProductCart.findOne({
         where: { userId: c.userId, requestFingerprint: fingerprint, stockHeldUntil: { [Op.gt]: c.now } },
         transaction: t,
       });
-      if (same?.preparedCartHash) return { id: same.id, snapshot: same.preparedCartSnapshot as { price: number }, hash: same.preparedCartHash };
+      if (same?.preparedCartHash) return { id: same.id, snapshot: same.preparedCartSnapshot as { price: number }, view: null, free: false };
     }
-    const facts = await loadOrderabilityFacts(deps.sequelize, c.userId, [request], { transaction: t, lang: c.lang, now: c.now, lock: true });
+    const facts = await loadOrderabilityFacts(deps.sequelize, c.userId, [request], { transaction: t, lang: c.lang, now: c.now }); // locked above
     const result = checkOrderability({ mode: 'SINGLE', request, facts: facts.factsFor(request), taken: facts.taken, now: c.now });
     const errors = [...result.errors, ...info.errors];
     if (errors.length || !info.value) throw ShopError.validation(errors);
 
-    await releaseOtherHolds(deps, c.userId, null, t);
-    const opr = await createItem(null, facts.factsFor(request).product!.id, result.price, result.donationPrice, result.options, result.ticketInfo, t);
-    const spc = await SingleProductCart.create({ userId: c.userId, orderProductRelationId: opr.id, requestFingerprint: fingerprint }, { transaction: t });
-    await CustomerInfo.create({ singleProductCartId: spc.id, ...info.value }, { transaction: t });
-    const p = preparePayment(spc.id, { id: randomUUID(), prepared_at: pythonIsoformat(c.now) }, await snapshotItems([opr], t), deps.secretKey);
-    await spc.update(
-      { preparedCartSnapshot: p.snapshot, preparedCartHash: p.hash, stockHeldUntil: new Date(c.now.getTime() + deps.checkoutHoldMs) },
-      { transaction: t },
+    const spcId = randomUUID();
+    const item = {
+      id: randomUUID(),
+      productId: facts.factsFor(request).product!.id,
+      price: result.price,
+      donationPrice: result.donationPrice,
+      options: result.options.map((o) => ({ id: randomUUID(), productOptionGroupId: o.product_option_group, productOptionId: o.product_option, customResponse: o.custom_response })),
+    };
+    const p = preparePayment(spcId, { id: randomUUID(), prepared_at: pythonIsoformat(c.now) }, [item], deps.secretKey);
+    const view = await writeBuyNow(
+      deps.sequelize,
+      {
+        userId: c.userId,
+        spcId,
+        item,
+        ticketInfo: result.ticketInfo,
+        fingerprint,
+        info: info.value,
+        snapshot: p.snapshot,
+        hash: p.hash,
+        heldUntil: new Date(c.now.getTime() + deps.checkoutHoldMs),
+      },
+      { ...viewCtx(deps, c), transaction: t },
     );
-    return { id: spc.id, snapshot: p.snapshot, hash: p.hash };
+    // a free item completes here, on the rows this transaction has just locked and validated
+    if (p.amount === 0) {
+      await completeFreeOrder(spcId, p.amount, t);
+      return { id: spcId, snapshot: p.snapshot, view: null, free: true };
+    }
+    return { id: spcId, snapshot: p.snapshot, view, free: false };
   });
-  const view = (await singleProductCartView(prepared.id, viewCtx(deps, c)))!;
+  if (prepared.free) return (await orderView(prepared.id, viewCtx(deps, c)))!;
+  const view = prepared.view ?? (await singleProductCartView(prepared.id, viewCtx(deps, c)))!;
   await registerWithPortOne(deps, view.merchant_uid!, prepared.snapshot.price);
   return view;
 }
@@ -319,14 +311,14 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
   const mode: OrderabilityMode = 'CART';
 
   const prepared = await deps.sequelize.transaction(async (t) => {
+    // locks: the buyer, the cart, then the items' products and their tags (checkout-sql.ts)
     await lockBuyer(c.userId, t);
-    const cart = await findCart(c.userId, t, true);
-    const oprs = cart
-      ? await OrderProductRelation.findAll({ where: { orderId: cart.id }, order: [['createdAt', 'ASC'], ['id', 'ASC']], transaction: t })
-      : [];
+    const cart = await lockCart(deps.sequelize, c.userId, t);
+    const { items: oprs, options: answers, info: existingInfo, holders } = cart
+      ? await lockCartItems(deps.sequelize, cart, t)
+      : { items: [], options: [], info: null, holders: new Set<string>() };
     if (!cart || oprs.length === 0) throw ShopError.validation([fieldError(Messages.Cart.EMPTY, null)]);
 
-    const existingInfo = await CustomerInfo.findOne({ where: { orderId: cart.id }, transaction: t });
     const sameInfo =
       !!info.value && !!existingInfo &&
       (['name', 'phone', 'email', 'organization'] as const).every((k) => (existingInfo[k] ?? '') === (info.value![k] ?? ''));
@@ -335,7 +327,7 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
       return { id: cart.id, price: (cart.preparedCartSnapshot as { price: number }).price };
     }
 
-    const items = await snapshotItems(oprs, t);
+    const items = snapshotItemsOf(oprs, answers);
     const requests = items.map<ItemRequest>((i) => ({
       product: i.productId,
       donation_price: i.donationPrice,
@@ -345,8 +337,7 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
       transaction: t,
       lang: c.lang,
       now: c.now,
-      lock: true,
-      excludeHolderId: cart.id,
+      excludeHolderId: cart.id, // locked above
     });
     const errors: FieldError[] = [...info.errors];
     const ordered = sortForCartCheck(items.map((item, index) => ({ item, index, price: item.price })));
@@ -362,44 +353,35 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
       errors.push(...checkCartOrderable({ id: cart.id, currentStatus: 'pending', hasPaymentHistory: false, items: priced }));
     }
     if (errors.length === 0) {
-      const holders = new Set(
-        (await TicketInfo.findAll({ where: { orderProductRelationId: oprs.map((o) => o.id) }, attributes: ['orderProductRelationId'], transaction: t })).map(
-          (x) => x.orderProductRelationId,
-        ),
-      );
       errors.push(...cartTicketInfoErrors(oprs.map((o) => ({ isTicket: !!facts.products.get(o.productId)?.isTicket, hasTicketInfo: holders.has(o.id) }))));
     }
     if (errors.length || !info.value) throw ShopError.validation(errors);
 
-    await releaseOtherHolds(deps, c.userId, cart.id, t);
-    for (const o of oprs) {
-      const price = repriced.get(o.id);
-      if (price !== undefined) await o.update({ price }, { transaction: t });
-    }
-    if (existingInfo) await existingInfo.update(info.value, { transaction: t });
-    else await CustomerInfo.create({ orderId: cart.id, ...info.value }, { transaction: t });
-
-    const products = await productNames(oprs.map((o) => o.productId), t);
-    const name = orderName(oprs.map((o) => ({ price: o.price, productNameKo: products.get(o.productId)!.ko, productNameEn: products.get(o.productId)!.en })));
-    const p = preparePayment(cart.id, { id: randomUUID(), prepared_at: pythonIsoformat(c.now) }, await snapshotItems(oprs, t), deps.secretKey);
-    await cart.update(
+    const price = (o: OrderProductRelation) => repriced.get(o.id) ?? o.price;
+    // every product is live and loaded here (a missing one failed the checks above)
+    const product = (id: string) => facts.productRows.get(id)!;
+    const name = orderName(oprs.map((o) => ({ price: price(o), productNameKo: product(o.productId).nameKo, productNameEn: product(o.productId).nameEn })));
+    const p = preparePayment(cart.id, { id: randomUUID(), prepared_at: pythonIsoformat(c.now) }, items.map((i) => ({ ...i, price: repriced.get(i.id) ?? i.price })), deps.secretKey);
+    await writeCartCheckout(
+      deps.sequelize,
       {
-        nameKo: name.ko,
-        nameEn: name.en,
-        preparedCartSnapshot: p.snapshot,
-        preparedCartHash: p.hash,
-        stockHeldUntil: new Date(c.now.getTime() + deps.checkoutHoldMs),
+        userId: c.userId,
+        cart,
+        repriced: oprs.filter((o) => repriced.has(o.id)).map((o) => ({ item: o, price: repriced.get(o.id)! })),
+        info: info.value,
+        existingInfo,
+        name,
+        snapshot: p.snapshot,
+        hash: p.hash,
+        heldUntil: new Date(c.now.getTime() + deps.checkoutHoldMs),
       },
-      { transaction: t },
+      t,
     );
+    if (p.amount === 0) await completeFreeOrder(cart.id, p.amount, t);
     return { id: cart.id, price: p.amount };
   });
   const view = (await orderView(prepared.id, viewCtx(deps, c)))!;
+  if (prepared.price === 0) return view; // completed at once: no payment window
   await registerWithPortOne(deps, view.merchant_uid!, prepared.price);
   return view;
-}
-
-async function productNames(ids: string[], t: Transaction): Promise<Map<string, { ko: string; en: string }>> {
-  const rows = await Product.findAll({ where: { id: [...new Set(ids)] }, paranoid: false, attributes: ['id', 'nameKo', 'nameEn'], transaction: t });
-  return new Map(rows.map((r) => [r.id, { ko: r.nameKo, en: r.nameEn }]));
 }

@@ -20,8 +20,10 @@
  * stock or a buyer's counts (INSERT/UPDATE/DELETE on the catalogue, order, item, option-answer, buy-now-cart and
  * payment-history tables,
  * TRUNCATE, DDL) drops everything at once, and again when its transaction commits. A fill that was running
- * across an invalidation is not kept. Writes made by OTHER processes (a second app instance, the worker, a
- * CLI) show within `ttlMs` (CATALOG_CACHE_MS, default 2 s). The catalogue only displays stock: every
+ * across an invalidation is not kept. Writes made by OTHER processes (another web worker, the job worker, a
+ * CLI) drop it when they commit, through LISTEN/NOTIFY (src/services/catalog-changes.ts, started by
+ * `npm start`); without that listener, or while its connection is down, they show within `ttlMs`
+ * (CATALOG_CACHE_MS, default 2 s). The catalogue only displays stock: every
  * checkout and the webhook count again, uncached, under row locks — the buyer's own counts included (they
  * are display-only here, like the stock figures).
  */

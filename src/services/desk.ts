@@ -47,6 +47,7 @@ export const DeskMessages = {
   INVALID_SCANCODE: '스캔코드 형식이 올바르지 않습니다.',
   ONE_OF_ID_OR_SCANCODE: 'order_product_relation_id 또는 scancode 중 하나만 지정하세요.',
   ITEM_NOT_FOUND: '주문 상품을 찾을 수 없습니다.',
+  RESPONSE_REQUIRED: '응답이 필수인 옵션입니다.',
 } as const;
 
 export interface DeskDeps {
@@ -429,6 +430,9 @@ function validatePatch(
       if (value !== null && typeof value !== 'string') return errors.push({ code: 'invalid', detail: FieldMessages.INVALID_STRING.text, attr: oat('custom_response') });
       const group = groups.get(opor.productOptionGroupId);
       if (!group?.isCustomResponse) return errors.push({ code: 'invalid', detail: DeskMessages.NOT_CUSTOM_RESPONSE_GROUP, attr: oat('custom_response') });
+      if (group.placeholderMode === 'required' && (value ?? '').trim() === '') {
+        return errors.push({ code: 'required', detail: DeskMessages.RESPONSE_REQUIRED, attr: oat('custom_response') });
+      }
       if (!group.customResponsePattern) return errors.push({ code: 'invalid', detail: DeskMessages.PATTERN_NOT_SET, attr: oat('custom_response') });
       if (!matchesCustomResponse(group.customResponsePattern, value ?? '')) {
         return errors.push({ code: 'invalid', detail: DeskMessages.PATTERN_MISMATCH, attr: oat('custom_response') });

@@ -3,7 +3,7 @@
  *
  * - CSV (what operators open in a spreadsheet): UTF-8 with BOM (Excel shows Korean correctly), every text
  *   cell behind the formula-injection guard, ONE ROW PER ITEM with the order, the buyer's account, the
- *   customer info, the product, one column per option group (answer or option name; several choices of
+ *   customer info, the product, the ticket holder (five columns), one column per option group (answer or option name; several choices of
  *   one group are joined with ", "), prices, item and order status, first payment and refund times.
  *   Streamed as flat SQL rows (one statement per batch of orders, one row per item with everything the
  *   CSV row needs; the next batch is read while this one is written): memory does not grow with the
@@ -29,6 +29,7 @@ import type { PaymentStatus } from '../domain/payment/status.js';
 import { findOrderIds, orderRows, type OrderFilter, type OrderRow } from './admin-orders.js';
 import { orderViews, type OrderDto } from './order-view.js';
 import { cell, UTF8_BOM } from './csv/formula.js';
+import { ITEM_STATUS_KO, ORDER_STATUS_KO, itemStatusKo, orderStatusKo } from '../domain/admin/format.js';
 
 export interface ExportRequest {
   filter?: OrderFilter;
@@ -46,13 +47,8 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const BATCH = 200; // orders per XLSX batch (through the full order view)
 const CSV_BATCH = 250; // orders per CSV statement (~500 flat rows; larger batches outlive V8's young generation and peak RSS grows with the export)
 
-export const ORDER_STATUS_LABEL: Record<PaymentStatus, string> = {
-  pending: '결제 대기',
-  completed: '결제 완료',
-  partial_refunded: '부분 환불',
-  refunded: '환불 완료',
-};
-export const ITEM_STATUS_LABEL: Record<string, string> = { pending: '결제 대기', paid: '결제 완료', used: '사용 완료', refunded: '환불 완료' };
+export const ORDER_STATUS_LABEL = ORDER_STATUS_KO;
+export const ITEM_STATUS_LABEL = ITEM_STATUS_KO;
 
 /** The orders an export covers, newest first. */
 export async function exportOrderIds(sequelize: Sequelize, req: ExportRequest): Promise<string[]> {
@@ -131,6 +127,8 @@ export const CSV_FIXED_HEADER = [
   '상품 ID',
   '상품명',
 ] as const;
+/** The ticket holder of the item (empty for non-tickets and tickets without one). */
+export const CSV_HOLDER_HEADER = ['참가자 이름', '참가자 전화번호', '참가자 이메일', '참가자 소속', '후원자 한마디'] as const;
 export const CSV_TRAILING_HEADER = ['상품 금액', '추가 기부액', '상품 상태', '첫 결제 금액', '현재 결제 금액', '결제 시간', '환불 시간', 'PortOne ID', '태그'] as const;
 
 /** One CSV row from the database: an item with its order, buyer, customer info, product and option answers. */
@@ -153,6 +151,11 @@ interface CsvItemRow {
   item_updated_at: Date;
   product_id: string;
   product_name: string;
+  holder_name: string | null;
+  holder_phone: string | null;
+  holder_email: string | null;
+  holder_organization: string | null;
+  holder_message: string | null;
   /** the item's tag names ("VIP, 연사"), null = none */
   tags: string | null;
   /** [group name (ko), answer or option name] in answer order; null = no options */
@@ -171,13 +174,16 @@ const CSV_ROWS_SQL = `
          l.status AS order_status, coalesce(l.price, 0) AS current_paid_price, l.imp_id, f.first_paid_at,
          sum(i.price + i.donation_price) OVER (PARTITION BY sel.ord) AS first_paid_price,
          i.status AS item_status, i.price AS item_price, i.donation_price, i.updated_at AS item_updated_at,
-         p.id AS product_id, p.name_ko AS product_name, a.options, ${ITEM_TAGS_SQL} AS tags
+         p.id AS product_id, p.name_ko AS product_name, a.options, ${ITEM_TAGS_SQL} AS tags,
+         ti.name AS holder_name, ti.phone AS holder_phone, ti.email AS holder_email, ti.organization AS holder_organization,
+         ti.contribution_message AS holder_message
     FROM unnest(CAST(:ids AS uuid[])) WITH ORDINALITY AS sel(id, ord)
     JOIN orders o ON o.id = sel.id AND o.deleted_at IS NULL
     JOIN users u ON u.id = o.user_id
     JOIN order_product_relations i ON i.order_id = o.id AND i.deleted_at IS NULL
     JOIN products p ON p.id = i.product_id
     LEFT JOIN customer_infos ci ON ci.order_id = o.id AND ci.deleted_at IS NULL
+    LEFT JOIN ticket_infos ti ON ti.order_product_relation_id = i.id AND ti.deleted_at IS NULL
     LEFT JOIN LATERAL (SELECT ph.status, ph.price, ph.imp_id FROM payment_histories ph
                         WHERE ph.order_id = o.id AND ph.deleted_at IS NULL
                         ORDER BY ph.created_at DESC, ph.id DESC LIMIT 1) l ON true
@@ -225,7 +231,7 @@ export async function writeOrdersCsv(sequelize: Sequelize, orderIds: string[], o
   const write = async (record: Array<string | number>) => {
     if (!stringifier.write(record) && !out.destroyed) await drainedOrGone();
   };
-  await write([...CSV_FIXED_HEADER, ...groups, ...CSV_TRAILING_HEADER].map(cell));
+  await write([...CSV_FIXED_HEADER, ...CSV_HOLDER_HEADER, ...groups, ...CSV_TRAILING_HEADER].map(cell));
   const fetchBatch = (i: number) => {
     if (i >= ids.length || out.destroyed) return null;
     const p = csvRows(sequelize, ids.slice(i, i + CSV_BATCH));
@@ -252,6 +258,11 @@ export async function writeOrdersCsv(sequelize: Sequelize, orderIds: string[], o
           r.customer_organization ?? '',
           r.product_id,
           r.product_name,
+          r.holder_name ?? '',
+          r.holder_phone ?? '',
+          r.holder_email ?? '',
+          r.holder_organization ?? '',
+          r.holder_message ?? '',
           ...groups.map((g) => values.get(g) ?? ''),
           Number(r.item_price),
           Number(r.donation_price),
@@ -293,7 +304,7 @@ export async function writeOrdersXlsx(sequelize: Sequelize, orderIds: string[], 
           iso(view.first_paid_at),
           view.first_paid_price,
           view.current_paid_price,
-          view.current_status,
+          orderStatusKo(view.current_status),
           r?.latestImpId ?? '',
         ])
         .commit();
@@ -301,15 +312,17 @@ export async function writeOrdersXlsx(sequelize: Sequelize, orderIds: string[], 
   }
   orders.commit();
   const items = wb.addWorksheet('주문상품');
-  items.addRow(['', '주문 번호', '상품 ID', '상품명', '상태', '결제 금액', '추가 기부액', ...groups, '태그']).commit();
+  items.addRow(['', '주문 번호', '상품 ID', '상품명', '상태', '결제 금액', '추가 기부액', ...CSV_HOLDER_HEADER, ...groups, '태그']).commit();
   n = 0;
   for await (const b of batches(sequelize, orderIds, ctx)) {
     const tags = await tagsOfItems(sequelize, b.views.flatMap((v) => v.products.map((p) => p.id)));
     for (const view of b.views) {
       for (const item of view.products) {
         const values = optionValues(item);
+        const h = item.ticket_info;
+        const holder = [h?.name ?? '', h?.phone ?? '', h?.email ?? '', h?.organization ?? '', h?.contribution_message ?? ''];
         const tagNames = (tags.get(item.id) ?? []).map((t) => t.name).join(', ');
-        items.addRow([n++, view.id, item.product.id, item.product.name, item.status, item.price, item.donation_price, ...groups.map((g) => values.get(g) ?? ''), tagNames]).commit();
+        items.addRow([n++, view.id, item.product.id, item.product.name, itemStatusKo(item.status), item.price, item.donation_price, ...holder, ...groups.map((g) => values.get(g) ?? ''), tagNames]).commit();
       }
     }
   }

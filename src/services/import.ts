@@ -34,7 +34,6 @@ import {
 } from '../models/index.js';
 import { checkOrderability, type ItemRequest, type OptionEntryRequest, type ProductFacts } from '../domain/cart/orderability.js';
 import { validateCustomerInfo, type CustomerInfo as CustomerInfoValue } from '../domain/cart/customer-info.js';
-import { Messages } from '../domain/messages.js';
 import type { TicketInfoValue } from '../domain/cart/ticket-info.js';
 import { loadOrderabilityFacts, type LoadedFacts } from './orderability.js';
 import { takenCounts, type TakenCounts } from './stock.js';
@@ -291,8 +290,7 @@ async function validateRows(sequelize: Sequelize, parsed: ParsedFile, t: Transac
     const holder = product?.isTicket && p.info ? { ...p.info, contribution_message: null } : null;
     const request: ItemRequest = { product: row.product_id ?? '', options, donation_price: donation, ticket_info: holder };
     const check = checkOrderability({ mode: 'SINGLE', request, facts: facts.factsFor(request), taken, now: opts.now });
-    // imported orders may be free (invitations): 0-won is allowed here
-    const errors = check.errors.filter((e) => e.code !== Messages.Product.PRICE_TOO_LOW.code);
+    const errors = check.errors; // 0-won rows (invitations) pass: free items are orderable
     for (const e of errors) addError(result, columnOf(e.attr, usedColumns), e.detail);
     if (errors.length || !product) {
       result.status = 'error';

@@ -266,27 +266,33 @@ export type ViewRow = Record<'orders' | 'items' | 'histories' | 'infos' | 'optio
   live_events?: string[] | null;
 };
 
-/** The views of these orders from the one row of `viewSql`. */
-export function orderViewsFromRow(orderIds: string[], r: ViewRow | undefined, ctx: ViewContext): OrderDto[] {
-  const rows = <M extends Model>(model: ModelStatic<M>, list: JsonRows | undefined): M[] => (list ?? []).map((row) => hydrate(model, row));
-  const orders = rows(Order, r?.orders);
-  const oprs = rows(OrderProductRelation, r?.items);
-  const histories = rows(PaymentHistory, r?.histories);
-  const infos = rows(CustomerInfo, r?.infos);
-  const categories = new Map(rows(Category, r?.categories).map((c) => [c.id, c]));
-  const products = rows(Product, r?.products);
+const jsonRows = <M extends Model>(model: ModelStatic<M>, list: JsonRows | undefined): M[] => (list ?? []).map((row) => hydrate(model, row));
+
+/** The catalogue rows and option answers of the one row of `viewSql`, as `loadItems` gives them. */
+function loadedFromRow(r: ViewRow | undefined): Omit<LoadedItems, 'items'> {
+  const categories = new Map(jsonRows(Category, r?.categories).map((c) => [c.id, c]));
+  const products = jsonRows(Product, r?.products);
   for (const p of products) p.setDataValue('category' as never, (categories.get(p.categoryId) ?? null) as never);
   const byOpr = new Map<string, OrderProductOptionRelation[]>();
-  for (const o of rows(OrderProductOptionRelation, r?.options)) byOpr.set(o.orderProductRelationId, [...(byOpr.get(o.orderProductRelationId) ?? []), o]);
-  const loaded: Omit<LoadedItems, 'items'> = {
+  for (const o of jsonRows(OrderProductOptionRelation, r?.options)) byOpr.set(o.orderProductRelationId, [...(byOpr.get(o.orderProductRelationId) ?? []), o]);
+  return {
     options: byOpr,
-    ticketInfos: new Map(rows(TicketInfo, r?.ticket_infos).map((x) => [x.orderProductRelationId, x])),
+    ticketInfos: new Map(jsonRows(TicketInfo, r?.ticket_infos).map((x) => [x.orderProductRelationId, x])),
     products: new Map(products.map((p) => [p.id, p])),
-    groups: new Map(rows(OptionGroup, r?.groups).map((g) => [g.id, g])),
-    optionRows: new Map(rows(Option, r?.option_rows).map((o) => [o.id, o])),
+    groups: new Map(jsonRows(OptionGroup, r?.groups).map((g) => [g.id, g])),
+    optionRows: new Map(jsonRows(Option, r?.option_rows).map((o) => [o.id, o])),
     documents: new Map((r?.documents ?? []).map((d) => [d.opr, { revokedAt: d.revoked_at }])),
     liveEvents: new Set(r?.live_events ?? []),
   };
+}
+
+/** The views of these orders from the one row of `viewSql`. */
+export function orderViewsFromRow(orderIds: string[], r: ViewRow | undefined, ctx: ViewContext): OrderDto[] {
+  const orders = jsonRows(Order, r?.orders);
+  const oprs = jsonRows(OrderProductRelation, r?.items);
+  const histories = jsonRows(PaymentHistory, r?.histories);
+  const infos = jsonRows(CustomerInfo, r?.infos);
+  const loaded = loadedFromRow(r);
   const byId = new Map(orders.map((o) => [o.id, o]));
   return orderIds
     .map((id) => byId.get(id))
@@ -341,7 +347,19 @@ export async function singleProductCartView(spcId: string, ctx: ViewContext): Pr
     () => CustomerInfo.findOne({ where: { singleProductCartId: spc.id }, transaction: t }),
   );
   if (!opr) return null;
-  const loaded = await loadItems([opr], t);
+  return spcDto(spc, opr, info, await loadItems([opr], t), ctx);
+}
+
+/**
+ * A buy-now cart's view from the row of `viewSql` of a statement that wrote its item (no order id: `ids` is
+ * empty, the item and its answers come from `written`) — the cart and its customer info as just written.
+ */
+export function singleProductCartViewFromRow(spc: SingleProductCart, info: CustomerInfo | null, r: ViewRow | undefined, ctx: ViewContext): OrderDto {
+  const opr = jsonRows(OrderProductRelation, r?.items).find((i) => i.id === spc.orderProductRelationId)!;
+  return spcDto(spc, opr, info, loadedFromRow(r), ctx);
+}
+
+function spcDto(spc: SingleProductCart, opr: OrderProductRelation, info: CustomerInfo | null, loaded: Omit<LoadedItems, 'items'>, ctx: ViewContext): OrderDto {
   const product = loaded.products.get(opr.productId)!;
   return {
     id: spc.id,

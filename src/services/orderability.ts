@@ -19,7 +19,26 @@ import { soldAndTakenCounts } from './stock.js';
 import { hydrate, hydrateAll } from './json-rows.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const asUuid = (v: unknown): string | null => (typeof v === 'string' && UUID_RE.test(v) ? v.toLowerCase() : null);
+export const asUuid = (v: unknown): string | null => (typeof v === 'string' && UUID_RE.test(v) ? v.toLowerCase() : null);
+
+/**
+ * The stock locks of a checkout or a payment, as two CTEs (`locked_products`, `locked_tags`) to put in a
+ * statement: the live rows of the products `productIds` (SQL of a uuid[]), then the live tags of those
+ * products, each in id order (FOR UPDATE) — the one lock order of every stock-claiming path, so concurrent
+ * claims of the same product or tag serialize and cannot both take the last unit. `guard` (SQL) runs before
+ * the products are locked (e.g. that the buyer's row, locked first, exists). The statement must select
+ * `(SELECT count(*) FROM locked_products)` before `(… FROM locked_tags)`, so the products are locked first
+ * even when no tag matches.
+ */
+export function stockLockCtes(productIds: string, guard: string): string {
+  return `locked_products AS MATERIALIZED (
+         SELECT id FROM products WHERE id = ANY(${productIds}) AND deleted_at IS NULL AND ${guard} ORDER BY id FOR UPDATE),
+       locked_tags AS MATERIALIZED (
+         SELECT t.id FROM tags t
+          WHERE t.deleted_at IS NULL
+            AND t.id IN (SELECT r.tag_id FROM product_tag_relations r JOIN locked_products p ON p.id = r.product_id WHERE r.deleted_at IS NULL)
+          ORDER BY t.id FOR UPDATE OF t)`;
+}
 
 export interface LoadOptions {
   transaction: Transaction;
@@ -45,6 +64,8 @@ export interface LoadedFacts {
   factsFor(request: ItemRequest): OrderabilityFacts;
   taken: UserTakenCounts;
   products: Map<string, ProductFacts>;
+  /** the live product rows asked for, by id */
+  productRows: Map<string, Product>;
   /** tag id → {stock, sold} for cross-item checks */
   tags: Map<string, { stock: number; sold: number; name: string }>;
   /** with `lockBuyer`: the buyer's row exists and is now locked (else nothing else was loaded) */
@@ -79,18 +100,11 @@ export async function loadOrderabilityFacts(
   const requestedGroups = [...groupIds];
   if (opts.lock && productIds.size) {
     // the one lock order of every stock-claiming path: the product rows, then their tags' rows, in id order
-    await sequelize.query(
-      `SELECT id FROM products WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL ORDER BY id FOR UPDATE`,
-      { bind: [requestedProducts], type: QueryTypes.SELECT, transaction: t },
-    );
-    await sequelize.query(
-      `SELECT t.id FROM tags t
-        WHERE t.deleted_at IS NULL
-          AND t.id IN (SELECT r.tag_id FROM product_tag_relations r JOIN products p ON p.id = r.product_id AND p.deleted_at IS NULL
-                        WHERE r.product_id = ANY($1::uuid[]) AND r.deleted_at IS NULL)
-        ORDER BY t.id FOR UPDATE OF t`,
-      { bind: [requestedProducts], type: QueryTypes.SELECT, transaction: t },
-    );
+    await sequelize.query(`WITH ${stockLockCtes('$1::uuid[]', 'true')} SELECT (SELECT count(*) FROM locked_products) AS products, (SELECT count(*) FROM locked_tags) AS tags`, {
+      bind: [requestedProducts],
+      type: QueryTypes.SELECT,
+      transaction: t,
+    });
   }
   // The rows themselves in one statement (after the locks, so the latest committed versions): the live
   // products asked for (id order), their live tag relations with live tags, and the live option groups of
@@ -120,7 +134,7 @@ export async function loadOrderabilityFacts(
       )
     : [null];
   if (buyer && rows?.buyer == null) {
-    return { taken: { product: new Map(), tag: new Map(), group: new Map(), option: new Map() }, products: new Map(), tags: new Map(), buyerLocked: false, factsFor: () => ({ product: null, foreignOptionGroups: [], existingOptionIds: new Set() }) };
+    return { taken: { product: new Map(), tag: new Map(), group: new Map(), option: new Map() }, products: new Map(), productRows: new Map(), tags: new Map(), buyerLocked: false, factsFor: () => ({ product: null, foreignOptionGroups: [], existingOptionIds: new Set() }) };
   }
   const products = hydrateAll(Product, rows?.products);
   const ticketCategories = new Set(rows?.ticket_categories ?? []);
@@ -169,6 +183,7 @@ export async function loadOrderabilityFacts(
     visibleEndsAt: g.visibleEndsAt,
     orderableStartsAt: g.orderableStartsAt,
     orderableEndsAt: g.orderableEndsAt,
+    placeholderMode: g.placeholderMode,
     options: (g.get('options') as Option[]).map((o) => ({
       id: o.id,
       groupId: g.id,
@@ -217,6 +232,7 @@ export async function loadOrderabilityFacts(
   return {
     taken,
     products: productFacts,
+    productRows: new Map(products.map((p) => [p.id, p])),
     tags: tagInfo,
     ...(buyer ? { buyerLocked: true } : {}),
     ...(opts.lockCart ? { cart: cart ? hydrate(Order, cart) : null } : {}),

@@ -11,6 +11,11 @@ export async function snapshotItems(oprs: OrderProductRelation[], t?: Transactio
   const opors = oprs.length
     ? await OrderProductOptionRelation.findAll({ where: { orderProductRelationId: oprs.map((o) => o.id) }, transaction: t })
     : [];
+  return snapshotItemsOf(oprs, opors);
+}
+
+/** The same from items and their (live) option answers already loaded. */
+export function snapshotItemsOf(oprs: readonly OrderProductRelation[], opors: readonly OrderProductOptionRelation[]): SnapshotItemInput[] {
   return oprs.map((o) => ({
     id: o.id,
     productId: o.productId,

@@ -166,7 +166,7 @@ export async function soldAndTakenCounts(
 }
 
 /** The buyer's cart row, locked: the same rows, order and lock as `findCart(userId, t, true)` (cart.ts). */
-const CART_LOCK_CTE = `cart AS MATERIALIZED (
+export const CART_LOCK_CTE = `cart AS MATERIALIZED (
        SELECT o.* FROM orders o
         WHERE o.deleted_at IS NULL AND o.user_id = :userId
           AND NOT EXISTS (SELECT 1 FROM payment_histories ph WHERE ph.order_id = o.id AND ph.deleted_at IS NULL)

@@ -5,9 +5,11 @@
  *   2. find the target by merchant_uid (Order, else buy-now cart) — never trust the body
  *   3. fetch the payment from PortOne; require paid, the same merchant_uid, KRW, and the amount + cart hash
  *      of the prepared snapshot; a forged / tampered payment is cancelled at PortOne automatically
- *   4. one transaction: lock (or lock and promote) the order, re-check the preparation and the stock /
- *      per-person caps on the locked rows, append PaymentHistory(completed), mark the items paid
- *   5. a unit sold meanwhile → roll back, cancel the payment at PortOne, say so
+ *   4. one transaction: lock (or lock and promote) the order, re-check the preparation, re-validate the
+ *      order on rows locked in the fixed order (src/services/payment-revalidation.ts: stock / per-person caps,
+ *      items, holders), append PaymentHistory(completed), mark the items paid
+ *   5. not orderable any more (e.g. a unit sold meanwhile) → roll back, cancel the payment at PortOne with
+ *      ORDER_NOT_ORDERABLE and the reason
  *
  * Every step is logged as PaymentWebhookEvent rows written outside the processing transaction, so the
  * log survives a rollback. Every received webhook leaves at least its `webhook_received` row whatever its
@@ -29,11 +31,10 @@ import {
 import { parseMerchantUid, matchesPreparation, type SnapshotItemInput } from '../domain/checkout/snapshot.js';
 import { deriveOrderPayment } from '../domain/payment/status.js';
 import { singleOrderName } from '../domain/cart/order-name.js';
-import { purchaseRecheckError } from '../domain/cart/purchase-recheck.js';
 import { Messages, type MessageDef, type FieldError } from '../domain/messages.js';
 import type { PortOneClient, PortOnePayment } from '../portone/client.js';
 import { PortOneError } from '../portone/client.js';
-import { loadOrderabilityFacts } from './orderability.js';
+import { revalidateForPayment } from './payment-revalidation.js';
 import { snapshotItems } from './snapshot-items.js';
 import { emitOrderEvent } from './order-events.js';
 import { logger } from '../logger.js';
@@ -58,6 +59,8 @@ class Rejection extends Error {
   constructor(
     readonly error: FieldError,
     readonly cancel: boolean,
+    /** further errors of the answer (the reasons behind ORDER_NOT_ORDERABLE) */
+    readonly more: FieldError[] = [],
   ) {
     super(error.detail);
   }
@@ -168,8 +171,11 @@ async function promote(spc: SingleProductCart, t: Transaction): Promise<Order> {
   return order;
 }
 
-/** Lock the Order, or lock and promote the buy-now cart; if another webhook promoted it first, lock the Order. */
-async function lockOrPromote(id: string, t: Transaction): Promise<Order | null> {
+/**
+ * Lock the Order, or lock and promote the buy-now cart; if another webhook promoted it first, lock the Order.
+ * (Also the 0-won checkout's way to an Order: src/services/free-checkout.ts.)
+ */
+export async function lockOrPromote(id: string, t: Transaction): Promise<Order | null> {
   const order = await Order.findByPk(id, { transaction: t, lock: t.LOCK.UPDATE });
   if (order) return order;
   const spc = await SingleProductCart.findByPk(id, { transaction: t, lock: t.LOCK.UPDATE });
@@ -209,12 +215,13 @@ async function process(deps: WebhookDeps, payload: unknown, now: Date): Promise<
   }
 
   const rejected = async (r: Rejection, ids: { orderId?: string | null; spcId?: string | null }, payment: PortOnePayment | null): Promise<WebhookResult> => {
-    await logEvent('payment_rejected', base, { ...ids, reasonCode: r.error.code, reason: r.error.detail });
+    const reason = [r.error, ...r.more].map((e) => e.detail).join(' ');
+    await logEvent('payment_rejected', base, { ...ids, reasonCode: r.error.code, reason });
     if (r.cancel && payment) {
       const cancelError = await cancelAtPortOne(deps, payment, r.error.detail, base, ids);
-      if (cancelError) return { status: 400, body: { type: 'client_error', errors: [r.error, cancelError] } };
+      if (cancelError) return { status: 400, body: { type: 'client_error', errors: [r.error, ...r.more, cancelError] } };
     }
-    return { status: 400, body: { type: 'client_error', errors: [r.error] } };
+    return { status: 400, body: { type: 'client_error', errors: [r.error, ...r.more] } };
   };
 
   if (status === 'ready') return rejected(reject(Messages.Webhook.VIRTUAL_ACCOUNT_NOT_SUPPORTED), {}, null);
@@ -244,6 +251,8 @@ async function process(deps: WebhookDeps, payload: unknown, now: Date): Promise<
   if (payment.status !== 'paid') return rejected(reject(Messages.Webhook.UNEXPECTED_RETRIEVED_ORDER_STATUS), ids, payment);
   if (payment.merchant_uid !== merchantUid) return rejected(reject(Messages.Webhook.UNEXPECTED_RETRIEVED_ORDER_ID), ids, payment);
   if (payment.currency !== 'KRW') return rejected(reject(Messages.Webhook.UNSUPPORTED_CURRENCY, true), ids, payment);
+  // 0-won orders complete at checkout, never through PortOne: a paid amount ≤ 0 is not one of ours
+  if (!(Number(payment.amount) > 0)) return rejected(reject(Messages.Webhook.UNEXPECTED_PAID_PRICE, true), ids, payment);
 
   // Idempotency first: the same payment already recorded → 200, nothing changes.
   if (await alreadyRecorded(found.target.id, impUid!)) return { status: 200, body: WEBHOOK_SUCCESS };
@@ -288,21 +297,14 @@ async function process(deps: WebhookDeps, payload: unknown, now: Date): Promise<
       });
       if (!stillPrepared) throw reject(Messages.Webhook.UNEXPECTED_PAID_PRICE, true);
 
-      // The units must still be there for this buyer (a hold may have expired while paying).
-      const requests = lockedItems.map((i) => ({ product: i.productId, options: [] }));
-      const facts = await loadOrderabilityFacts(deps.sequelize, order.userId, requests, {
-        transaction: t,
-        lang: 'ko',
-        now,
-        lock: true,
-        excludeHolderId: order.id,
-      });
-      const problem = purchaseRecheckError(
-        lockedItems.map((i) => ({ productId: i.productId, options: i.options.map((o) => ({ groupId: o.productOptionGroupId, optionId: o.productOptionId })) })),
-        facts.products,
-        facts.taken,
+      // Still orderable, and the units still there for this buyer (a hold may have expired while paying)?
+      const preparedAt = new Date(String((order.preparedCartSnapshot as { attempt?: { prepared_at?: string } } | null)?.attempt?.prepared_at));
+      const problems = await revalidateForPayment(
+        deps.sequelize,
+        { orderId: order.id, userId: order.userId, single: found.target!.kind === 'spc', items: lockedItems, preparedAt: Number.isNaN(preparedAt.getTime()) ? now : preparedAt, now },
+        t,
       );
-      if (problem) throw new Rejection(problem, true);
+      if (problems.length) throw new Rejection(problems[0]!, true, problems.slice(1));
 
       const ph = await PaymentHistory.create({ orderId: order.id, impId: impUid, status: 'completed', price: Math.round(payment.amount) }, { transaction: t });
       await OrderProductRelation.update(

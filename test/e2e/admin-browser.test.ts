@@ -16,8 +16,9 @@ import { resetDb, testConfig } from '../helpers/db.js';
 import { portoneSim } from '../helpers/app.js';
 import { asBuyer } from '../helpers/buyer.js';
 import { adminApp, makeStaff, STAFF_PASSWORD } from '../helpers/admin.js';
-import { makeGroup, makeOption, makeProduct, makeUser } from '../helpers/fixtures.js';
-import { Option, OptionGroup, PaymentHistory } from '../../src/models/index.js';
+import { makeCategory, makeGroup, makeOption, makeOrder, makeProduct, makeUser } from '../helpers/fixtures.js';
+import { signScancodeToken } from '../../src/domain/scancode/token.js';
+import { AuditLog, CustomerInfo, NotificationRecipient, NotificationTemplate, Option, OptionGroup, PaymentHistory } from '../../src/models/index.js';
 import { confirmEnrollment, startEnrollment } from '../../src/services/totp.js';
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter((x): x is string => !!x);
@@ -217,5 +218,218 @@ describe('admin panel in a browser (Chromium, headless)', function () {
     expect(await ro.getByTestId('remove-group-0').count()).to.equal(0);
     await ro.screenshot({ path: `${ARTIFACTS}admin-options-viewer.png`, fullPage: true });
     await ro.close();
+  });
+
+  it('Notify and Export act on the filtered list, show the filters first; sending to everyone needs a confirmation', async () => {
+    await resetDb();
+    const manager = await makeStaff('manager', { email: 'notify@example.com' });
+    await NotificationTemplate.create({ code: 'notice', language: 'ko', name: '공지', subject: '{{ order_name }} 안내', body: '{{ customer_name }}님 안녕하세요' });
+    const product = await makeProduct({ nameKo: '컨퍼런스 티켓', price: 35000 });
+    const buyers = [];
+    for (const [name, email] of [['김하나', 'one@example.com'], ['이둘', 'two@example.com'], ['박셋', 'three@example.com']] as const) {
+      const u = await makeUser({ email });
+      const o = await makeOrder(u, [{ product }]);
+      await CustomerInfo.create({ orderId: o.id, name, phone: '010-0000-0000', email, organization: '' });
+      buyers.push(u);
+    }
+
+    const page = await signIn(manager.email);
+    await page.setViewportSize({ width: 1400, height: 1200 });
+    // the list filtered to one buyer (what the filter drawer puts in the URL), then the header's Notify button
+    await page.goto(`${base}/admin/resources/orders?filters.email=two%40example.com`);
+    await page.getByText('이둘').first().waitFor();
+    await page.locator('[data-testid="action-notify"]').first().click();
+    await page.getByTestId('notify-view').waitFor();
+    const scope = page.getByTestId('scope-filters');
+    await scope.waitFor();
+    expect(await scope.innerText()).to.include('이메일').and.include('two@example.com');
+    expect(await page.getByTestId('order-scope').innerText()).to.include('1건');
+    await page.getByTestId('notify-template').selectOption({ label: '[email] notice (ko) 공지' });
+    await page.getByTestId('notify-preview').click();
+    await page.getByText('two@example.com', { exact: true }).first().waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}admin-notify-filtered.png`, fullPage: true });
+    await page.getByTestId('notify-send').click();
+    await page.getByText('1명에게 발송을 예약했습니다.').first().waitFor();
+    expect((await NotificationRecipient.findAll()).map((r) => r.recipient)).to.deep.equal(['two@example.com']);
+
+    // Export from the same filtered list: the drawer names the filter and the count before the download
+    await page.goto(`${base}/admin/resources/orders?filters.email=two%40example.com`);
+    await page.getByText('이둘').first().waitFor();
+    await page.locator('[data-testid="action-export"]').first().click();
+    await page.getByTestId('export-view').waitFor();
+    await page.getByTestId('scope-filters').waitFor();
+    expect(await page.getByTestId('order-scope').innerText()).to.include('1건');
+    expect(await page.getByTestId('export-csv').getAttribute('href')).to.include('filters.email=two%40example.com');
+    await page.screenshot({ path: `${ARTIFACTS}admin-export-filtered.png`, fullPage: true });
+
+    // no filter: the drawer says "every order", and the send button stays disabled until the box is ticked
+    await page.goto(`${base}/admin/resources/orders`);
+    await page.getByText('김하나').first().waitFor();
+    await page.locator('[data-testid="action-notify"]').first().click();
+    await page.getByTestId('order-scope').waitFor();
+    expect(await page.getByTestId('order-scope').innerText()).to.include('목록 필터 없음').and.include('3건');
+    await page.getByTestId('notify-template').selectOption({ label: '[email] notice (ko) 공지' });
+    await page.getByTestId('notify-preview').click();
+    await page.getByText('three@example.com', { exact: true }).first().waitFor();
+    expect(await page.getByTestId('notify-send').isDisabled()).to.equal(true);
+    await page.screenshot({ path: `${ARTIFACTS}admin-notify-everyone.png`, fullPage: true });
+    await page.locator('#confirm-everyone').check({ force: true });
+    expect(await page.getByTestId('notify-send').isDisabled()).to.equal(false);
+    await page.getByTestId('notify-send').click();
+    await page.getByText('3명에게 발송을 예약했습니다.').first().waitFor();
+    expect(await NotificationRecipient.count()).to.equal(4);
+    await page.close();
+  });
+
+  it('Korean panel (money, Seoul times, English switchable); viewers see no write links; the refund preview marks the item and the table refreshes', async function () {
+    this.timeout(600_000);
+    await resetDb();
+    const manager = await makeStaff('manager', { email: 'refunds@example.com', nicknameKo: '환불담당' });
+    const viewer = await makeStaff('viewer', { email: 'reader@example.com' });
+    const { secret } = await startEnrollment(manager.id, { secretKey: testConfig.secretKey, issuer: 'test' });
+    await confirmEnrollment(manager.id, await generate({ secret, epoch: Math.floor(Date.now() / 1000) - 30 }), { secretKey: testConfig.secretKey });
+    const ticket = await makeProduct({ nameKo: '컨퍼런스 티켓', price: 35000 });
+    const shirt = await makeProduct({ nameKo: '티셔츠', price: 20000 });
+    // paid through the PortOne simulator: the refund really cancels there
+    const { app } = await adminApp();
+    const buyer = await makeUser({ email: 'buyer@example.com' });
+    await asBuyer(app, buyer).post('/v1/shop/orders/cart/products/', { product: ticket.id, options: [] }).expect(201);
+    await asBuyer(app, buyer).post('/v1/shop/orders/cart/products/', { product: shirt.id, options: [] }).expect(201);
+    const co = (await asBuyer(app, buyer).post('/v1/shop/orders/', { name: '홍길동', phone: '010-1234-5678', email: 'gildong@example.com', organization: '' }).expect(201)).body;
+    const { payment } = await (await portoneSim()).pay({ merchant_uid: co.merchant_uid, notify: false });
+    await request(app).post('/v1/shop/payment-histories/').send({ imp_uid: payment.imp_uid, merchant_uid: co.merchant_uid, status: 'paid' }).expect(200);
+    const order = { id: co.id as string };
+    const { OrderProductRelation } = await import('../../src/models/index.js');
+    const shirtItem = (await OrderProductRelation.findOne({ where: { orderId: order.id, productId: shirt.id } }))!;
+    const paidAt = (await PaymentHistory.findOne({ where: { orderId: order.id } }))!.createdAt;
+    const kst = new Date(paidAt.getTime() + 9 * 3600_000).toISOString();
+
+    // a viewer: Korean labels, 55,000원, the Seoul time; no refund link, and the refund page refuses in words
+    const ro = await signIn(viewer.email);
+    await ro.setViewportSize({ width: 1400, height: 1600 });
+    // the first load of the panel with an empty browser cache: AdminJS's production bundles (not its 26 MB of
+    // development bundles), timed; the time is printed (a timed assertion would flake on a busy machine)
+    const cold = await browser!.newContext({ storageState: await ro.context().storageState() });
+    const first = await cold.newPage();
+    first.setDefaultTimeout(90_000);
+    let jsBytes = 0;
+    first.on('response', (r) => {
+      if (r.url().endsWith('.js')) void r.body().then((b) => (jsBytes += b.length), () => {});
+    });
+    const started = Date.now();
+    await first.goto(`${base}/admin`);
+    await first.getByTestId('dashboard').waitFor();
+    const loadMs = Date.now() - started;
+    await first.waitForLoadState('networkidle');
+    console.log(`      first panel load (cold browser cache): ${loadMs} ms, ${(jsBytes / 1e6).toFixed(1)} MB of JavaScript`);
+    expect(jsBytes).to.be.below(5e6);
+    await cold.close();
+    await ro.goto(`${base}/admin/resources/orders/records/${order.id}/show`);
+    await ro.getByTestId('order-items').waitFor();
+    const body = await ro.locator('body').innerText();
+    expect(body).to.include('55,000원').and.include('현재 결제 금액').and.include('결제 완료').and.include('주문 상품');
+    expect(body).to.include(`${kst.slice(0, 10)} ${kst.slice(11, 16)} (KST)`);
+    expect(await ro.getByTestId('order-items').innerText()).to.include('35,000원').and.not.include('부분 환불');
+    expect(await ro.getByText('부분 환불', { exact: true }).count()).to.equal(0);
+    await ro.screenshot({ path: `${ARTIFACTS}admin-viewer-order.png`, fullPage: true });
+    await ro.goto(`${base}/admin/resources/orders`);
+    await ro.getByText('홍길동').first().waitFor();
+    expect(await ro.locator('body').innerText()).to.include('55,000원').and.not.include('55000');
+    await ro.screenshot({ path: `${ARTIFACTS}admin-ko-orders.png`, fullPage: true });
+    await ro.goto(`${base}/admin/resources/order_product_relations/records/${shirtItem.id}/refund`);
+    await ro.waitForTimeout(1500);
+    const refused = await ro.locator('body').innerText();
+    expect(refused).to.not.include('{{').and.not.include('환불 대상');
+    // English on request, remembered across reloads
+    await ro.goto(`${base}/admin/resources/orders`);
+    await ro.getByText('홍길동').first().waitFor();
+    await ro.getByRole('button', { name: '한국어' }).click();
+    await ro.getByText('English', { exact: true }).click();
+    await ro.getByText(/^Current paid price$/i).first().waitFor();
+    await ro.reload();
+    await ro.getByText(/^Current paid price$/i).first().waitFor();
+    await ro.screenshot({ path: `${ARTIFACTS}admin-en-orders.png`, fullPage: true });
+    await ro.close();
+
+    // the manager: the item refund page marks the item, a wrong code's error is inline, then the right code
+    const page = await signIn(manager.email);
+    await page.setViewportSize({ width: 1400, height: 1600 });
+    await page.goto(`${base}/admin/resources/orders/records/${order.id}/show`);
+    await page.getByTestId('order-items').waitFor();
+    await page.getByText('부분 환불', { exact: true }).nth(1).click(); // the shirt is the second item
+    await page.getByTestId('refund-target').waitFor();
+    expect(await page.getByTestId('refund-target').count()).to.equal(1);
+    expect(await page.getByTestId('refund-target').innerText()).to.include('티셔츠').and.include('환불 대상');
+    expect(await page.getByTestId('refund-amount').innerText()).to.equal('20,000원');
+    await page.screenshot({ path: `${ARTIFACTS}admin-refund-item-preview.png`, fullPage: true });
+    await page.fill('input[name=totp]', '000000');
+    await page.getByTestId('refund-submit').click();
+    await page.getByTestId('refund-error').waitFor();
+    const wrong = await page.getByTestId('refund-error').innerText();
+    await page.fill('input[name=totp]', await generate({ secret }));
+    await page.getByTestId('refund-submit').click();
+    await page.getByTestId('refund-done').waitFor();
+    expect(await page.getByText(wrong.trim()).count()).to.equal(0); // the failure is gone once it succeeded
+    expect(await page.getByTestId(`refund-item-status-${shirtItem.id}`).innerText()).to.equal('환불 완료'); // the table refreshed
+    await page.screenshot({ path: `${ARTIFACTS}admin-refund-item-done.png`, fullPage: true });
+    await page.getByText('주문으로 돌아가기').click();
+    await page.getByTestId(`item-status-${shirtItem.id}`).waitFor();
+    expect(await page.getByTestId(`item-status-${shirtItem.id}`).innerText()).to.equal('환불 완료');
+    expect(await page.locator('body').innerText()).to.include('35,000원').and.include('부분 환불');
+    await page.close();
+  });
+
+  it('check-in page: live counts, search by name and by scanned QR, check-in and undo (audited)', async () => {
+    await resetDb();
+    const desk = await makeStaff('manager', { email: 'frontdesk@example.com' });
+    const cat = await makeCategory('티켓', '컨퍼런스 1일차');
+    const ticket = await makeProduct({ nameKo: '1일차 입장권', price: 30000 }, cat);
+    const orders = [];
+    for (const [name, email] of [['최입장', 'choi@example.com'], ['정대기', 'jung@example.com']] as const) {
+      const o = await makeOrder(await makeUser({ email }), [{ product: ticket }]);
+      await CustomerInfo.create({ orderId: o.id, name, phone: '010-5555-6666', email, organization: '' });
+      orders.push(o);
+    }
+    const { OrderProductRelation } = await import('../../src/models/index.js');
+    const items = await Promise.all(orders.map((o) => OrderProductRelation.findOne({ where: { orderId: o.id } })));
+
+    const page = await signIn(desk.email);
+    await page.setViewportSize({ width: 1400, height: 1200 });
+    await page.goto(`${base}/admin/pages/checkin`);
+    await page.getByTestId('checkin-page').waitFor();
+    await page.getByTestId('count-target').waitFor();
+    expect(await page.getByTestId('count-target').innerText()).to.equal('2');
+    expect(await page.getByTestId('count-waiting').innerText()).to.equal('2');
+
+    // by name, then check in
+    await page.locator('input[name=q]').fill('최입장');
+    await page.keyboard.press('Enter');
+    await page.getByTestId(`checkin-do-${items[0]!.id}`).click();
+    await page.getByTestId(`checkin-undo-${items[0]!.id}`).waitFor();
+    expect(await page.getByTestId(`checkin-status-${items[0]!.id}`).innerText()).to.equal('체크인 완료');
+    await page.waitForFunction(() => document.querySelector('[data-testid="count-checked"]')?.textContent === '1');
+    expect(await page.getByTestId('count-waiting').innerText()).to.equal('1');
+    await page.screenshot({ path: `${ARTIFACTS}admin-checkin-done.png`, fullPage: true });
+
+    // a scanned ticket QR (the scanner types the code and Enter), check in, then undo
+    const qr = signScancodeToken('opr', items[1]!.id, testConfig.scancodeSalts);
+    await page.locator('input[name=q]').fill(qr);
+    await page.keyboard.press('Enter');
+    await page.getByTestId(`checkin-do-${items[1]!.id}`).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="count-checked"]')?.textContent === '2');
+    await page.getByTestId(`checkin-undo-${items[1]!.id}`).click();
+    await page.getByTestId(`checkin-do-${items[1]!.id}`).waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid="count-checked"]')?.textContent === '1');
+    await page.screenshot({ path: `${ARTIFACTS}admin-checkin-undo.png`, fullPage: true });
+
+    expect((await OrderProductRelation.findByPk(items[0]!.id))!.status).to.equal('used');
+    expect((await OrderProductRelation.findByPk(items[1]!.id))!.status).to.equal('paid');
+    const audit = await AuditLog.findAll({ where: { tableName: 'order_product_relations' }, order: [['createdAt', 'ASC'], ['id', 'ASC']] });
+    expect(audit.filter((a) => a.action.startsWith('desk.')).map((a) => [a.recordId, a.action, a.actorUserId])).to.deep.equal([
+      [items[0]!.id, 'desk.check_in', desk.id],
+      [items[1]!.id, 'desk.check_in', desk.id],
+      [items[1]!.id, 'desk.check_in_undone', desk.id],
+    ]);
+    await page.close();
   });
 });

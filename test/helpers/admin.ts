@@ -13,14 +13,14 @@ import { portoneClient } from './app.js';
 import { makeUser } from './fixtures.js';
 import type { User } from '../../src/models/index.js';
 
-let shared: Promise<{ app: Express; deps: AppDeps }> | null = null;
+let shared: Promise<{ app: Express; deps: AppDeps; admin: unknown }> | null = null;
 
-export function adminApp(): Promise<{ app: Express; deps: AppDeps }> {
+export function adminApp(): Promise<{ app: Express; deps: AppDeps; admin: unknown }> {
   shared ??= (async () => {
     const deps: AppDeps = { config: testConfig, sequelize: await testDb(), portone: await portoneClient() };
     const app = createApp(deps);
-    await mountAdmin(app, deps, adminSettings({}));
-    return { app, deps };
+    const { admin } = await mountAdmin(app, deps, adminSettings({}));
+    return { app, deps, admin };
   })();
   return shared;
 }

@@ -12,12 +12,13 @@ import type { Sequelize } from 'sequelize';
 import { countQueries, resetDb, testConfig } from '../helpers/db.js';
 import { adminApp, adminLogin, makeStaff } from '../helpers/admin.js';
 import { makeCategory, makeGroup, makeOption, makeOrder, makeProduct, makeUser } from '../helpers/fixtures.js';
-import { CustomerInfo, Order, OrderProductOptionRelation, OrderProductRelation, PaymentHistory, User } from '../../src/models/index.js';
+import { CustomerInfo, Order, OrderProductOptionRelation, OrderProductRelation, PaymentHistory, TicketInfo, User } from '../../src/models/index.js';
 import { deriveOrderPayment, type PaymentStatus } from '../../src/domain/payment/status.js';
 import { merchantUid, pythonIsoformat } from '../../src/domain/checkout/snapshot.js';
 import { countOrders, findOrderIds, orderRows, type OrderFilter, type OrderSortKey } from '../../src/services/admin-orders.js';
 import {
   CSV_FIXED_HEADER,
+  CSV_HOLDER_HEADER,
   CSV_TRAILING_HEADER,
   ITEM_STATUS_LABEL,
   ORDER_STATUS_LABEL,
@@ -119,6 +120,8 @@ describe('admin order list: page first, derive after; CSV export from flat rows'
     await ledger(sequelize, a.id, 'completed', 30000, 'imp_a1', T0 + 1 * DAY);
     await ledger(sequelize, a.id, 'partial_refunded', 10000, 'imp_a2', T0 + 2 * DAY);
     await CustomerInfo.create({ orderId: a.id, name: '김철수', phone: '010-9999-0000', email: 'chulsoo@example.com', organization: '+org' });
+    const aTicket = (await OrderProductRelation.findOne({ where: { orderId: a.id, productId: ticket.id } }))!;
+    await TicketInfo.create({ orderProductRelationId: aTicket.id, name: '=홀더', phone: '010-1111-2222', email: 'holder@example.com', organization: null, contributionMessage: '화이팅' });
     // b: paid; its newest ledger row is soft-deleted (ignored)
     const b = await makeOrder(bob, [{ product: mug }], null);
     await ledger(sequelize, b.id, 'completed', 20000, 'imp_b1', T0 + 3 * DAY);
@@ -279,7 +282,7 @@ describe('admin order list: page first, derive after; CSV export from flat rows'
     const ref = await reference(sequelize);
     const views = await orderViews(ids, { lang: 'ko', now: new Date(), ...ctx });
     const groups = ['배지 이름', '사이즈']; // the header's order: priority, then newest group first
-    const records: Array<Array<string | number>> = [[...CSV_FIXED_HEADER, ...groups, ...CSV_TRAILING_HEADER].map(cell) as string[]];
+    const records: Array<Array<string | number>> = [[...CSV_FIXED_HEADER, ...CSV_HOLDER_HEADER, ...groups, ...CSV_TRAILING_HEADER].map(cell) as string[]];
     for (const view of views) {
       const e = ref.find((x) => x.id === view.id)!;
       for (const item of view.products) {
@@ -301,6 +304,11 @@ describe('admin order list: page first, derive after; CSV export from flat rows'
             view.customer_info?.organization ?? '',
             item.product.id,
             item.product.name,
+            item.ticket_info?.name ?? '',
+            item.ticket_info?.phone ?? '',
+            item.ticket_info?.email ?? '',
+            item.ticket_info?.organization ?? '',
+            item.ticket_info?.contribution_message ?? '',
             ...groups.map((g) => (values.get(g) ?? []).filter((x) => x !== '').join(', ')),
             item.price,
             item.donation_price,
@@ -319,5 +327,6 @@ describe('admin order list: page first, derive after; CSV export from flat rows'
     const rowA = text.split('\r\n').find((l) => l.startsWith(orderIds.a) && l.includes('티켓'))!;
     expect(rowA).to.include('"S, M"').and.include("'@앨리스").and.include("'+org");
     expect(text).to.include("'=머그컵");
+    expect(text).to.include("'=홀더,010-1111-2222,holder@example.com,,화이팅"); // the holder columns, guarded too
   });
 });

@@ -30,6 +30,8 @@ import {
 } from '../../src/models/index.js';
 import { startEnrollment, confirmEnrollment } from '../../src/services/totp.js';
 import { merchantUid } from '../../src/domain/checkout/snapshot.js';
+import { encodeShortUuid } from '../../src/domain/scancode/shortuuid.js';
+import { scancodeUrl, signScancodeToken } from '../../src/domain/scancode/token.js';
 import { guardFormula, unguardFormula } from '../../src/services/csv/formula.js';
 import { productWindowErrors, optionGroupRuleErrors, CatalogMessages } from '../../src/services/admin-catalog.js';
 import { UNBOUNDED } from '../../src/models/index.js';
@@ -199,9 +201,38 @@ describe('admin panel (AdminJS)', function () {
       // the history action shows it per record
       const history = await m.get(`${API}/products/records/${p!.id}/history`).expect(200);
       expect(history.body.history.map((h: { action: string }) => h.action)).to.include('create');
+      // shown as the operator's name / e-mail (not `user:1`) and at the Asia/Seoul wall-clock time
+      const created = history.body.history.find((h: { action: string }) => h.action === 'create');
+      expect(created.actor).to.include(manager.email);
+      const seoul = new Date(audit!.createdAt.getTime() + 9 * 3600_000).toISOString();
+      expect(created.at).to.equal(`${seoul.slice(0, 10)} ${seoul.slice(11, 16)} (KST)`);
       // negative price and non-integers are field errors too
       const neg = await m.post(`${API}/products/records/${p!.id}/edit`).type('form').send({ price: '-1', stock: 'abc' });
       expect(Object.keys(neg.body.record.errors)).to.have.members(['price', 'stock']);
+    });
+
+    it('product form: names → price → windows (start → end) → donation → stock / limits; only name, category, price required; empty windows are unbounded', async () => {
+      const { admin } = await adminApp();
+      type Decorated = { decorate(): { getProperties(o: { where: string }): Array<{ name(): string; isRequired(): boolean; toJSON(w: string): { description?: string } }> } };
+      const props = (admin as { findResource(id: string): Decorated }).findResource('products').decorate().getProperties({ where: 'edit' });
+      const order = props.map((p) => p.name());
+      const at = (k: string) => order.indexOf(k);
+      expect(at('nameKo')).to.be.below(at('price'));
+      expect(at('price')).to.be.below(at('visibleStartsAt'));
+      for (const [a, b] of [['visibleStartsAt', 'visibleEndsAt'], ['visibleEndsAt', 'orderableStartsAt'], ['orderableStartsAt', 'orderableEndsAt'], ['orderableEndsAt', 'refundableEndsAt'], ['refundableEndsAt', 'donationMinPrice'], ['donationMinPrice', 'donationMaxPrice'], ['donationMaxPrice', 'stock'], ['stock', 'maxQuantityPerUser']]) {
+        expect(at(a!), `${a} before ${b}`).to.be.below(at(b!));
+      }
+      const required = props.filter((p) => p.isRequired()).map((p) => p.name());
+      expect(required).to.include.members(['nameKo', 'categoryId', 'price']);
+      expect(required).to.not.include.members(['nameEn']).and.not.include('stock').and.not.include('orderableStartsAt').and.not.include('descriptionKo');
+      expect(props.find((p) => p.name() === 'stock')!.toJSON('edit').description).to.equal('0 = 무제한');
+      const cat = await makeCategory();
+      const blank = { visibleStartsAt: '', visibleEndsAt: '', orderableStartsAt: '', orderableEndsAt: '', refundableEndsAt: '', stock: '', maxQuantityPerUser: '' };
+      const ok = await m.post(`${API}/products/actions/new`).type('form').send({ nameKo: '무제한 굿즈', categoryId: cat.id, price: '5000', ...blank });
+      expect(ok.body.notice.type, JSON.stringify(ok.body)).to.equal('success');
+      const p = (await Product.findOne({ where: { nameKo: '무제한 굿즈' } }))!;
+      expect([p.visibleStartsAt, p.orderableEndsAt, p.refundableEndsAt].map((d) => d?.toISOString())).to.deep.equal([UNBOUNDED.start.toISOString(), UNBOUNDED.end.toISOString(), UNBOUNDED.end.toISOString()]);
+      expect([p.stock, p.maxQuantityPerUser]).to.deep.equal([0, 0]);
     });
 
     it('deletes are soft (audited, who) and a deleted name can be created again', async () => {
@@ -291,6 +322,33 @@ describe('admin panel (AdminJS)', function () {
       // orders are read-only in the panel
       const edit = await m.post(`${API}/orders/records/${o1}/edit`).type('form').send({ nameKo: 'x' });
       expect(edit.body.notice).to.deep.include({ type: 'error', message: 'forbiddenError' });
+    });
+
+    it('the search box: short ids, QR codes or their URLs, user_unique_id, phone digits; several statuses; status-changed range', async () => {
+      const user = await makeUser({ email: 'buyer-two@example.com' });
+      const a = await makeProduct({ price: 10000 });
+      const o1 = await paidOrder(user, [a.id], { ...INFO, name: '김철수', phone: '010-9999-0000', email: 'chulsoo@example.com' });
+      const o2 = await paidOrder(await makeUser(), [a.id]);
+      const ids = async (query: string) => ((await m.get(`${API}/orders/actions/list?${query}`).expect(200)).body.records as Array<{ id: string }>).map((r) => r.id);
+      // the QR page's short id (order, item, buyer), a scanned QR code or its page URL, user_unique_id, phone digits
+      const item1 = (await OrderProductRelation.findOne({ where: { orderId: o1 } }))!;
+      const buyer = (await User.findByPk(user.id))!;
+      expect(await ids(`filters.q=${encodeShortUuid(o1)}`)).to.deep.equal([o1]);
+      expect(await ids(`filters.q=${encodeShortUuid(item1.id)}`)).to.deep.equal([o1]);
+      expect(await ids(`filters.q=${buyer.uniqueId}`)).to.deep.equal([o1]);
+      const qr = signScancodeToken('opr', item1.id, testConfig.scancodeSalts);
+      expect(await ids(`filters.q=${encodeURIComponent(qr)}`)).to.deep.equal([o1]);
+      expect(await ids(`filters.q=${encodeURIComponent(scancodeUrl(testConfig.backendDomain, signScancodeToken('user', buyer.uniqueId, testConfig.scancodeSalts)))}`)).to.deep.equal([o1]);
+      expect(await ids('filters.q=01099990000')).to.deep.equal([o1]);
+      expect(await ids('filters.q=9999%200000')).to.deep.equal([o1]);
+      // several statuses at once; the status-changed range
+      const later = new Date(Date.now() + 3600_000); // well after o1's payment, whatever the machine's speed
+      await PaymentHistory.create({ orderId: o2, status: 'refunded', price: 0, impId: null, createdAt: later });
+      expect(await ids('filters.currentStatus=completed,refunded')).to.have.members([o1, o2]);
+      expect(await ids('filters.currentStatus=refunded')).to.deep.equal([o2]);
+      const soon = new Date(later.getTime() - 60_000).toISOString();
+      expect(await ids(`filters.statusChangedAt~~from=${encodeURIComponent(soon)}`)).to.deep.equal([o2]);
+      expect(await ids(`filters.statusChangedAt~~to=${encodeURIComponent(soon)}`)).to.deep.equal([o1]);
     });
 
     it('refund (full): preview, then wrong / right / reused TOTP; without enrollment no refund', async () => {
@@ -395,6 +453,12 @@ describe('admin panel (AdminJS)', function () {
       const byFilter = await m.get(`${API}/orders/actions/export?format=csv&filters.currentStatus=refunded`);
       expect(byFilter.text).to.include(order2.id).and.not.include(order.id);
       expect(await AuditLog.count({ where: { action: 'shop.order.exported' } })).to.equal(3);
+      // before downloading, the drawer asks what will be exported: the filters in words and the count
+      const scope = (await m.get(`${API}/orders/actions/export?filters.currentStatus=refunded`).expect(200)).body.scope;
+      expect(scope).to.deep.equal({ everyone: false, orders: 1, filters: [{ label: '상태', value: '환불 완료' }] });
+      expect((await m.get(`${API}/orders/actions/export`).expect(200)).body.scope).to.deep.equal({ everyone: true, orders: 2, filters: [] });
+      expect((await m.get(`${API}/orders/actions/export?productIds=${ticket.id}`).expect(200)).body.scope).to.include({ everyone: false, orders: 1 });
+      expect(await AuditLog.count({ where: { action: 'shop.order.exported' } })).to.equal(3); // asking is not exporting
       expect(unguardFormula(guardFormula('=1+1'))).to.equal('=1+1');
     });
 
@@ -419,7 +483,8 @@ describe('admin panel (AdminJS)', function () {
       const header = (items.getRow(1).values as unknown[]).map(String);
       expect(header).to.include('티셔츠 사이즈');
       const values = [2, 3].map((r) => (items.getRow(r).values as unknown[]).map(String));
-      expect(values.find((v) => v.includes(order.id))).to.include('M');
+      expect(values.find((v) => v.includes(order.id))).to.include('M').and.include('결제 완료'); // statuses in Korean, as the CSV
+      expect((orders.getRow(2).values as unknown[]).map(String).concat((orders.getRow(3).values as unknown[]).map(String))).to.include.members(['결제 완료', '환불 완료']);
     });
   });
 
@@ -499,10 +564,30 @@ describe('admin panel (AdminJS)', function () {
       expect(preview.body.preview.template_variables).to.deep.equal(['customer_name', 'order_name', '배지']);
       expect(preview.body.preview.recipients).to.have.length(2);
       expect(preview.body.preview.recipients[0].missing_variables).to.deep.equal(['배지']);
-      const refused = await m.post(`${API}/orders/actions/notify`).type('form').send({ step: 'send', templateId: template.id });
+      expect(preview.body.scope).to.deep.equal({ everyone: false, orders: 2, filters: [{ label: '상품', value: p.nameKo }] });
+      const byProduct = JSON.stringify({ productId: p.id });
+      const refused = await m.post(`${API}/orders/actions/notify`).type('form').send({ step: 'send', templateId: template.id, filters: byProduct });
       expect(refused.body.missing).to.have.length(2);
       expect(await NotificationRecipient.count()).to.equal(0);
-      const sent = await m.post(`${API}/orders/actions/notify`).type('form').send({ step: 'send', templateId: template.id, contextOverride: JSON.stringify({ 배지: '참가자' }) });
+      // the list's filters are what the drawer's query carries (`filters.*`), as the panel sends them
+      const viaQuery = await m.post(`${API}/orders/actions/notify?filters.productId=${p.id}`).type('form').send({ step: 'preview', templateId: template.id });
+      expect(viaQuery.body.scope.orders).to.equal(2);
+      // no filter at all = every paid order: refused without the explicit confirmation
+      const everyone = await m.post(`${API}/orders/actions/notify`).type('form').send({ step: 'send', templateId: template.id, contextOverride: JSON.stringify({ 배지: '참가자' }) });
+      expect(everyone.body.notice.type).to.equal('error');
+      expect(everyone.body.needsConfirmation).to.equal(true);
+      expect(everyone.body.scope).to.include({ everyone: true, orders: 2 });
+      // the number of orders changed since the preview: refused
+      const stale = await m
+        .post(`${API}/orders/actions/notify`)
+        .type('form')
+        .send({ step: 'send', templateId: template.id, filters: byProduct, expectedOrders: '1', contextOverride: JSON.stringify({ 배지: '참가자' }) });
+      expect(stale.body.notice.message).to.include('1건 → 2건');
+      expect(await NotificationRecipient.count()).to.equal(0);
+      const sent = await m
+        .post(`${API}/orders/actions/notify`)
+        .type('form')
+        .send({ step: 'send', templateId: template.id, filters: byProduct, expectedOrders: '2', contextOverride: JSON.stringify({ 배지: '참가자' }) });
       expect(sent.body.notice.type, JSON.stringify(sent.body)).to.equal('success');
       const rows = await NotificationRecipient.findAll();
       expect(rows.map((r) => [r.recipient, r.status, r.body])).to.deep.equal([

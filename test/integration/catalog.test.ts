@@ -70,7 +70,7 @@ describe('catalog API GET /v1/shop/products/', () => {
     expect(g).to.include({
       name: '티셔츠', min_quantity_per_product: 1, max_quantity_per_product: 1, max_quantity_per_user: 3,
       is_custom_response: false, custom_response_pattern: null, visible_starts_at: null, orderable_ends_at: null,
-      leftover_stock_per_user: 2,
+      leftover_stock_per_user: 3, // the product's cap (2) is shown in the info, not applied to the group
     });
     expect(g.leftover_stock_info).to.deep.equal({ product_max_quantity_per_user: 2, product_leftover_stock: 10, option_group_max_quantity_per_user: 3 });
     const o = g.options[0];

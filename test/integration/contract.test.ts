@@ -69,10 +69,66 @@ describe('contract conformance (responses parsed with the strict contract schema
     conforms(S.ErrorResponse, (await b.post('/v1/shop/orders/', INFO).expect(400)).body); // empty cart now
   });
 
+  it("the current client's calls (ticket holders, item PATCH, placeholder mode, 0-won orders, non-refundable products) match the contract schemas", async () => {
+    const HOLDER = { name: '김참가', phone: '010-1234-5678', email: 'holder@example.com', organization: '' };
+    const tickets = await makeCategory('티켓', '컨퍼런스 티켓', true);
+    const ticket = await makeProduct({ nameKo: '티켓', price: 50000, refundableEndsAt: null }, tickets);
+    const color = await makeGroup(ticket, { nameKo: '색상', placeholderMode: 'optional', maxQuantityPerProduct: 1 });
+    await makeOption(color, { nameKo: '빨강' });
+    const badge = await makeGroup(ticket, { nameKo: '배지', isCustomResponse: true, customResponsePattern: '.+', priority: 1, responseModifiableEndsAt: new Date(Date.now() + 86400000) });
+    const free = await makeProduct({ nameKo: '무료 밋업', price: 0 }, tickets);
+    const b = asBuyer(app, await makeUser());
+
+    const catalogue = conforms(S.Product.array(), (await b.get('/v1/shop/products/').expect(200)).body);
+    const t = catalogue.find((p) => p.id === ticket.id)!;
+    expect(t).to.include({ is_ticket: true, refundable_ends_at: null });
+    expect(t.option_groups.map((g) => g.placeholder_mode)).to.deep.equal(['optional', 'hidden']);
+
+    // cart add with the holder → the cart DTO carries it
+    const item = conforms(S.CartItemAppendRequest, {
+      product: ticket.id,
+      options: [{ product_option_group: color.id, product_option: null, custom_response: null }, { product_option_group: badge.id, product_option: null, custom_response: 'Kim' }],
+      ticket_info: HOLDER,
+    });
+    const cart = conforms(S.Order, (await b.post('/v1/shop/orders/cart/products/', item).expect(201)).body);
+    expect(cart.products[0]!).to.deep.include({ is_ticket: true, certificate_status: 'not_issuable', ticket_info: { ...HOLDER, contribution_message: null } });
+    expect(cart.first_paid_at).to.equal(null);
+    const prepared = conforms(S.Order, (await b.post('/v1/shop/orders/', INFO).expect(201)).body);
+    const sim = await portoneSim();
+    const { payment } = await sim.pay({ merchant_uid: prepared.merchant_uid!, notify: false });
+    await request(app).post('/v1/shop/payment-histories/').send({ imp_uid: payment.imp_uid, merchant_uid: prepared.merchant_uid, status: 'paid' }).expect(200);
+
+    // item PATCH → 204, then GET shows it
+    const opr = prepared.products[0]!;
+    const patch = conforms(S.OrderItemPatchRequest, { options: [{ order_product_option_relation: opr.options[1]!.id, custom_response: 'Lee' }], ticket_info: { name: '이참가' } });
+    const patched = await b.patch(`/v1/shop/orders/${prepared.id}/products/${opr.id}/`, patch).expect(204);
+    expect(patched.text).to.equal('');
+    const order = conforms(S.Order, (await b.get(`/v1/shop/orders/${prepared.id}/`).expect(200)).body);
+    expect(order.products[0]!.ticket_info!.name).to.equal('이참가');
+    expect(order.products[0]!.options[1]!.custom_response).to.equal('Lee');
+
+    // non-refundable product → refunds refused with the message
+    expect(order.products[0]!.not_refundable_reason).to.equal('해당 상품은 환불할 수 없습니다. PyCon 한국 준비 위원회에 문의해주세요.');
+    const refused = conforms(S.ErrorResponse, (await b.delete(`/v1/shop/orders/${order.id}/products/${opr.id}/`).expect(400)).body);
+    expect(refused.errors[0]).to.include({ code: 'PRODUCT_IS_NOT_REFUNDABLE', detail: '해당 상품은 환불할 수 없습니다. PyCon 한국 준비 위원회에 문의해주세요.' });
+
+    // 0-won buy-now → 201 with the completed Order
+    const done = conforms(S.Order, (await b.post('/v1/shop/orders/single/', { product: free.id, options: [], customer_info: INFO, ticket_info: HOLDER }).expect(201)).body);
+    expect(done).to.include({ current_status: 'completed', current_paid_price: 0 });
+    expect(done.products[0]!.status).to.equal('paid');
+
+    // errors of the new rules are in the error shape
+    conforms(S.ErrorResponse, (await b.post('/v1/shop/orders/cart/products/', { product: ticket.id, options: [] }).expect(400)).body);
+    conforms(S.ErrorResponse, (await b.patch(`/v1/shop/orders/${order.id}/products/${opr.id}/`, { ticket_info: { phone: 'x' } }).expect(400)).body);
+    conforms(S.Order.array(), (await b.get('/v1/shop/orders/').expect(200)).body);
+  });
+
   it('serves the OpenAPI document generated from the same schemas', async () => {
     const res = await request(app).get('/openapi.json').expect(200);
     expect(res.body.openapi).to.equal('3.1.0');
-    expect(Object.keys(res.body.paths)).to.include.members(['/v1/shop/products/', '/v1/shop/orders/single/', '/v1/shop/payment-histories/']);
+    expect(Object.keys(res.body.paths)).to.include.members(['/v1/shop/products/', '/v1/shop/orders/single/', '/v1/shop/payment-histories/', '/v1/shop/orders/{id}/products/{item}/']);
+    expect(res.body.paths['/v1/shop/orders/{id}/products/{item}/options/'].patch.deprecated).to.equal(true);
+    expect(res.body.components.schemas).to.have.property('TicketInfo');
     expect(res.body.components.schemas).to.have.property('Order');
   });
 });

@@ -4,21 +4,10 @@
 // paid. SIGTERM stops it cleanly. Runs the real entry point as a child process (as a person would).
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import pg from 'pg';
 import request from 'supertest';
 import { testConfig } from '../helpers/db.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../helpers/net.js';
 
 async function admin(sql: string): Promise<void> {
   const u = new URL(testConfig.testDatabaseUrl);

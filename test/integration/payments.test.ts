@@ -103,7 +103,7 @@ describe('payments: PortOne webhook', () => {
     const payment = await pay(cart.merchant_uid);
     const body = { imp_uid: payment.imp_uid, merchant_uid: cart.merchant_uid, status: 'paid' };
     const results = await Promise.all(Array.from({ length: 20 }, () => hook(body)));
-    expect(results.map((r) => r.status)).to.deep.equal(Array(20).fill(200));
+    expect(results.map((r) => r.status), JSON.stringify(results.filter((r) => r.status !== 200).map((r) => r.body))).to.deep.equal(Array(20).fill(200));
     expect(await PaymentHistory.count()).to.equal(1);
     expect(await Order.count()).to.equal(1);
     expect(sim.state.cancels).to.have.length(0);
@@ -193,13 +193,14 @@ describe('payments: PortOne webhook', () => {
     await hook({ imp_uid: paid2.imp_uid, merchant_uid: second.merchant_uid, status: 'paid' }).expect(200);
     const paid1 = await pay(first.merchant_uid);
     const res = await hook({ imp_uid: paid1.imp_uid, merchant_uid: first.merchant_uid, status: 'paid' }).expect(400);
-    expect(res.body.errors[0]).to.include({ code: 'PRODUCT_SOLDOUT', detail: '마지막 상품은 매진되었습니다.' });
+    expect(res.body.errors[0]).to.include({ code: 'ORDER_NOT_ORDERABLE', detail: '주문 가능한 상태가 아니거나 재고가 부족합니다.' });
+    expect(res.body.errors[1]).to.include({ code: 'PRODUCT_SOLDOUT', detail: '마지막 상품은 매진되었습니다.' });
     expect(sim.state.cancels.map((c) => c.body.imp_uid)).to.deep.equal([paid1.imp_uid]);
     expect(await SingleProductCart.count()).to.equal(1); // the promotion was rolled back
     expect(await PaymentHistory.count()).to.equal(1);
     expect(await OrderProductRelation.count({ where: { status: 'paid' } })).to.equal(1);
     // the rejection is on record although its transaction rolled back
-    expect(await PaymentWebhookEvent.count({ where: { eventType: 'payment_rejected', reasonCode: 'PRODUCT_SOLDOUT' } })).to.equal(1);
+    expect(await PaymentWebhookEvent.count({ where: { eventType: 'payment_rejected', reasonCode: 'ORDER_NOT_ORDERABLE' } })).to.equal(1);
   });
 
   it('a second, different payment for an already paid order is refused and returned', async () => {

@@ -109,6 +109,12 @@ describe('ticket categories and ticket holders (ticket_info)', () => {
     expect(ok.body.merchant_uid).to.be.a('string');
     expect(ok.body.products[0].ticket_info).to.deep.equal({ ...HOLDER, contribution_message: null });
     expect(await TicketInfo.count()).to.equal(1);
+    // the same request again is a double click (same cart); another holder is another purchase
+    const again = await b.post('/v1/shop/orders/single/', { product: ticket.id, options: [], customer_info: INFO, ticket_info: HOLDER }).expect(201);
+    expect(again.body.id).to.equal(ok.body.id);
+    const other = await b.post('/v1/shop/orders/single/', { product: ticket.id, options: [], customer_info: INFO, ticket_info: { ...HOLDER, name: '다른 참가자' } }).expect(201);
+    expect(other.body.id).to.not.equal(ok.body.id);
+    expect(other.body.products[0].ticket_info.name).to.equal('다른 참가자');
   });
 
   it('cart checkout refuses a cart whose ticket item has no holder (added before the rule)', async () => {
@@ -131,5 +137,20 @@ describe('ticket categories and ticket holders (ticket_info)', () => {
     const prepared = await b.post('/v1/shop/orders/', INFO).expect(201);
     expect(prepared.body.merchant_uid).to.be.a('string');
     expect(prepared.body.products[0].ticket_info.email).to.equal(HOLDER.email);
+  });
+});
+
+describe('CSV import of ticket orders', () => {
+  it("makes the row's customer the ticket's holder", async () => {
+    const sequelize = await resetDb();
+    const { importOrders } = await import('../../src/services/import.js');
+    const ticket = await makeProduct({ nameKo: '초대 티켓', price: 0 }, await makeCategory('티켓', '초대권', true));
+    const mug = await makeProduct({ nameKo: '머그', price: 0 }, await makeCategory('굿즈', '굿즈'));
+    await makeUser({ email: 'guest@example.com' });
+    const csv = `name,phone,email,organization,product_id,donation_price\r\n초대손님,010-5555-6666,guest@example.com,파이썬,${ticket.id},\r\n초대손님,010-5555-6666,guest@example.com,,${mug.id},\r\n`;
+    const r = await importOrders(sequelize, csv, { apply: true });
+    expect(r, JSON.stringify(r.rows)).to.include({ ok: true, created: 2 });
+    const holders = await TicketInfo.findAll();
+    expect(holders.map((h) => [h.name, h.phone, h.email, h.organization])).to.deep.equal([['초대손님', '010-5555-6666', 'guest@example.com', '파이썬']]);
   });
 });

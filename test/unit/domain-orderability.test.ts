@@ -546,10 +546,11 @@ describe('domain/cart/orderability — §3.3', () => {
       });
     });
 
-    describe('6f. price bounds: 1 ≤ total < 1,000,000 (donation included)', () => {
+    describe('6f. price bounds: 0 ≤ total < 1,000,000 (donation included; 0-won items complete without payment)', () => {
       for (const mode of MODES) {
-        it(`${mode}: 0 → PRICE_TOO_LOW, 1 and 999,999 ok, 1,000,000 → PRICE_TOO_HIGH`, () => {
-          expectOnly(run(product({ price: 0 }), { mode }), e(Messages.Product.PRICE_TOO_LOW, 'non_field_errors'));
+        it(`${mode}: −1 → PRICE_TOO_LOW, 0, 1 and 999,999 ok, 1,000,000 → PRICE_TOO_HIGH`, () => {
+          expectOnly(run(product({ price: -1 }), { mode }), e(Messages.Product.PRICE_TOO_LOW, 'non_field_errors'));
+          expect(run(product({ price: 0 }), { mode }).ok).to.equal(true);
           expect(run(product({ price: 1 }), { mode }).ok).to.equal(true);
           expect(run(product({ price: 999_999 }), { mode }).ok).to.equal(true);
           expectOnly(run(product({ price: 1_000_000 }), { mode }), e(Messages.Product.PRICE_TOO_HIGH, 'non_field_errors'));
@@ -626,8 +627,9 @@ describe('domain/cart/orderability — §3.3', () => {
         e(Messages.Cart.CONTAINS_PAID_PRODUCT, NF),
       ]);
     });
-    it('Σ price + donation: ≤ 0 → CART_PRICE_TOO_LOW; 999,999 ok; ≥ 1,000,000 → CART_PRICE_TOO_HIGH', () => {
-      expect(checkCartOrderable(cart({ items: items(['pending', 0, 0]) }))).to.deep.equal([e(Messages.Cart.CART_PRICE_TOO_LOW, NF)]);
+    it('Σ price + donation: < 0 → CART_PRICE_TOO_LOW; 0 and 999,999 ok; ≥ 1,000,000 → CART_PRICE_TOO_HIGH', () => {
+      expect(checkCartOrderable(cart({ items: items(['pending', -1, 0]) }))).to.deep.equal([e(Messages.Cart.CART_PRICE_TOO_LOW, NF)]);
+      expect(checkCartOrderable(cart({ items: items(['pending', 0, 0]) }))).to.deep.equal([]);
       expect(checkCartOrderable(cart({ items: items(['pending', 500_000, 0], ['pending', 499_999, 0]) }))).to.deep.equal([]);
       expect(checkCartOrderable(cart({ items: items(['pending', 500_000, 0], ['pending', 499_999, 1]) }))).to.deep.equal([
         e(Messages.Cart.CART_PRICE_TOO_HIGH, NF),

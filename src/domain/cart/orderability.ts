@@ -89,6 +89,8 @@ export interface OptionGroupFacts {
   orderableEndsAt: Date | null;
   /** ACTIVE options only, with their sold counts */
   options: readonly OptionFacts[];
+  /** selectable groups: only `optional` accepts no choice (default `hidden`) */
+  placeholderMode?: 'hidden' | 'optional' | 'required';
 }
 
 export interface ProductFacts {
@@ -336,7 +338,7 @@ function readDonation(raw: unknown, present: boolean): { value: number } | { err
  * (null / invalid / min_value). Object level (first hit, `non_field_errors`): OPTION_NOT_MATCH_PRODUCT, per
  * group NOT_ORDERABLE_TIME / NOT_ENOUGH_OPTION / TOO_MUCH_OPTION / OptionGroup.ALREADY_ORDERED_TOO_MUCH, per
  * chosen option TOO_MUCH_CART_OPTION / Option.ALREADY_ORDERED_TOO_MUCH, DONATION_NOT_ALLOWED /
- * DONATION_PRICE_OUT_OF_RANGE, PRICE_TOO_LOW (total ≤ 0) / PRICE_TOO_HIGH (total ≥ 1,000,000).
+ * DONATION_PRICE_OUT_OF_RANGE, PRICE_TOO_LOW (total < 0) / PRICE_TOO_HIGH (total ≥ 1,000,000).
  */
 export function checkOrderability(input: OrderabilityInput): OrderabilityResult {
   const { mode, request, facts, taken, now } = input;
@@ -415,7 +417,9 @@ export function checkOrderability(input: OrderabilityInput): OrderabilityResult 
       } else if (known && !known.group.isCustomResponse) {
         option = oid.kind === 'id' ? (optionsById.get(idKey(oid.id)) ?? null) : null;
         if (!option || option.groupId !== known.group.id) {
-          errors.push(err(Messages.OptionGroup.OPTION_NOT_SELECTED, at('product_option')));
+          // no choice (or another group's option): accepted only where the placeholder is `optional` — the
+          // answer is then stored with no option and adds no price
+          if (known.group.placeholderMode !== 'optional') errors.push(err(Messages.OptionGroup.OPTION_NOT_SELECTED, at('product_option')));
         } else {
           const left = leftover(option.stock, option.sold);
           if (left !== null && left <= 0) {
@@ -550,9 +554,9 @@ function objectLevelError(
     }
   }
 
-  // 6f. price bounds [Δ c15d377]: 1 ≤ total < 1,000,000
+  // 6f. price bounds: 0 ≤ total < 1,000,000 (0-won items complete without a payment)
   const total = computeItemPrice(product, entries) + donationPrice;
-  if (total <= 0) return err(Messages.Product.PRICE_TOO_LOW, NF);
+  if (total < 0) return err(Messages.Product.PRICE_TOO_LOW, NF);
   if (total >= MAX_PRICE_EXCLUSIVE) return err(Messages.Product.PRICE_TOO_HIGH, NF);
   return null;
 }
@@ -591,7 +595,7 @@ export interface CartLevelFacts {
  * The cart-level check of `CART` mode. `cart` = the caller's newest order without payment history, or null
  * (→ `cart` does_not_exist with `cartId` as the pk). Then the first of (attr `non_field_errors`):
  * ALREADY_ORDERED (status ≠ pending or has history), CONTAINS_PAID_PRODUCT (an active item not pending),
- * CART_PRICE_TOO_LOW (Σ price+donation ≤ 0), CART_PRICE_TOO_HIGH (≥ 1,000,000).
+ * CART_PRICE_TOO_LOW (Σ price+donation < 0), CART_PRICE_TOO_HIGH (≥ 1,000,000).
  */
 export function checkCartOrderable(cart: CartLevelFacts | null, cartId = ''): FieldError[] {
   if (!cart) return [err(FieldMessages.DOES_NOT_EXIST, 'cart', cartId)];
@@ -599,7 +603,7 @@ export function checkCartOrderable(cart: CartLevelFacts | null, cartId = ''): Fi
   if (cart.currentStatus !== 'pending' || cart.hasPaymentHistory) return [err(Messages.Cart.ALREADY_ORDERED, NF)];
   if (cart.items.some((i) => i.status !== 'pending')) return [err(Messages.Cart.CONTAINS_PAID_PRODUCT, NF)];
   const total = cart.items.reduce((s, i) => s + i.price + i.donationPrice, 0);
-  if (total <= 0) return [err(Messages.Cart.CART_PRICE_TOO_LOW, NF)];
+  if (total < 0) return [err(Messages.Cart.CART_PRICE_TOO_LOW, NF)];
   if (total >= MAX_PRICE_EXCLUSIVE) return [err(Messages.Cart.CART_PRICE_TOO_HIGH, NF)];
   return [];
 }

@@ -106,10 +106,15 @@ export function optionLeftoverStockInfo(
   };
 }
 
-/** `leftover_stock_per_user` = min of the non-null values of an info object, or null when all are null. */
+/**
+ * `leftover_stock_per_user` of a group / an option = min of the non-null values of its info object, except
+ * `product_max_quantity_per_user` (the product's own cap is the product's business: it is still shown in the
+ * info, but it no longer caps what one may choose of an option), or null when all are null.
+ */
 export function leftoverStockPerUser(info: OptionGroupLeftoverStockInfo | OptionLeftoverStockInfo): number | null {
   let min: number | null = null;
-  for (const v of Object.values(info) as Array<number | null>) {
+  for (const [k, v] of Object.entries(info) as Array<[string, number | null]>) {
+    if (k === 'product_max_quantity_per_user') continue;
     if (v !== null && (min === null || v < min)) min = v;
   }
   return min;

@@ -35,7 +35,7 @@ export interface RefundReasonOptions {
 
 /**
  * `OPR.not_refundable_reason` (first hit; null = refundable):
- * 1 no order / no latest imp_id → ORDER_NOT_REFUNDABLE; 2 status not refundable → ORDER_NOT_REFUNDABLE_STATUS;
+ * 0 no latest imp_id and a free item → PRODUCT_PRICE_IS_ZERO; 1 no order / no latest imp_id → ORDER_NOT_REFUNDABLE; 2 status not refundable → ORDER_NOT_REFUNDABLE_STATUS;
  * 3 item not paid → PRODUCT_STATUS_IS_NOT_PAID; 4 product not refundable (refundable_ends_at null) →
  * PRODUCT_IS_NOT_REFUNDABLE, 5 window passed → PRODUCT_REFUND_TIME_EXPIRED (4 and 5 unless ignoreWindow);
  * 6 price + donation == 0 → PRODUCT_PRICE_IS_ZERO.
@@ -46,6 +46,8 @@ export function notRefundableReason(
   now: Date,
   { ignoreWindow = false }: RefundReasonOptions = {},
 ): MessageDef | null {
+  // a free item (a 0-won order, an imported invitation) has nothing to refund: say so rather than "no payment"
+  if (order && !order.latestImpId && opr.price + opr.donationPrice === 0) return Messages.NotRefundable.PRODUCT_PRICE_IS_ZERO;
   if (!order || !order.latestImpId) return Messages.NotRefundable.ORDER_NOT_REFUNDABLE;
   if (!REFUNDABLE_STATUSES.has(order.currentStatus)) return Messages.NotRefundable.ORDER_NOT_REFUNDABLE_STATUS;
   if (opr.status !== 'paid') return Messages.NotRefundable.PRODUCT_STATUS_IS_NOT_PAID;

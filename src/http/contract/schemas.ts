@@ -212,6 +212,13 @@ export const OptionsPatchRequest = z
   .array(z.object({ order_product_option_relation: uuid, custom_response: z.string().min(1) }))
   .openapi('OptionsPatchRequest');
 
+export const OrderItemPatchRequest = z
+  .object({
+    options: OptionsPatchRequest.optional().openapi({ description: 'free-text answers (until their group\'s response_modifiable_ends_at)' }),
+    ticket_info: TicketInfoRequest.partial().optional().openapi({ description: 'the holder: created when missing (all fields), else the given keys updated; no deadline' }),
+  })
+  .openapi('OrderItemPatchRequest');
+
 export const Patron = z.object({ name: z.string().nullable(), contribution_message: z.string() }).strict().openapi('Patron');
 
 export const WebhookRequest = z

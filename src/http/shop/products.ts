@@ -6,6 +6,8 @@ import { parse, uuidParam } from '../validate.js';
 import { requestLang } from '../lang.js';
 import { listProducts, getProduct } from '../../services/catalog.js';
 import { catalogCache } from '../../services/catalog-cache.js';
+import { sendEncodedJson } from '../encoded-body.js';
+import { PERSONAL_REVALIDATE } from '../cache-control.js';
 
 export const ProductListQuery = z
   .object({
@@ -25,10 +27,12 @@ export function productRoutes(deps: AppDeps): Router {
     ah(async (req, res) => {
       const q = parse(ProductListQuery, req.query);
       const query = { lang: requestLang(req), now: new Date(), userId: req.user?.id ?? null, categoryGroup: q.category_group, category: q.category };
-      if (!cache) return res.json(await listProducts(deps.sequelize, query));
+      if (!cache) return res.set('Cache-Control', PERSONAL_REVALIDATE).json(await listProducts(deps.sequelize, query));
       // serialized once per change; a signed-in buyer's answer differs only in the products they have counts on
-      const { json, etag } = query.userId ? await cache.signedInJson({ ...query, userId: query.userId }, ttl) : await cache.anonymousJson(query, ttl);
-      res.type('json').set('ETag', etag).send(json); // a preset ETag: Express does not hash the body again
+      const body = query.userId ? await cache.signedInJson({ ...query, userId: query.userId }, ttl) : await cache.anonymousJson(query, ttl);
+      // compressed once per body (not per request), 304 when the client's ETag still matches
+      res.set('Cache-Control', PERSONAL_REVALIDATE);
+      await sendEncodedJson(req, res, body);
     }),
   );
   r.get(
