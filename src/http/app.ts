@@ -37,11 +37,11 @@ export function createApp(deps: AppDeps): Express {
   // bytes: src/http/encoded-body.ts; an answer that already has a Content-Encoding is left alone)
   app.use(compression());
 
-  // --- auth (issue #4), part 1: CORS first, so preflights and error answers carry its headers ---
+  // --- auth, part 1: CORS first, so preflights and error answers carry its headers ---
   const auth = createAuth(deps);
   app.use(auth.cors);
 
-  // --- admin panel (issue #7): a slot before the body parsers; admin/index.ts mountAdmin() fills it ---
+  // --- admin panel: a slot before the body parsers; admin/index.ts mountAdmin() fills it ---
   const adminSlot = express.Router();
   app.locals.adminSlot = adminSlot;
   app.use('/admin', adminSlot);
@@ -74,7 +74,7 @@ export function createApp(deps: AppDeps): Express {
   // NUL bytes, 1e400: a 400 here, not a 500 mid-transaction (the webhook records and escapes them itself)
   app.use(rejectUnstorableValues(undefined, [WEBHOOK_PATH]));
 
-  // --- auth (issue #4), part 2: after the body parsers (the CSRF form field), before every route:
+  // --- auth, part 2: after the body parsers (the CSRF form field), before every route:
   // cookies → session → passport (req.user) → API key (req.apiKey) → CSRF → actor (runAs); then the
   // sign-in endpoints. Buyer routes use requireUser / requireApiKey(scope) from ./auth/index.js.
   app.use(auth.middleware);
