@@ -1,5 +1,5 @@
 /**
- * The AdminJS back-office at /admin (issue #7). `mountAdmin(app, deps)` loads AdminJS lazily (a dynamic
+ * The AdminJS back-office at /admin. `mountAdmin(app, deps)` loads AdminJS lazily (a dynamic
  * import: ~3 s the API and its tests do not pay) and plugs the panel into the slot `createApp` reserves
  * before the body parsers. `npm start` mounts it unless ADMIN_ENABLED=false; tests that need the panel
  * mount it on their own app.

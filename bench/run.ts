@@ -294,7 +294,7 @@ async function main(): Promise<void> {
     try {
       await waitFor(`${base}/healthz`, 120_000, app);
     } catch (e) {
-      // the admin panel is being built (issue #7): when it keeps the app from starting, measure without it
+      // when the admin panel keeps the app from starting, measure without it
       log(`the app did not start (${e instanceof Error ? e.message : String(e)}); retrying with ADMIN_ENABLED=false`);
       app = start('app-without-admin', 'src/main.ts', { ...appEnv, ADMIN_ENABLED: 'false' });
       await waitFor(`${base}/healthz`, 120_000, app);

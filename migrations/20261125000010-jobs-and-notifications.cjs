@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Background jobs and e-mail notifications (issue #8).
+ * Background jobs and e-mail notifications.
  *
  * agenda_jobs — the job table of Agenda 6's PostgreSQL backend (@agendajs/postgres-backend 3.0.6), created
  *   here instead of by the backend at connect time (`ensureSchema: false` in src/jobs/agenda.ts): several

@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Admin panel (issue #7): orders created by the CSV import carry `import_key` = sha256(normalised file
+ * Admin panel: orders created by the CSV import carry `import_key` = sha256(normalised file
  * content, row index), unique among live orders, so importing the same file twice creates nothing the
  * second time (the apply skips rows whose key exists; the unique index is the backstop under concurrency).
  */

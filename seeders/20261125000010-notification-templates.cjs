@@ -1,6 +1,6 @@
 'use strict';
 /**
- * The e-mail templates of the automatic order notifications (issue #8), in Korean and English. Not demo
+ * The e-mail templates of the automatic order notifications, in Korean and English. Not demo
  * data: runs on every deployment (also with SEED_DEMO=false), once. Fixed ids + ON CONFLICT DO NOTHING, and a
  * template that an operator already created for the same (channel, code, language) is left alone.
  *

@@ -103,7 +103,7 @@ const schema = z.object({
   /** Web processes (node:cluster workers) of `npm start`; default: the number of CPUs in production, 1 otherwise. */
   WEB_CONCURRENCY: optional(z.coerce.number().int().min(1).max(64)),
 
-  // --- background jobs (Agenda on the same PostgreSQL) and e-mail notifications (issue #8) ---
+  // --- background jobs (Agenda on the same PostgreSQL) and e-mail notifications ---
   /** Run the job worker inside `npm start` (false: only enqueue; run `npm run worker` separately). */
   JOBS_IN_PROCESS: bool.default(true),
   /** How often a worker polls for due jobs (new jobs also wake it at once through LISTEN/NOTIFY). */
@@ -151,7 +151,7 @@ const schema = z.object({
   NHN_DEMO_FAKE: optional(bool),
   NHN_FAKE_PORT: port.default(8091),
 
-  // --- sign-in, sessions, CSRF (issue #4) ---
+  // --- sign-in, sessions, CSRF ---
   SESSION_COOKIE_NAME: cookieName.default('sessionid'),
   CSRF_COOKIE_NAME: cookieName.default('csrftoken'),
   /** Session lifetime in seconds (Django's default: two weeks), counted from sign-in. */

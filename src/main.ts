@@ -93,7 +93,7 @@ async function serveWeb(
   jobsProcess: boolean,
 ): Promise<() => Promise<void>> {
   const portone = createPortOneClient(demo.demoPortone ? { ...config.portone, ...demo.demoPortone } : config.portone);
-  // Jobs (issue #8): every process enqueues; the worker runs here unless JOBS_IN_PROCESS=false (`npm run worker`).
+  // Jobs: every process enqueues; the worker runs here unless JOBS_IN_PROCESS=false (`npm run worker`).
   registerOrderNotifications();
   const jobsConfig = demo.demoNhn ? { ...config, nhn: demo.demoNhn } : config;
   if (demo.demoNhn) configureNotifications(notificationSettingsFrom(jobsConfig)); // Kakao on, through the fake
@@ -102,7 +102,7 @@ async function serveWeb(
   // process's catalogue cache through LISTEN/NOTIFY at once instead of after CATALOG_CACHE_MS
   const catalogChanges = config.catalogCacheMs > 0 ? await watchCatalogChanges(db.sequelize) : null;
   const app = createApp({ config, sequelize: db.sequelize, portone });
-  // Admin panel (issue #7) at /admin; AdminJS is imported lazily (ADMIN_ENABLED=false to leave it out).
+  // Admin panel at /admin; AdminJS is imported lazily (ADMIN_ENABLED=false to leave it out).
   const admin = adminSettings();
   if (admin.enabled) await mountAdmin(app, { config, sequelize: db.sequelize, portone }, admin);
   const server: Server = app.listen(config.port, config.host, () => {

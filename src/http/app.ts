@@ -19,6 +19,8 @@ import { rejectUnstorableValues } from './unstorable-values.js';
 import { apiSecurityHeaders } from './security-headers.js';
 import { enableQueryStats, queryStatsMiddleware } from '../db/query-stats.js';
 
+const WEBHOOK_PATH = '/v1/shop/payment-histories';
+
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -35,11 +37,11 @@ export function createApp(deps: AppDeps): Express {
   // bytes: src/http/encoded-body.ts; an answer that already has a Content-Encoding is left alone)
   app.use(compression());
 
-  // --- auth (issue #4), part 1: CORS first, so preflights and error answers carry its headers ---
+  // --- auth, part 1: CORS first, so preflights and error answers carry its headers ---
   const auth = createAuth(deps);
   app.use(auth.cors);
 
-  // --- admin panel (issue #7): a slot before the body parsers; admin/index.ts mountAdmin() fills it ---
+  // --- admin panel: a slot before the body parsers; admin/index.ts mountAdmin() fills it ---
   const adminSlot = express.Router();
   app.locals.adminSlot = adminSlot;
   app.use('/admin', adminSlot);
@@ -68,10 +70,11 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
-  app.use('/v1/shop/payment-histories', webhookBodyErrors(deps)); // a refused webhook body is still recorded
-  app.use(rejectUnstorableValues()); // NUL bytes, 1e400: a 400 here, not a 500 mid-transaction
+  app.use(WEBHOOK_PATH, webhookBodyErrors(deps)); // a refused webhook body is still recorded
+  // NUL bytes, 1e400: a 400 here, not a 500 mid-transaction (the webhook records and escapes them itself)
+  app.use(rejectUnstorableValues(undefined, [WEBHOOK_PATH]));
 
-  // --- auth (issue #4), part 2: after the body parsers (the CSRF form field), before every route:
+  // --- auth, part 2: after the body parsers (the CSRF form field), before every route:
   // cookies → session → passport (req.user) → API key (req.apiKey) → CSRF → actor (runAs); then the
   // sign-in endpoints. Buyer routes use requireUser / requireApiKey(scope) from ./auth/index.js.
   app.use(auth.middleware);
@@ -86,7 +89,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1/shop/orders', buyerRefundRoutes(deps));
   app.use('/v1/shop/orders', certificateIssueRoutes(deps));
   app.use('/v1/document/download', documentDownloadRoutes(deps));
-  app.use('/v1/shop/payment-histories', webhookRoutes(deps));
+  app.use(WEBHOOK_PATH, webhookRoutes(deps));
   app.use('/v1/shop/patron', patronRoutes(deps));
   app.use('/v1/internal-api/desk-support', deskRoutes(deps));
   app.use(REGISTRATION_DESK_BASE, registrationDeskRoutes(deps));

@@ -23,8 +23,13 @@ export function findUnstorable(value: unknown, path: string[] = [], depth = 0): 
   return null;
 }
 
-export function rejectUnstorableValues(getBody: (req: Request) => unknown = (req) => req.body): RequestHandler {
+/**
+ * `except`: path prefixes that take any body themselves. The PortOne webhook must record every body it
+ * receives (escaped) and still process a paid notification that carries an odd field, so it is not refused here.
+ */
+export function rejectUnstorableValues(getBody: (req: Request) => unknown = (req) => req.body, except: readonly string[] = []): RequestHandler {
   return (req, _res, next) => {
+    if (except.some((prefix) => req.path.startsWith(prefix))) return next();
     const e = findUnstorable(req.query) ?? findUnstorable(getBody(req));
     next(e ? ApiError.validation([e]) : undefined);
   };

@@ -72,7 +72,7 @@ function plain(row: Model, keys?: string[]): Record<string, unknown> {
  * The SQL expression (jsonb) of what `plain(row)` gives for a row of `model` just written and read back
  * (`RETURNING *` under `alias`): every attribute by its name, timestamps as a JS Date serializes them (UTC,
  * milliseconds), secrets redacted. For statements that write a row and its audit row in one round trip
- * (issue #9: cart add); the content equals the afterCreate hook's (tested).
+ * (cart add); the content equals the afterCreate hook's (tested).
  */
 export function auditJsonSql(model: ModelStatic<Model>, alias: string): string {
   const pairs: string[] = [];

@@ -146,7 +146,7 @@ export function parseOrderFilter(raw: Record<string, unknown> | null | undefined
 // ---------------------------------------------------------------------------------------------------------
 // SQL
 //
-// Page first, derive after (issue #9: the list took ~1 s a page at 50,000 orders because every order's
+// Page first, derive after (the list took ~1 s a page at 50,000 orders because every order's
 // ledger values were derived before paging). The selection walks `orders` alone: "listed" is two EXISTS
 // probes, the default sort (created_at) reads `orders_live_created_idx` in order and stops after the page.
 // A filter that needs the ledger or another table becomes a semi-join on the set of order ids it matches

@@ -149,7 +149,7 @@ export async function addToCart(deps: ShopDeps, c: CallContext, body: unknown): 
 }
 
 /**
- * Cart add's writes and its answer in ONE statement (issue #9): the cart when the buyer has none, the item, its
+ * Cart add's writes and its answer in ONE statement: the cart when the buyer has none, the item, its
  * option answers, their audit rows — the same rows, values and audit content (`auditJsonSql`) as
  * `Order.create` + `createItem` with the model hooks, in the same order — and the cart view of `orderView`.
  */

@@ -1,5 +1,5 @@
 /**
- * The public catalogue with a short-lived, write-invalidated cache (issue #9: catalogue ≥ 1,500 req/s).
+ * The public catalogue with a short-lived, write-invalidated cache (catalogue ≥ 1,500 req/s).
  *
  * What is cached, per Sequelize instance (= per database pool):
  *   - the catalogue rows: every live product (with category and group), its tag relations and its option

@@ -7,7 +7,7 @@
  *   one group are joined with ", "), prices, item and order status, first payment and refund times.
  *   Streamed as flat SQL rows (one statement per batch of orders, one row per item with everything the
  *   CSV row needs; the next batch is read while this one is written): memory does not grow with the
- *   number of orders, and no ORM objects are built (issue #9: 50,000 rows took ~13 s through the order
+ *   number of orders, and no ORM objects are built (50,000 rows took ~13 s through the order
  *   view, peak RSS +100 MiB).
  * - XLSX: the original system's workbook with its two sheets 주문 (orders) and 주문상품 (items), each with a
  *   leading row-number column, written with exceljs' streaming writer. (Fixed: one row per order in 주문,

@@ -1,7 +1,7 @@
 /**
  * Rows read as JSON (`json_agg(table)`, several tables in one statement) turned back into the model
  * instances a `findAll` would have given: column names → attributes, timestamps (text in JSON) → Date.
- * Used where one statement replaces several ORM queries on a hot path (issue #9).
+ * Used where one statement replaces several ORM queries on a hot path.
  */
 import type { Model, ModelStatic } from 'sequelize';
 

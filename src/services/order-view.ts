@@ -211,7 +211,7 @@ const customerDto = (c: CustomerInfo | undefined | null): CustomerInfoDto | null
   c ? { name: c.name, phone: c.phone, email: c.email, organization: c.organization } : null;
 
 /**
- * Everything the views of these orders show, in ONE statement (issue #9: the cart view used to cost six):
+ * Everything the views of these orders show, in ONE statement (the cart view used to cost six):
  * the live orders, their live items (created_at, id), ledger rows (newest first), customer infos and option
  * answers (created_at, id), and the catalogue rows they name — products with their categories, option
  * groups and options, soft-deleted ones included (a past order keeps its names).

@@ -1,5 +1,5 @@
 /**
- * The admin order list pages first and derives after (issue #9), and the CSV export streams flat SQL rows:
+ * The admin order list pages first and derives after, and the CSV export streams flat SQL rows:
  * both checked against references computed in JavaScript from the same rows (the domain's
  * `deriveOrderPayment`, the order view), on a data set with the awkward cases — several ledger rows, a
  * soft-deleted newest ledger row, two ledger rows at the same instant, soft-deleted items / answers /
@@ -278,7 +278,7 @@ describe('admin order list: page first, derive after; CSV export from flat rows'
     expect(statements).to.equal(2); // option-group columns + one batch
     const text = Buffer.concat(chunks).toString('utf8');
 
-    // the reference: the order view of every order, as the export wrote it before issue #9
+    // the reference: the order view of every order, as the export wrote it before it streamed flat rows
     const ref = await reference(sequelize);
     const views = await orderViews(ids, { lang: 'ko', now: new Date(), ...ctx });
     const groups = ['배지 이름', '사이즈']; // the header's order: priority, then newest group first

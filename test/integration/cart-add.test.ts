@@ -1,6 +1,6 @@
 /**
  * Cart add writes the cart (first add), the item, its option answers and their audit rows in one statement
- * and reads its answer in the same one (issue #9). These tests pin that it stays equal to the generic path
+ * and reads its answer in the same one. These tests pin that it stays equal to the generic path
  * (Sequelize create + the audit hooks of src/models/index.ts) and that its statement count does not grow back.
  */
 import { expect } from 'chai';

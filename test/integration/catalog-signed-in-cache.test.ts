@@ -1,5 +1,5 @@
 /**
- * The signed-in catalogue's cache of the buyer's own counts (issue #9, src/services/catalog-cache.ts): a warm
+ * The signed-in catalogue's cache of the buyer's own counts (src/services/catalog-cache.ts): a warm
  * signed-in request sends only the session check; the buyer's own writes through this process show at once;
  * other processes' writes show within CATALOG_CACHE_MS; the per-buyer entries are bounded (LRU). Every answer
  * is compared byte for byte with the uncached path (`listProducts`).

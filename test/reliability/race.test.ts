@@ -10,7 +10,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { Op } from 'sequelize';
 import { resetDb } from '../helpers/db.js';
-import { makeApp, portoneSim } from '../helpers/app.js';
+import { makeApp, patientPortoneClient, portoneSim } from '../helpers/app.js';
 import { asBuyer } from '../helpers/buyer.js';
 import { makeProduct, makeUser } from '../helpers/fixtures.js';
 import { Order, OrderProductRelation, PaymentHistory, SingleProductCart, type User } from '../../src/models/index.js';
@@ -44,7 +44,7 @@ describe('reliability: 200 buyers racing for 10 units', function () {
 
   beforeEach(async () => {
     await resetDb();
-    app = await makeApp();
+    app = await makeApp({ deps: { portone: await patientPortoneClient() } });
     sim = await portoneSim();
     sim.reset();
   });

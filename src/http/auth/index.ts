@@ -1,5 +1,5 @@
 /**
- * Sign-in for the Express app (issue #4). `createAuth(deps)` gives three pieces that `createApp` mounts:
+ * Sign-in for the Express app. `createAuth(deps)` gives three pieces that `createApp` mounts:
  *
  *   cors        — first: CORS for the configured frontend origins, with credentials
  *   middleware  — after the body parsers, before every route: cookies → session (PostgreSQL) → passport

@@ -1,5 +1,5 @@
 /**
- * One statement instead of two for every signed-in request (issue #9): the session row is read together
+ * One statement instead of two for every signed-in request: the session row is read together
  * with "is the signed-in user still active?" (a join on the user id stored in the session), and passport's
  * deserializer, which runs right after that read in the same request, skips its own user query when that
  * statement already found the user active.
