@@ -473,5 +473,13 @@ describe('admin panel in a browser (Chromium, headless)', function () {
     const audit = await AuditLog.findOne({ where: { recordId: order.id, action: 'shop.order.item_options_changed' } });
     expect(audit).to.deep.include({ actorUserId: manager.id, reason: '현장 교환' });
     await page.close();
+
+    // a viewer sees the order with its new size, and no link to change it
+    const viewer = await makeStaff('viewer', { email: 'looker@example.com' });
+    const ro = await signIn(viewer.email);
+    await ro.goto(`${base}/admin/resources/orders/records/${order.id}/show`);
+    await ro.getByTestId('order-items').waitFor();
+    expect(await ro.getByTestId('order-items').innerText()).to.include('사이즈: L').and.not.include('옵션 변경');
+    await ro.close();
   });
 });

@@ -9,6 +9,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { resetDb, testDb } from '../helpers/db.js';
 import { changeItemOptions } from '../../src/services/order-changes.js';
+import { createCompOrder } from '../../src/services/comp-orders.js';
 import { ServiceError } from '../../src/services/errors.js';
 import { adminApp, adminLogin, makeStaff, type Agent } from '../helpers/admin.js';
 import { makeGroup, makeOption, makeOrder, makeProduct, makeUser, daysFromNow } from '../helpers/fixtures.js';
@@ -233,6 +234,25 @@ describe('admin: change an order (swap a paid item\'s option)', function () {
     expect(direct).to.be.instanceOf(ServiceError);
     expect((direct as ServiceError).status).to.equal(404);
     expect((await x.sizeAnswer.reload()).productOptionId).to.equal(S.id);
+  });
+
+  it('a comp order\'s item (0-won, no refund action) may change its size too; the ledger stays at 0원', async () => {
+    const speaker = await makeUser({ email: 'speaker@example.com' });
+    const comp = await createCompOrder(await testDb(), {
+      user: speaker.id,
+      reason: '연사',
+      customer_info: { name: '김연사', phone: '010-1234-5678', email: 'speaker@example.com', organization: '' },
+      items: [{ product: shirt.id, options: [{ product_option_group: size.id, product_option: S.id, custom_response: null }] }],
+    });
+    const orderId = comp.orderId;
+    const item = (await OrderProductRelation.findOne({ where: { orderId } }))!;
+    const answer = (await OrderProductOptionRelation.findOne({ where: { orderProductRelationId: item.id } }))!;
+    const ledger = async () => (await PaymentHistory.findAll({ where: { orderId } })).map((h) => [h.status, h.price]);
+    const before = await ledger();
+    const ok = await change(m, item.id, [{ answer: answer.id, option: L.id }]);
+    expect(ok.status, JSON.stringify(ok.body)).to.equal(200);
+    expect((await answer.reload()).productOptionId).to.equal(L.id);
+    expect(await ledger()).to.deep.equal(before);
   });
 
   it('viewers neither see nor call it; managers see it on paid items only', async () => {
