@@ -21,8 +21,10 @@ import {
   OrderProductRelation,
   PaymentHistory,
   Product,
+  SingleProductCart,
   User,
 } from '../../src/models/index.js';
+import { asBuyer } from '../helpers/buyer.js';
 
 const API = '/admin/api/resources';
 const ITEMS = `${API}/order_product_relations/records`;
@@ -283,6 +285,21 @@ describe('admin: change an order (swap a paid item\'s option)', function () {
     expect(lost.body.errors[0].code).to.equal('OPTION_SOLDOUT');
     expect(await OrderProductOptionRelation.count({ where: { productOptionId: M.id } })).to.equal(1);
     expect(await AuditLog.count({ where: { action: 'shop.order.item_options_changed' } })).to.equal(1);
+  });
+
+  it('a buyer\'s live checkout hold on the last M counts: the operator is refused until the hold expires', async () => {
+    const x = await paidItem(S);
+    const held = await asBuyer(app, await makeUser()).post('/v1/shop/orders/single/', {
+      product: shirt.id,
+      options: [{ product_option_group: size.id, product_option: M.id, custom_response: null }],
+      customer_info: { name: '홍길동', phone: '010-1234-5678', email: 'gildong@example.com', organization: '' },
+    });
+    expect(held.status, JSON.stringify(held.body)).to.equal(201);
+    const refused = await change(m, x.item.id, [{ answer: x.sizeAnswer.id, option: M.id }]);
+    expect(refused.status).to.equal(400);
+    expect(refused.body.errors[0].code).to.equal('OPTION_SOLDOUT');
+    await SingleProductCart.update({ stockHeldUntil: new Date(Date.now() - 1000) }, { where: { id: held.body.id } });
+    await change(m, x.item.id, [{ answer: x.sizeAnswer.id, option: M.id }]).expect(200);
   });
 
   it('eight changes at once for two units of M (stock 2): exactly two win, and M is never oversold', async () => {
