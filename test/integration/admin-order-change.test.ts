@@ -170,7 +170,7 @@ describe('admin: change an order (swap a paid item\'s option)', function () {
     await change(m, y.item.id, [{ answer: y.sizeAnswer.id, option: L.id }]).expect(200);
   });
 
-  it('refuses a change of price (400 option_price_differs) and a closed sales window (OPTION_GROUP_NOT_ORDERABLE_TIME)', async () => {
+  it('refuses a change of price (400 option_price_differs) and the option group’s own closed window (OPTION_GROUP_NOT_ORDERABLE_TIME), not the product’s', async () => {
     const x = await paidItem(S);
     const res = await change(m, x.item.id, [{ answer: x.sizeAnswer.id, option: XL.id }]);
     expect(res.status).to.equal(400);
@@ -178,11 +178,18 @@ describe('admin: change an order (swap a paid item\'s option)', function () {
     expect(res.body.errors[0].detail).to.include('5,000원');
     await unchanged(x, S);
 
+    // a cutoff set on the choice itself is honoured
     await size.update({ orderableEndsAt: daysFromNow(-1), orderableStartsAt: daysFromNow(-30) });
     const closed = await change(m, x.item.id, [{ answer: x.sizeAnswer.id, option: L.id }]);
     expect(closed.status).to.equal(400);
     expect(closed.body.errors[0]).to.deep.include({ code: 'OPTION_GROUP_NOT_ORDERABLE_TIME' });
     await unchanged(x, S);
+
+    // the product's sale has closed (and it is hidden), the choice has no cutoff: a paid buyer's swap goes through
+    await size.update({ orderableEndsAt: null, orderableStartsAt: null });
+    await shirt.update({ orderableStartsAt: daysFromNow(-30), orderableEndsAt: daysFromNow(-1), visibleEndsAt: daysFromNow(-1) });
+    await change(m, x.item.id, [{ answer: x.sizeAnswer.id, option: L.id }]).expect(200);
+    expect((await x.sizeAnswer.reload()).productOptionId).to.equal(L.id);
   });
 
   it('refuses refunded items, unpaid orders, free-text answers, foreign answers and bad payloads; nothing is written', async () => {

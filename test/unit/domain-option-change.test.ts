@@ -109,12 +109,14 @@ describe('domain: change a purchased item\'s options', () => {
     expect(checkOptionChange(input(p, [answer('a1', 's')], [{ answer: 'a1', option: 'l' }], { taken: cartOnly })).ok).to.equal(true);
   });
 
-  it('the chosen group\'s effective sales window (the product\'s when its own is empty)', () => {
+  it('the chosen group\'s own sales window applies; the product\'s closed sale does not (a paid buyer swaps after it)', () => {
     const closed = size([opt('s'), opt('m')], { orderableEndsAt: new Date('2027-05-01T00:00:00Z') });
     const r = checkOptionChange(input(product([closed]), [answer('a1', 's')], [{ answer: 'a1', option: 'm' }]));
     expect(!r.ok && r.errors[0]).to.deep.include({ code: Messages.OptionGroup.NOT_ORDERABLE_TIME.code });
-    const p = { ...product([size([opt('s'), opt('m')])]), orderableEndsAt: new Date('2027-05-01T00:00:00Z') };
-    expect(checkOptionChange(input(p, [answer('a1', 's')], [{ answer: 'a1', option: 'm' }])).ok).to.equal(false);
+    const hidden = size([opt('s'), opt('m')], { visibleEndsAt: new Date('2027-05-01T00:00:00Z') });
+    expect(checkOptionChange(input(product([hidden]), [answer('a1', 's')], [{ answer: 'a1', option: 'm' }])).ok).to.equal(false);
+    const p = { ...product([size([opt('s'), opt('m')])]), orderableEndsAt: new Date('2027-05-01T00:00:00Z'), visibleEndsAt: new Date('2027-05-01T00:00:00Z') };
+    expect(checkOptionChange(input(p, [answer('a1', 's')], [{ answer: 'a1', option: 'm' }])).ok).to.equal(true);
   });
 
   it('refuses: unpaid order, refunded / pending item, deleted product (409); foreign answers, free-text answers, other groups\' options, no option where one is required (400)', () => {

@@ -11,7 +11,9 @@
  * never change: the sum of the options' additional prices must stay the same.
  *
  * The new options are checked with the checkout's rules and messages, on the facts as they are now: the group's
- * effective sales window (`OptionGroup.NOT_ORDERABLE_TIME`), the option's stock (`Option.SOLDOUT`) and its
+ * OWN sales window (`OptionGroup.NOT_ORDERABLE_TIME`) — a cutoff set on the choice itself (sizes sent to the
+ * printer, session seats planned) — but not the product's: a buyer who paid asks for a swap after the sale has
+ * closed, at the venue desk most of all, and the product's window is about selling, not about this choice —, the option's stock (`Option.SOLDOUT`) and its
  * per-buyer cap (`Option.ALREADY_ORDERED_TOO_MUCH`), counted like buy-now and the payment re-check do (the
  * buyer's purchased units; their cart is not theirs yet). The item's own units never count against it: its
  * current answers are taken out of the sold and purchased counts before the new ones are added. Only options
@@ -20,7 +22,7 @@
  */
 import { Messages, fieldError, type FieldError, type MessageDef } from '../messages.js';
 import { leftover } from '../catalog/stock.js';
-import { isGroupOpenForOrder } from '../catalog/windows.js';
+import { isGroupOwnWindowOpen } from '../catalog/windows.js';
 import type { OptionFacts, OptionGroupFacts, ProductFacts, UserTakenCounts, CountLookup } from '../cart/orderability.js';
 import type { OprStatus, PaymentStatus } from '../payment/status.js';
 
@@ -177,10 +179,10 @@ export function checkOptionChange(input: OptionChangeInput): OptionChangeResult 
   }
 
   const NF = 'non_field_errors';
-  // the checkout's rules, in its order: the chosen groups' windows, then the options' stock and per-buyer caps
+  // the checkout's rules, in its order: the chosen groups' own windows, then the options' stock and per-buyer caps
   for (const c of planned) {
     const group = product.optionGroups.find((g) => g.id === c.groupId)!;
-    if (c.to && !isGroupOpenForOrder(group, product, input.now)) {
+    if (c.to && !isGroupOwnWindowOpen(group, input.now)) {
       return { ok: false, status: 400, errors: [fieldError(Messages.OptionGroup.NOT_ORDERABLE_TIME, NF, product.name, group.name)] };
     }
   }
