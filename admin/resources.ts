@@ -51,6 +51,7 @@ import { saveDeskConfig } from '../src/services/desk-config.js';
 import { assignOrderItemTag, saveOrderItemTag, unassignOrderItemTag } from '../src/services/order-item-tags.js';
 import { parseItemFilter } from '../src/services/order-items.js';
 import { previewTicketNotification, sendTicketNotification } from '../src/services/ticket-notifications.js';
+import { cancelCompItem, compCatalogue, compUser, createCompOrder } from '../src/services/comp-orders.js';
 import { adminOf, canWrite, isStaff, isSuperuser, never, type AdminUser } from './roles.js';
 import type { ComponentName } from './components.js';
 import { applyDisplayComponents } from './display.js';
@@ -58,6 +59,7 @@ import { historyRows } from './history.js';
 import { withProductForm } from './product-form.js';
 import { GuardedResource, isModelClass } from './query-guard.js';
 import { documentResources } from './documents.js';
+import { changeOptionAction } from './order-change.js';
 
 export type Components = Record<ComponentName, string>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -429,7 +431,9 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
       }
     });
 
-  const refundVisible = (ctx: ActionContext) => canWrite(ctx) && ['completed', 'partial_refunded'].includes(String(ctx.record?.param('currentStatus') ?? ''));
+  // comp orders have nothing to refund (the service refuses them too): no refund link
+  const refundVisible = (ctx: ActionContext) =>
+    canWrite(ctx) && !ctx.record?.param('compReason') && ['completed', 'partial_refunded'].includes(String(ctx.record?.param('currentStatus') ?? ''));
 
   // Export and Notify open in a drawer over the list: AdminJS carries the list's query (`filters.*`) only
   // into drawer actions, so the filtered list is what they act on (a full-page action dropped the filters).
@@ -609,6 +613,70 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
     }),
   };
 
+  /**
+   * 무료 발급 (comp order): the form (the catalogue with hidden / closed products, the user when opened from
+   * the users list) and its submit — the JSON request of `createCompOrder` in the `data` field. Managers only
+   * (viewers neither see nor call it). A refusal answers the service's `{type, errors}` (codes and attrs) with
+   * the notice, so the form can show each error next to its line.
+   */
+  const compAction: ActionDef = {
+    actionType: 'resource',
+    icon: 'Gift',
+    isAccessible: canWrite,
+    component: components.CompOrder,
+    handler: asAdmin(async (request, _response, context) => {
+      if (request.method !== 'post') {
+        const q = (request.query ?? {}) as Record<string, unknown>;
+        return { catalogue: await compCatalogue(sequelize), user: q.user ? await compUser(q.user) : null };
+      }
+      const p = (request.payload ?? {}) as Record<string, unknown>;
+      let body: unknown;
+      try {
+        body = JSON.parse(typeof p.data === 'string' ? p.data : '');
+      } catch {
+        const error = { type: 'validation_error', errors: [{ code: 'invalid', detail: 'data: JSON 객체가 필요합니다.', attr: 'data' }] };
+        return { error, notice: { message: error.errors[0]!.detail, type: 'error' } };
+      }
+      try {
+        const r = await createCompOrder(sequelize, body);
+        return {
+          result: r,
+          orderUrl: context.h.recordActionUrl({ resourceId: 'orders', recordId: r.orderId, actionName: 'show' }),
+          notice: { message: `무료 발급 완료: ${r.items.length}개 (정가 합계 ${r.listTotal.toLocaleString('ko-KR')}원, 결제 0원)`, type: 'success' },
+        };
+      } catch (e) {
+        if (e instanceof ServiceError) return { error: { type: e.type, errors: e.errors }, notice: noticeOf(e) };
+        throw e;
+      }
+    }),
+  };
+
+  /** Take back one unit of a comp order (frees its stock; audited). */
+  const cancelCompAction: ActionDef = {
+    actionType: 'record',
+    icon: 'XCircle',
+    isAccessible: canWrite,
+    isVisible: (ctx: ActionContext) => canWrite(ctx) && ctx.record?.param('listPrice') != null && ctx.record?.param('status') === 'paid',
+    component: components.CompCancel,
+    handler: asAdmin(async (request, _response, context) => {
+      if (request.method !== 'post') return { record: recordJson(context) };
+      const p = (request.payload ?? {}) as Record<string, unknown>;
+      try {
+        const r = await cancelCompItem(sequelize, String(context.record!.id()), p.reason);
+        const fresh = await context.resource.findOne(String(context.record!.id()), context);
+        return {
+          record: (fresh ?? context.record!).toJSON(context.currentAdmin),
+          outcome: r,
+          redirectUrl: context.h.recordActionUrl({ resourceId: 'orders', recordId: r.orderId, actionName: 'show' }),
+          notice: { message: '무료 발급을 취소했습니다 (재고가 돌아왔습니다).', type: 'success' },
+        };
+      } catch (e) {
+        if (e instanceof ServiceError) return { record: recordJson(context), error: { type: e.type, errors: e.errors }, notice: noticeOf(e) };
+        throw e;
+      }
+    }),
+  };
+
   return [
     {
       resource: new OrderResource(sequelize, deps),
@@ -618,13 +686,15 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
         listProperties: ['title', 'currentStatus', 'currentPaidPrice', 'customerName', 'customerEmail', 'firstPaidAt', 'createdAt'],
         showProperties: [
           'id', 'nameKo', 'currentStatus', 'currentPaidPrice', 'firstPaidPrice', 'firstPaidAt', 'statusChangedAt', 'latestImpId', 'merchantUid',
-          'userId', 'userEmail', 'customerName', 'customerPhone', 'customerEmail', 'customerOrganization', 'importKey', 'createdAt', 'itemsJson',
+          'userId', 'userEmail', 'customerName', 'customerPhone', 'customerEmail', 'customerOrganization', 'compReason', 'importKey', 'createdAt', 'itemsJson',
         ],
-        filterProperties: ['q', 'id', 'currentStatus', 'productId', 'categoryId', 'categoryGroupId', 'email', 'name', 'impId', 'createdAt', 'firstPaidAt', 'statusChangedAt', 'priceMin', 'priceMax', 'userId'],
+        filterProperties: ['q', 'id', 'currentStatus', 'comp', 'productId', 'categoryId', 'categoryGroupId', 'email', 'name', 'impId', 'createdAt', 'firstPaidAt', 'statusChangedAt', 'priceMin', 'priceMax', 'userId'],
         properties: {
           title: { type: 'string', isTitle: true, isVisible: { list: true, show: false, edit: false, filter: false } },
           nameKo: { isTitle: false },
           q: { type: 'string', isVisible: { list: false, show: false, edit: false, filter: true } },
+          comp: { type: 'boolean', isVisible: { list: false, show: false, edit: false, filter: true } },
+          compReason: { type: 'string', isVisible: { list: false, show: true, edit: false, filter: false } },
           currentStatus: { type: 'string', availableValues: ORDER_STATUSES, isSortable: true, components: { filter: components.StatusFilter } },
           currentPaidPrice: { type: 'number', isSortable: true },
           firstPaidPrice: { type: 'number' },
@@ -658,6 +728,7 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
           export: exportAction,
           import: importAction,
           notify: notifyAction,
+          comp: compAction,
           history: historyAction(components),
         },
       },
@@ -673,12 +744,14 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
             actionType: 'record',
             icon: 'RotateCcw',
             isAccessible: canWrite,
-            isVisible: (ctx: ActionContext) => canWrite(ctx) && ctx.record?.param('status') === 'paid',
+            isVisible: (ctx: ActionContext) => canWrite(ctx) && ctx.record?.param('status') === 'paid' && ctx.record?.param('listPrice') == null,
             component: components.RefundView,
             handler: refundHandler('item'),
           },
+          changeOption: changeOptionAction(sequelize, components),
           tags: tagsAction,
           notify: ticketNotifyAction,
+          cancelComp: cancelCompAction,
           history: historyAction(components),
         },
       },
@@ -852,6 +925,17 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
             }),
           },
           history: historyAction(components),
+          comp: {
+            actionType: 'record',
+            icon: 'Gift',
+            isAccessible: canWrite,
+            component: false,
+            // opens the orders' 무료 발급 form for this user (nothing is written here)
+            handler: async (_req, _res, context) => ({
+              record: recordJson(context),
+              redirectUrl: context.h.resourceActionUrl({ resourceId: 'orders', actionName: 'comp', search: `?user=${encodeURIComponent(String(context.record!.id()))}` }),
+            }),
+          },
         },
       },
     },

@@ -46,6 +46,7 @@ export async function describeOrderFilter(f: OrderFilter): Promise<FilterLine[]>
   add('이메일', f.email);
   add('이름', f.name);
   add('PortOne ID', f.impId);
+  if (f.comp !== undefined) add('무료 발급', f.comp ? '무료 발급 주문만' : '무료 발급 제외');
   const range = (from?: Date, to?: Date) => (from || to ? `${panelTime(from) || '…'} ~ ${panelTime(to) || '…'}` : undefined);
   add('주문 시각', range(f.createdFrom, f.createdTo));
   add('첫 결제 시각', range(f.paidFrom, f.paidTo));
