@@ -228,8 +228,10 @@ export async function importFromDjango(sequelize: Sequelize, opts: DjangoImportO
       await timed('stage (COPY from Django)', async () => {
       for (const s of staging) {
         await run(`CREATE TEMP TABLE ${q(stage(s.table))} (${s.columns.map((c) => `${q(c.name)} ${c.type}`).join(', ')}) ON COMMIT DROP`);
-        const out = source.query(copyTo(`COPY (${sourceSelect(s.table, s.columns, srcCols.get(s.table)!)}) TO STDOUT`));
-        const into = client.query(copyFrom(`COPY ${q(stage(s.table))} (${s.columns.map((c) => q(c.name)).join(', ')}) FROM STDIN`));
+        // binary: no text formatting and parsing of uuids and timestamps on either side; the SELECT casts
+        // every column to the staging column's type, which the binary format requires
+        const out = source.query(copyTo(`COPY (${sourceSelect(s.table, s.columns, srcCols.get(s.table)!)}) TO STDOUT (FORMAT binary)`));
+        const into = client.query(copyFrom(`COPY ${q(stage(s.table))} (${s.columns.map((c) => q(c.name)).join(', ')}) FROM STDIN (FORMAT binary)`));
         await pipeline(out, into);
         if (s.columns.some((c) => c.name === 'id')) await run(`CREATE INDEX ON ${q(stage(s.table))} (id)`);
         await run(`ANALYZE ${q(stage(s.table))}`);
@@ -391,6 +393,7 @@ async function mapUsers(run: Run, opts: DjangoImportOptions, result: DjangoImpor
   Object.assign(result.users, plan.counts, { source: django.length });
 
   if (plan.create.length) {
+    const djangoIdOf = new Map(plan.mappings.filter((m) => m.mode === 'shifted').map((m) => [m.userId, m.djangoId]));
     await run(
       `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id int, email text, username text, nickname text, "passwordHash" text,
                    "isActive" boolean, "lastLoginAt" timestamptz, "createdAt" timestamptz, "uniqueId" uuid, "djangoId" bigint)),
@@ -402,7 +405,7 @@ async function mapUsers(run: Run, opts: DjangoImportOptions, result: DjangoImpor
        SELECT 'users', ins.id::text, 'create', 'import:django', 'imported from Django user ' || r."djangoId",
               jsonb_build_object('id', ins.id, 'uniqueId', ins.unique_id, 'email', ins.email, 'username', ins.username, 'isActive', ins.is_active)
          FROM ins JOIN r ON r.id = ins.id`,
-      [JSON.stringify(plan.create.map((c) => ({ ...c, djangoId: plan.mappings.find((m) => m.userId === c.id && m.mode === 'shifted')!.djangoId })))],
+      [JSON.stringify(plan.create.map((c) => ({ ...c, djangoId: djangoIdOf.get(c.id)! })))],
     );
     await run(`SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT max(id) FROM users))`);
   }
