@@ -1,8 +1,8 @@
 /**
  * The `django` bench case: `npm run import:django` of a generated Django backend (test/fixtures/django-backend.ts:
  * N orders of two items each, option answers, customer and ticket info, a ledger with full and partial refunds,
- * history rows) into an empty, migrated database of ours. Both databases are its own (`<bench db>_django_src`,
- * `<bench db>_django_dst`), created and dropped here. Measures the whole run: staging, writes, history,
+ * history rows) into an empty, migrated database of ours. Both databases are its own (`<bench db>_<pid>_django_src`,
+ * `<bench db>_<pid>_django_dst`), created and dropped here. Measures the whole run: staging, writes, history,
  * verification, commit.
  */
 import { createSequelize } from '../src/db/sequelize.js';
@@ -30,7 +30,9 @@ export interface DjangoBenchResult {
 }
 
 export async function benchDjangoImport(benchUrl: string, size: BulkSize): Promise<DjangoBenchResult> {
-  const base = new URL(benchUrl).pathname.slice(1);
+  // per process: these are dropped WITH (FORCE) at the start and end of a run, which on a machine shared by
+  // several people (or CI beside a developer) terminated the connections of another run using the same names
+  const base = `${new URL(benchUrl).pathname.slice(1)}_${process.pid}`;
   const srcUrl = withDb(benchUrl, `${base}_django_src`);
   const dstUrl = withDb(benchUrl, `${base}_django_dst`);
   const g0 = Date.now();

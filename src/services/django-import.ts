@@ -147,6 +147,14 @@ function jsonValue(expr: string, dataType: string | undefined): string {
 export async function importFromDjango(sequelize: Sequelize, opts: DjangoImportOptions): Promise<DjangoImportResult> {
   const started = new Date();
   const source = new pg.Client({ connectionString: opts.from, application_name: 'conference-shop import:django' });
+  // The source connection sits idle in its snapshot transaction while ours writes. If the server ends it
+  // then (57P01: the Django database restarted or dropped, an operator's pg_terminate_backend), pg emits
+  // 'error' on the client: without a listener that crashed the whole process. Kept here instead, the run
+  // fails at its next read and rolls back with this reason; a loss after the last read changes nothing.
+  let sourceLost: Error | null = null;
+  source.on('error', (e: Error) => {
+    sourceLost ??= e;
+  });
   await source.connect();
   const result: DjangoImportResult = {
     runId: null,
@@ -311,6 +319,9 @@ export async function importFromDjango(sequelize: Sequelize, opts: DjangoImportO
     result.phases.push({ phase: 'commit', seconds: Math.round(performance.now() - committing) / 1000 });
     result.committed = true;
   } catch (e) {
+    if (sourceLost && !(e instanceof Rollback)) {
+      throw new Error(`the connection to the Django database was lost: ${(sourceLost as Error).message}`, { cause: e });
+    }
     if (!(e instanceof Rollback)) {
       const pgErr = e as { detail?: string; table?: string; constraint?: string };
       if (pgErr.constraint || pgErr.detail) {

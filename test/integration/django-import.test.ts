@@ -5,6 +5,7 @@
  * verification, sign-in with a Django password hash, and the CLI.
  */
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +40,13 @@ async function tableCounts(s: Sequelize): Promise<Record<string, number>> {
 }
 
 const count = (r: DjangoImportResult, target: string) => r.counts.find((c) => c.target === target)!;
+
+/** Block the event loop (socket events queue up meanwhile). */
+function spinUntil(t: number): void {
+  while (Date.now() < t) {
+    /* busy */
+  }
+}
 
 /** The audit rows the edge-case fixture's history became with the first (row-by-row subquery) implementation. */
 const HISTORY_AUDIT = JSON.parse(readFileSync(new URL('../fixtures/django-history-audit.json', import.meta.url), 'utf8')) as Array<Record<string, unknown> & { import_key: string; created_at: string }>;
@@ -308,6 +316,39 @@ describe('import:django (cut-over from the Django backend)', function () {
     expect(after).to.deep.equal({ ...before, django_import_runs: before.django_import_runs! + 1 }); // the new Django user was not imported
     const [run] = await rows<{ status: string; differences: unknown[] }>(s, `SELECT status, differences FROM django_import_runs WHERE status = 'failed'`);
     expect(run!.differences).to.have.length(1);
+  });
+
+  it('the Django database going away mid-run fails the run cleanly (no crash, nothing written)', async () => {
+    const before = await tableCounts(s);
+    let terminated = 0;
+    const progress = {
+      start() {},
+      advance(_rows: number, step: string) {
+        if (step !== 'read user_userext') return;
+        // synchronously, so the import's source connection is idle between two COPYs when the server ends it
+        // (57P01, as a DROP DATABASE … WITH (FORCE) or an operator's pg_terminate_backend would)
+        terminated = Number(
+          execFileSync(process.execPath, ['-e', `
+            const pg = require('pg');
+            const c = new pg.Client({ connectionString: process.argv[1] });
+            c.connect()
+              .then(() => c.query("SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = 'conference-shop import:django' AND datname = current_database()"))
+              .then((r) => { process.stdout.write(String(r.rows[0].n)); return c.end(); });`, DJANGO_URL], { encoding: 'utf8' }),
+        );
+        spinUntil(Date.now() + 200); // the termination notice arrives while nothing is being read
+      },
+      stop() {},
+    };
+    let error: Error | null = null;
+    try {
+      await importFromDjango(s, { from: DJANGO_URL, userMap: new Map([[7, 4]]), progress });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(terminated).to.equal(1);
+    expect(error, 'the run fails').to.be.an.instanceOf(Error);
+    expect(error!.message).to.match(/connection to the Django database was lost/).and.match(/terminating connection due to administrator command/);
+    expect(await tableCounts(s)).to.deep.equal(before);
   });
 
   it('a conflict with our own catalogue fails the run with the constraint named', async () => {
