@@ -40,7 +40,7 @@ import { countOrders, findOrderIds, orderRows, parseOrderFilter, type OrderRow }
 import { orderView } from '../src/services/order-view.js';
 import { previewRefund, refund } from '../src/services/refund.js';
 import { exportFilename, exportOrderIds, writeOrdersCsv, writeOrdersXlsx } from '../src/services/export.js';
-import { orderScope, type OrderScope } from '../src/services/admin-order-scope.js';
+import { itemScope, orderScope, type ItemScope, type OrderScope } from '../src/services/admin-order-scope.js';
 import { sendGuard } from './bulk-guard.js';
 import { importOrders, importTemplate } from '../src/services/import.js';
 import { previewNotification, retryNotifications, sendNotification, MissingContextVariablesError, type NotificationHistoryDto } from '../src/services/notifications.js';
@@ -387,6 +387,14 @@ function orderFilterFrom(request: ActionRequest) {
   return parseOrderFilter(raw);
 }
 
+/** A list's `filters.*` from the drawer's query, then the posted `filters` JSON over them (a bad JSON throws SyntaxError). */
+function listFilterInput(request: ActionRequest, payload: Record<string, unknown>): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries((request.query ?? {}) as Record<string, unknown>)) if (k.startsWith('filters.')) raw[k.slice('filters.'.length)] = v;
+  if (typeof payload.filters === 'string' && payload.filters) Object.assign(raw, JSON.parse(payload.filters) as Record<string, unknown>);
+  return raw;
+}
+
 function orderResources(deps: AppDeps, components: Components): ResourceWithOptions[] {
   const { sequelize, config } = deps;
   const refundDeps = { sequelize, portone: deps.portone, secretKey: config.secretKey };
@@ -513,8 +521,8 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
    * are passed to the view) and the send for a template and a context override.
    */
   type NotifyTarget = {
-    /** what the send will reach, shown first and checked by `sendGuard` (order notifications) */
-    scope?: () => Promise<OrderScope>;
+    /** what the send will reach (orders, or tickets per item), shown first and checked by `sendGuard` */
+    scope?: () => Promise<OrderScope | ItemScope>;
     preview(templateId: unknown, contextOverride: unknown): Promise<Record<string, unknown>>;
     send(templateId: unknown, contextOverride: unknown): Promise<NotificationHistoryDto>;
   };
@@ -529,8 +537,12 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
       const templates = await NotificationTemplate.findAll({ where: { active: true }, order: [['code', 'ASC'], ['language', 'ASC']] });
       const templateList = templates.map((t) => ({ id: t.id, label: `[${t.channel}] ${t.code} (${t.language}) ${t.name}` }));
       if (request.method !== 'post') {
-        const t = await target(request, {});
-        return { templates: templateList, canSend: canWrite(context), ...(t.scope ? { scope: await t.scope() } : {}) };
+        try {
+          const t = await target(request, {});
+          return { templates: templateList, canSend: canWrite(context), ...(t.scope ? { scope: await t.scope() } : {}) };
+        } catch (e) {
+          return { templates: templateList, canSend: canWrite(context), notice: noticeOf(e) }; // a malformed list filter: said, not a 500
+        }
       }
       const p = (request.payload ?? {}) as Record<string, unknown>;
       let contextOverride: unknown = {};
@@ -576,11 +588,18 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
 
   const readOnly = { new: { isAccessible: never }, edit: { isAccessible: never }, delete: { isAccessible: never }, bulkDelete: { isAccessible: never } };
 
-  /** Per-ticket notification to the items of the list's filters: one message per item to its holder. */
-  const ticketNotifyAction = notifyActionFor(async (_request, p) => {
-    const f = JSON.parse(typeof p.filters === 'string' && p.filters ? p.filters : '{}') as Record<string, unknown>;
-    const filter = parseItemFilter({ id: f.id, order_id: f.orderId, status: f.status, product_id: f.productId });
+  /**
+   * Per-ticket notification to the items of the list's filters: one message per item to its holder. The
+   * filters come from the drawer's query (`filters.*`, as AdminJS carries the item list's) and the posted
+   * `filters` JSON; like the order notification it states its scope (tickets, orders, filters in words)
+   * first, and a send with no filter (every ticket) needs the explicit confirmation.
+   */
+  const ticketNotifyAction = notifyActionFor(async (request, p) => {
+    const f = listFilterInput(request, p);
+    const filter = parseItemFilter({ id: f.id, order_id: f.orderId, status: f.status, product_id: f.productId, user_id: f.userId, email: f.email, name: f.name });
     return {
+      scope: () => itemScope(sequelize, filter),
+      // (the number of tickets previewed is the scope's, answered with the preview)
       preview: async (templateId, contextOverride) => ({ preview: await previewTicketNotification(sequelize, { templateId, filter, contextOverride }) }),
       send: (templateId, contextOverride) => sendTicketNotification(sequelize, { templateId, filter, contextOverride }),
     };
