@@ -59,6 +59,7 @@ import { historyRows } from './history.js';
 import { withProductForm } from './product-form.js';
 import { GuardedResource, isModelClass } from './query-guard.js';
 import { documentResources } from './documents.js';
+import { changeOptionAction } from './order-change.js';
 
 export type Components = Record<ComponentName, string>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -766,6 +767,7 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
             component: components.RefundView,
             handler: refundHandler('item'),
           },
+          changeOption: changeOptionAction(sequelize, components),
           tags: tagsAction,
           notify: ticketNotifyAction,
           cancelComp: cancelCompAction,

@@ -433,6 +433,7 @@ describe('admin panel in a browser (Chromium, headless)', function () {
     ]);
     await page.close();
   });
+
   it('무료 발급 (comp order): the form from a user, a closed product with its option, submitted; the order shows it; viewers have no button', async () => {
     await resetDb();
     const ops = await makeStaff('manager', { email: 'comp-ops@example.com' });
@@ -515,5 +516,54 @@ describe('admin panel in a browser (Chromium, headless)', function () {
     await page.getByText('3명에게 발송을 예약했습니다.').first().waitFor();
     expect(await NotificationRecipient.count()).to.equal(5);
     await page.close();
+  });
+
+  it('changes a paid item\'s T-shirt size from the order\'s item table: stock per option, a confirmation, then the change (audited)', async () => {
+    await resetDb();
+    const manager = await makeStaff('manager', { email: 'support@example.com' });
+    const ticket = await makeProduct({ nameKo: '티셔츠 포함 티켓', price: 30000 });
+    const size = await makeGroup(ticket, { nameKo: '사이즈', minQuantityPerProduct: 1, maxQuantityPerProduct: 1 });
+    const s = await makeOption(size, { nameKo: 'S', stock: 10, priority: 1 });
+    const l = await makeOption(size, { nameKo: 'L', stock: 3, priority: 2 });
+    await makeOption(size, { nameKo: 'XL', stock: 3, additionalPrice: 5000, priority: 3 });
+    const order = await makeOrder(await makeUser(), [{ product: ticket, options: [{ group: size, option: s }] }]);
+    const { OrderProductRelation, OrderProductOptionRelation } = await import('../../src/models/index.js');
+    const item = (await OrderProductRelation.findOne({ where: { orderId: order.id } }))!;
+    const answer = (await OrderProductOptionRelation.findOne({ where: { orderProductRelationId: item.id } }))!;
+
+    const page = await signIn(manager.email);
+    await page.setViewportSize({ width: 1400, height: 1200 });
+    await page.goto(`${base}/admin/resources/orders/records/${order.id}/show`);
+    await page.getByTestId('order-items').waitFor();
+    await page.getByText('옵션 변경', { exact: true }).click();
+    const select = page.getByTestId(`change-option-select-${answer.id}`);
+    await select.waitFor();
+    expect(await page.getByTestId(`change-option-current-${answer.id}`).innerText()).to.include('S');
+    const labels = await select.locator('option').allInnerTexts();
+    expect(labels.find((t) => t.startsWith('L'))).to.include('남은 수량 3');
+    expect(labels.find((t) => t.startsWith('XL'))).to.include('선택 불가'); // +5,000원: the price would change
+    await select.selectOption(l.id);
+    await page.getByTestId('change-option-review').click();
+    expect(await page.getByTestId('change-option-confirm').innerText()).to.include('사이즈: S → L');
+    await page.locator('input[name=reason]').fill('현장 교환');
+    await page.screenshot({ path: `${ARTIFACTS}admin-change-option-confirm.png`, fullPage: true });
+    await page.getByTestId('change-option-submit').click();
+    await page.getByTestId('change-option-done').waitFor();
+    expect(await page.getByTestId('change-option-done').innerText()).to.include('사이즈: S → L');
+    await page.waitForFunction((id) => document.querySelector(`[data-testid="change-option-current-${id}"]`)?.textContent?.startsWith('L'), answer.id);
+    await page.screenshot({ path: `${ARTIFACTS}admin-change-option-done.png`, fullPage: true });
+
+    expect((await answer.reload()).productOptionId).to.equal(l.id);
+    const audit = await AuditLog.findOne({ where: { recordId: order.id, action: 'shop.order.item_options_changed' } });
+    expect(audit).to.deep.include({ actorUserId: manager.id, reason: '현장 교환' });
+    await page.close();
+
+    // a viewer sees the order with its new size, and no link to change it
+    const viewer = await makeStaff('viewer', { email: 'looker@example.com' });
+    const ro = await signIn(viewer.email);
+    await ro.goto(`${base}/admin/resources/orders/records/${order.id}/show`);
+    await ro.getByTestId('order-items').waitFor();
+    expect(await ro.getByTestId('order-items').innerText()).to.include('사이즈: L').and.not.include('옵션 변경');
+    await ro.close();
   });
 });
