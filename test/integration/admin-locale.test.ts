@@ -1,0 +1,27 @@
+// Every action the panel shows (built-in and ours, on every resource) has a Korean label, so no English
+// action name appears as a button or a tab in the Korean panel.
+import { expect } from 'chai';
+import type AdminJS from 'adminjs';
+import { adminApp } from '../helpers/admin.js';
+import { KO_TRANSLATIONS } from '../../admin/locale.js';
+
+describe('admin panel: Korean action labels', function () {
+  this.timeout(60_000);
+
+  it('every action of every resource has a Korean label (resource-specific or global)', async () => {
+    const admin = (await adminApp()).admin as AdminJS;
+    const global = KO_TRANSLATIONS.actions as Record<string, string>;
+    const perResource = (KO_TRANSLATIONS.resources ?? {}) as Record<string, { actions?: Record<string, string> }>;
+    const missing: string[] = [];
+    let seen = 0;
+    for (const resource of admin.resources) {
+      const id = resource.id();
+      for (const name of Object.keys(resource.decorate().actions)) {
+        seen += 1;
+        if (!perResource[id]?.actions?.[name] && !global[name]) missing.push(`${id}.${name}`);
+      }
+    }
+    expect(seen, 'actions found').to.be.greaterThan(20);
+    expect(missing).to.deep.equal([]);
+  });
+});
