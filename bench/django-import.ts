@@ -8,7 +8,7 @@
 import { createSequelize } from '../src/db/sequelize.js';
 import { migrate } from '../src/db/migrator.js';
 import { initModels } from '../src/models/index.js';
-import { importFromDjango } from '../src/services/django-import.js';
+import { formatPhases, importFromDjango } from '../src/services/django-import.js';
 import { createDjangoDatabase, dropDjangoDatabase, generateBulk, recreateDatabase, type BulkSize } from '../test/fixtures/django-backend.js';
 
 function withDb(url: string, name: string): string {
@@ -24,6 +24,9 @@ export interface DjangoBenchResult {
   importSeconds: number;
   secondRunSeconds: number;
   differences: number;
+  /** where the first run's / the re-run's time went */
+  phases: string;
+  secondRunPhases: string;
 }
 
 export async function benchDjangoImport(benchUrl: string, size: BulkSize): Promise<DjangoBenchResult> {
@@ -45,7 +48,7 @@ export async function benchDjangoImport(benchUrl: string, size: BulkSize): Promi
     const first = await importFromDjango(s, { from: srcUrl });
     const importSeconds = (Date.now() - t0) / 1000;
     const t1 = Date.now();
-    await importFromDjango(s, { from: srcUrl }); // re-run: nothing new
+    const second = await importFromDjango(s, { from: srcUrl }); // re-run: nothing new
     const secondRunSeconds = (Date.now() - t1) / 1000;
     return {
       orders: first.ordersVerified,
@@ -54,6 +57,8 @@ export async function benchDjangoImport(benchUrl: string, size: BulkSize): Promi
       importSeconds,
       secondRunSeconds,
       differences: first.differences.length,
+      phases: formatPhases(first.phases),
+      secondRunPhases: formatPhases(second.phases),
     };
   } finally {
     await s.close();
