@@ -756,6 +756,8 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
       resource: OrderProductRelation,
       options: {
         navigation: NAV.orders,
+        // the columns an operator reads first (the default picked the first five attributes: ids and times)
+        listProperties: ['orderId', 'productId', 'status', 'price', 'listPrice', 'createdAt'],
         properties: { ...hidden(BASE_HIDDEN), orderId: { reference: 'orders' }, productId: { reference: 'products' } },
         actions: {
           ...readOnly,
