@@ -60,6 +60,7 @@ import { withProductForm } from './product-form.js';
 import { GuardedResource, isModelClass } from './query-guard.js';
 import { documentResources } from './documents.js';
 import { changeOptionAction } from './order-change.js';
+import { OPR_STATUSES, PAYMENT_STATUSES } from '../src/domain/payment/status.js';
 
 export type Components = Record<ComponentName, string>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -364,6 +365,10 @@ class OrderResource extends SequelizeResource {
   }
 }
 
+/** An enum property's values: AdminJS translates a value (`labels.<field>.<value>` in admin/locale.ts) only when it is listed. */
+const listed = (values: readonly string[]) => ({ availableValues: values.map((v) => ({ value: v, label: v })) });
+const NOTIFICATION_CHANNELS = ['email', 'kakao', 'sms'];
+const REFUND_ATTEMPT_STATUSES = ['requested', 'cancelled_at_portone', 'completed', 'failed'];
 const ORDER_STATUSES = ['completed', 'partial_refunded', 'refunded', 'pending'].map((v) => ({ value: v, label: v }));
 
 /** The list page's filters travel in the query (`filters.status=…`) or as a JSON `filters` payload field. */
@@ -758,7 +763,13 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
         navigation: NAV.orders,
         // the columns an operator reads first (the default picked the first five attributes: ids and times)
         listProperties: ['orderId', 'productId', 'status', 'price', 'listPrice', 'createdAt'],
-        properties: { ...hidden(BASE_HIDDEN), orderId: { reference: 'orders' }, productId: { reference: 'products' } },
+        properties: {
+          ...hidden(BASE_HIDDEN),
+          orderId: { reference: 'orders' },
+          productId: { reference: 'products' },
+          // enum values are translated only when listed (labels.status in admin/locale.ts)
+          status: listed(OPR_STATUSES),
+        },
         actions: {
           ...readOnly,
           refund: {
@@ -813,7 +824,7 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
     },
     {
       resource: PaymentHistory,
-      options: { navigation: NAV.orders, sort: { sortBy: 'createdAt', direction: 'desc' }, properties: { ...hidden(BASE_HIDDEN), orderId: { reference: 'orders' } }, actions: readOnly },
+      options: { navigation: NAV.orders, sort: { sortBy: 'createdAt', direction: 'desc' }, properties: { ...hidden(BASE_HIDDEN), orderId: { reference: 'orders' }, status: listed(PAYMENT_STATUSES) }, actions: readOnly },
     },
     {
       resource: PaymentWebhookEvent,
@@ -827,7 +838,12 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
     },
     {
       resource: RefundAttempt,
-      options: { navigation: NAV.orders, sort: { sortBy: 'createdAt', direction: 'desc' }, properties: { orderId: { reference: 'orders' } }, actions: readOnly },
+      options: {
+        navigation: NAV.orders,
+        sort: { sortBy: 'createdAt', direction: 'desc' },
+        properties: { orderId: { reference: 'orders' }, status: listed(REFUND_ATTEMPT_STATUSES), channel: listed(['buyer', 'admin', 'desk', 'webhook']) },
+        actions: readOnly,
+      },
     },
     {
       resource: ReconciliationReport,
@@ -855,7 +871,7 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
           createdAt: readOnlyMeta,
           updatedAt: readOnlyMeta,
           body: { type: 'textarea', props: { rows: 16 } },
-          channel: { availableValues: ['email', 'kakao', 'sms'].map((v) => ({ value: v, label: v })) },
+          channel: listed(NOTIFICATION_CHANNELS),
           bodyFormat: { availableValues: [{ value: 'text', label: 'text' }, { value: 'html', label: 'html (values escaped)' }] },
           language: { availableValues: [{ value: 'ko', label: 'ko' }, { value: 'en', label: 'en' }] },
         },
@@ -868,6 +884,7 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
         navigation: NAV.notify,
         sort: { sortBy: 'createdAt', direction: 'desc' },
         listProperties: ['channel', 'templateCode', 'templateLanguage', 'trigger', 'createdByLabel', 'createdAt'],
+        properties: { channel: listed(NOTIFICATION_CHANNELS) },
         actions: {
           ...readOnly,
           recipients: {
@@ -894,7 +911,7 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
           orderId: { reference: 'orders' },
           orderProductRelationId: { reference: 'order_product_relations' },
           body: { type: 'textarea' },
-          status: { availableValues: ['CREATED', 'SENDING', 'SENT', 'FAILED'].map((v) => ({ value: v, label: v })) },
+          status: listed(['CREATED', 'SENDING', 'SENT', 'FAILED']),
         },
         actions: {
           ...readOnly,
