@@ -118,7 +118,7 @@ const ko = {
     },
     adminRole: { viewer: '조회 전용', manager: '매니저' },
     language: { ko: '한국어', en: '영어' },
-    channel: { email: '이메일' },
+    channel: { email: '이메일', kakao: '카카오 알림톡', sms: '문자(SMS)' },
   },
   properties: {
     length: '길이',
@@ -232,7 +232,15 @@ const ko = {
     reasonCode: '사유 코드',
     amount: '금액',
   },
-  resources: {},
+  resources: {
+    // the same field names with other values than the global labels
+    refund_attempts: {
+      labels: {
+        status: { requested: '요청됨 (결과 확인 중)', cancelled_at_portone: 'PortOne 취소됨 (기록 대기)', completed: '완료', failed: '실패' },
+        channel: { buyer: '구매자', admin: '관리자 화면', desk: '등록 데스크', webhook: '자동 취소 (웹훅)' },
+      },
+    },
+  },
   messages: {
     successfullyBulkDeleted: '{{count}}건을 삭제했습니다',
     successfullyBulkDeleted_plural: '{{count}}건을 삭제했습니다',

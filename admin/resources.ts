@@ -40,7 +40,7 @@ import { countOrders, findOrderIds, orderRows, parseOrderFilter, type OrderRow }
 import { orderView } from '../src/services/order-view.js';
 import { previewRefund, refund } from '../src/services/refund.js';
 import { exportFilename, exportOrderIds, writeOrdersCsv, writeOrdersXlsx } from '../src/services/export.js';
-import { orderScope, type OrderScope } from '../src/services/admin-order-scope.js';
+import { itemScope, orderScope, type ItemScope, type OrderScope } from '../src/services/admin-order-scope.js';
 import { sendGuard } from './bulk-guard.js';
 import { importOrders, importTemplate } from '../src/services/import.js';
 import { previewNotification, retryNotifications, sendNotification, MissingContextVariablesError, type NotificationHistoryDto } from '../src/services/notifications.js';
@@ -60,6 +60,7 @@ import { withProductForm } from './product-form.js';
 import { GuardedResource, isModelClass } from './query-guard.js';
 import { documentResources } from './documents.js';
 import { changeOptionAction } from './order-change.js';
+import { OPR_STATUSES, PAYMENT_STATUSES } from '../src/domain/payment/status.js';
 
 export type Components = Record<ComponentName, string>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -364,6 +365,10 @@ class OrderResource extends SequelizeResource {
   }
 }
 
+/** An enum property's values: AdminJS translates a value (`labels.<field>.<value>` in admin/locale.ts) only when it is listed. */
+const listed = (values: readonly string[]) => ({ availableValues: values.map((v) => ({ value: v, label: v })) });
+const NOTIFICATION_CHANNELS = ['email', 'kakao', 'sms'];
+const REFUND_ATTEMPT_STATUSES = ['requested', 'cancelled_at_portone', 'completed', 'failed'];
 const ORDER_STATUSES = ['completed', 'partial_refunded', 'refunded', 'pending'].map((v) => ({ value: v, label: v }));
 
 /** The list page's filters travel in the query (`filters.status=…`) or as a JSON `filters` payload field. */
@@ -386,6 +391,14 @@ function orderFilterFrom(request: ActionRequest) {
     }
   }
   return parseOrderFilter(raw);
+}
+
+/** A list's `filters.*` from the drawer's query, then the posted `filters` JSON over them (a bad JSON throws SyntaxError). */
+function listFilterInput(request: ActionRequest, payload: Record<string, unknown>): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries((request.query ?? {}) as Record<string, unknown>)) if (k.startsWith('filters.')) raw[k.slice('filters.'.length)] = v;
+  if (typeof payload.filters === 'string' && payload.filters) Object.assign(raw, JSON.parse(payload.filters) as Record<string, unknown>);
+  return raw;
 }
 
 function orderResources(deps: AppDeps, components: Components): ResourceWithOptions[] {
@@ -514,8 +527,8 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
    * are passed to the view) and the send for a template and a context override.
    */
   type NotifyTarget = {
-    /** what the send will reach, shown first and checked by `sendGuard` (order notifications) */
-    scope?: () => Promise<OrderScope>;
+    /** what the send will reach (orders, or tickets per item), shown first and checked by `sendGuard` */
+    scope?: () => Promise<OrderScope | ItemScope>;
     preview(templateId: unknown, contextOverride: unknown): Promise<Record<string, unknown>>;
     send(templateId: unknown, contextOverride: unknown): Promise<NotificationHistoryDto>;
   };
@@ -530,8 +543,12 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
       const templates = await NotificationTemplate.findAll({ where: { active: true }, order: [['code', 'ASC'], ['language', 'ASC']] });
       const templateList = templates.map((t) => ({ id: t.id, label: `[${t.channel}] ${t.code} (${t.language}) ${t.name}` }));
       if (request.method !== 'post') {
-        const t = await target(request, {});
-        return { templates: templateList, canSend: canWrite(context), ...(t.scope ? { scope: await t.scope() } : {}) };
+        try {
+          const t = await target(request, {});
+          return { templates: templateList, canSend: canWrite(context), ...(t.scope ? { scope: await t.scope() } : {}) };
+        } catch (e) {
+          return { templates: templateList, canSend: canWrite(context), notice: noticeOf(e) }; // a malformed list filter: said, not a 500
+        }
       }
       const p = (request.payload ?? {}) as Record<string, unknown>;
       let contextOverride: unknown = {};
@@ -577,11 +594,18 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
 
   const readOnly = { new: { isAccessible: never }, edit: { isAccessible: never }, delete: { isAccessible: never }, bulkDelete: { isAccessible: never } };
 
-  /** Per-ticket notification to the items of the list's filters: one message per item to its holder. */
-  const ticketNotifyAction = notifyActionFor(async (_request, p) => {
-    const f = JSON.parse(typeof p.filters === 'string' && p.filters ? p.filters : '{}') as Record<string, unknown>;
-    const filter = parseItemFilter({ id: f.id, order_id: f.orderId, status: f.status, product_id: f.productId });
+  /**
+   * Per-ticket notification to the items of the list's filters: one message per item to its holder. The
+   * filters come from the drawer's query (`filters.*`, as AdminJS carries the item list's) and the posted
+   * `filters` JSON; like the order notification it states its scope (tickets, orders, filters in words)
+   * first, and a send with no filter (every ticket) needs the explicit confirmation.
+   */
+  const ticketNotifyAction = notifyActionFor(async (request, p) => {
+    const f = listFilterInput(request, p);
+    const filter = parseItemFilter({ id: f.id, order_id: f.orderId, status: f.status, product_id: f.productId, user_id: f.userId, email: f.email, name: f.name });
     return {
+      scope: () => itemScope(sequelize, filter),
+      // (the number of tickets previewed is the scope's, answered with the preview)
       preview: async (templateId, contextOverride) => ({ preview: await previewTicketNotification(sequelize, { templateId, filter, contextOverride }) }),
       send: (templateId, contextOverride) => sendTicketNotification(sequelize, { templateId, filter, contextOverride }),
     };
@@ -737,7 +761,15 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
       resource: OrderProductRelation,
       options: {
         navigation: NAV.orders,
-        properties: { ...hidden(BASE_HIDDEN), orderId: { reference: 'orders' }, productId: { reference: 'products' } },
+        // the columns an operator reads first (the default picked the first five attributes: ids and times)
+        listProperties: ['orderId', 'productId', 'status', 'price', 'listPrice', 'createdAt'],
+        properties: {
+          ...hidden(BASE_HIDDEN),
+          orderId: { reference: 'orders' },
+          productId: { reference: 'products' },
+          // enum values are translated only when listed (labels.status in admin/locale.ts)
+          status: listed(OPR_STATUSES),
+        },
         actions: {
           ...readOnly,
           refund: {
@@ -792,7 +824,7 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
     },
     {
       resource: PaymentHistory,
-      options: { navigation: NAV.orders, sort: { sortBy: 'createdAt', direction: 'desc' }, properties: { ...hidden(BASE_HIDDEN), orderId: { reference: 'orders' } }, actions: readOnly },
+      options: { navigation: NAV.orders, sort: { sortBy: 'createdAt', direction: 'desc' }, properties: { ...hidden(BASE_HIDDEN), orderId: { reference: 'orders' }, status: listed(PAYMENT_STATUSES) }, actions: readOnly },
     },
     {
       resource: PaymentWebhookEvent,
@@ -806,7 +838,12 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
     },
     {
       resource: RefundAttempt,
-      options: { navigation: NAV.orders, sort: { sortBy: 'createdAt', direction: 'desc' }, properties: { orderId: { reference: 'orders' } }, actions: readOnly },
+      options: {
+        navigation: NAV.orders,
+        sort: { sortBy: 'createdAt', direction: 'desc' },
+        properties: { orderId: { reference: 'orders' }, status: listed(REFUND_ATTEMPT_STATUSES), channel: listed(['buyer', 'admin', 'desk', 'webhook']) },
+        actions: readOnly,
+      },
     },
     {
       resource: ReconciliationReport,
@@ -834,7 +871,7 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
           createdAt: readOnlyMeta,
           updatedAt: readOnlyMeta,
           body: { type: 'textarea', props: { rows: 16 } },
-          channel: { availableValues: ['email', 'kakao', 'sms'].map((v) => ({ value: v, label: v })) },
+          channel: listed(NOTIFICATION_CHANNELS),
           bodyFormat: { availableValues: [{ value: 'text', label: 'text' }, { value: 'html', label: 'html (values escaped)' }] },
           language: { availableValues: [{ value: 'ko', label: 'ko' }, { value: 'en', label: 'en' }] },
         },
@@ -847,6 +884,7 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
         navigation: NAV.notify,
         sort: { sortBy: 'createdAt', direction: 'desc' },
         listProperties: ['channel', 'templateCode', 'templateLanguage', 'trigger', 'createdByLabel', 'createdAt'],
+        properties: { channel: listed(NOTIFICATION_CHANNELS) },
         actions: {
           ...readOnly,
           recipients: {
@@ -873,7 +911,7 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
           orderId: { reference: 'orders' },
           orderProductRelationId: { reference: 'order_product_relations' },
           body: { type: 'textarea' },
-          status: { availableValues: ['CREATED', 'SENDING', 'SENT', 'FAILED'].map((v) => ({ value: v, label: v })) },
+          status: listed(['CREATED', 'SENDING', 'SENT', 'FAILED']),
         },
         actions: {
           ...readOnly,
