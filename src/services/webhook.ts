@@ -23,8 +23,8 @@ import { parseMerchantUid, matchesPreparation } from '../domain/checkout/snapsho
 import { deriveOrderPayment } from '../domain/payment/status.js';
 import { Messages, type MessageDef, type FieldError } from '../domain/messages.js';
 import type { PortOneClient, PortOnePayment } from '../portone/client.js';
-import { PortOneError } from '../portone/client.js';
 import { lockForPayment, revalidateForPayment } from './payment-revalidation.js';
+import { cancelUnrecordedPayment } from './refund.js';
 import { snapshotItemsOf } from './snapshot-items.js';
 import { lockOrPromote, recordLookupAndReadTarget, writePaid, type TargetRead, type WebhookEventRow } from './payment-sql.js';
 import { logger } from '../logger.js';
@@ -322,25 +322,39 @@ async function alreadyRecorded(sequelize: Sequelize, orderId: string, impUid: st
   return Number(row?.n) > 0;
 }
 
-/** Cancel the whole remaining balance of a payment we will not honour; record the outcome. */
+/**
+ * Give back the whole remaining balance of a payment we will not honour, through the refunds' recorded path
+ * (`cancelUnrecordedPayment`: a refund attempt before the call, a look-up when the answer is lost); the
+ * outcome is also logged as an event row. Null when the money is back (or there was nothing to give back).
+ */
 async function cancelAtPortOne(
   deps: WebhookDeps,
   payment: PortOnePayment,
   reason: string,
-  base: { impUid: string | null; merchantUid: string | null; payload: unknown },
+  base: EventBase,
   ids: { orderId?: string | null; spcId?: string | null },
 ): Promise<FieldError | null> {
+  const orderId = ids.orderId ?? ids.spcId ?? parseMerchantUid(payment.merchant_uid)?.id ?? null;
   const balance = Math.round(payment.amount - (payment.cancel_amount ?? 0));
   if (payment.status !== 'paid' || balance <= 0) return null;
-  try {
-    const res = await deps.portone.cancelPayment({ impUid: payment.imp_uid, amount: balance, checksum: balance, reason });
-    await logEvent('cancel_succeeded', base, { ...ids, reason, cancel: res });
+  if (!orderId) {
+    // not a payment for one of our ids: never cancelled (the callers only cancel payments for ours)
+    logger.error('automatic cancel without an order id: not sent', { impUid: payment.imp_uid, merchantUid: payment.merchant_uid });
     return null;
-  } catch (e) {
-    const detail = e instanceof PortOneError || e instanceof Error ? e.message : String(e);
-    await logEvent('cancel_failed', base, { ...ids, reasonCode: 'portone_cancel_error', reason: detail });
-    logger.error('automatic cancel failed: money must be returned by hand', { impUid: payment.imp_uid, merchantUid: payment.merchant_uid });
-    return { code: 'portone_cancel_error', detail, attr: null };
   }
+  const result = await cancelUnrecordedPayment(deps, { orderId, payment, reason });
+  if (result.outcome === 'skipped') return null;
+  if (result.outcome === 'cancelled') {
+    await logEvent('cancel_succeeded', base, { ...ids, reason, cancel: result.payment });
+    return null;
+  }
+  const detail =
+    result.outcome === 'unknown'
+      ? `PortOne의 취소 결과를 확인하지 못했습니다: 자동으로 다시 확인합니다 (${result.error ?? ''})`
+      : result.outcome === 'unresolved'
+        ? `PortOne의 잔액이 취소 전후 어느 쪽과도 맞지 않습니다: 확인이 필요합니다 (${result.error ?? ''})`
+        : (result.error ?? 'PortOne 취소 실패');
+  await logEvent('cancel_failed', base, { ...ids, reasonCode: 'portone_cancel_error', reason: detail });
+  logger.error('automatic cancel not done: money must be returned', { impUid: payment.imp_uid, merchantUid: payment.merchant_uid, outcome: result.outcome, attempt: result.attempt?.id });
+  return { code: 'portone_cancel_error', detail, attr: null };
 }
-
