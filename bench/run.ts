@@ -328,7 +328,7 @@ async function main(): Promise<void> {
   let nextSignIn = 0;
   await Promise.all(
     Array.from({ length: 8 }, async () => {
-      while (['catalog', 'cart', 'checkout'].some(want) && nextSignIn < BUYERS) buyers.push(await signIn(base, info.buyerEmail(2 + nextSignIn++)));
+      while (['catalog', 'cart', 'checkout', 'webhook'].some(want) && nextSignIn < BUYERS) buyers.push(await signIn(base, info.buyerEmail(2 + nextSignIn++)));
     }),
   );
   const nextBuyer = rotate(buyers);
