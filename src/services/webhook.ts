@@ -31,8 +31,6 @@ import { logger } from '../logger.js';
 import { runAs } from '../context.js';
 import { storableJson, storableText } from '../domain/storable.js';
 
-export { lockOrPromote } from './payment-sql.js';
-
 export interface WebhookDeps {
   sequelize: Sequelize;
   portone: PortOneClient;
