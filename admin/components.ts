@@ -26,6 +26,9 @@ export const COMPONENT_FILES = {
   StatusFilter: file('status-filter'),
   DocumentPreview: file('document-preview'),
   TagAssign: file('tag-assign'),
+  ChangeOptionView: file('change-option-view'),
+  CompOrder: file('comp-order'),
+  CompCancel: file('comp-cancel'),
 } as const;
 
 export type ComponentName = keyof typeof COMPONENT_FILES;

@@ -29,7 +29,11 @@ const ko = {
     retry: '다시 보내기',
     revoke: '폐기',
     changeOption: '옵션 변경',
-    comp: '무료 주문 만들기',
+    comp: '무료 발급',
+    cancelComp: '무료 발급 취소',
+    tags: '태그',
+    preview: '미리보기',
+    pdf: 'PDF 받기',
   },
   buttons: {
     save: '저장',
@@ -114,7 +118,7 @@ const ko = {
     },
     adminRole: { viewer: '조회 전용', manager: '매니저' },
     language: { ko: '한국어', en: '영어' },
-    channel: { email: '이메일' },
+    channel: { email: '이메일', kakao: '카카오 알림톡', sms: '문자(SMS)' },
   },
   properties: {
     length: '길이',
@@ -174,6 +178,9 @@ const ko = {
     priceMin: '최소 금액',
     priceMax: '최대 금액',
     importKey: '가져오기 키',
+    compReason: '무료 발급 사유',
+    comp: '무료 발급',
+    listPrice: '정가 (무료 발급)',
     itemsJson: '주문 상품',
     orderId: '주문',
     orderProductRelationId: '주문 상품',
@@ -225,7 +232,15 @@ const ko = {
     reasonCode: '사유 코드',
     amount: '금액',
   },
-  resources: {},
+  resources: {
+    // the same field names with other values than the global labels
+    refund_attempts: {
+      labels: {
+        status: { requested: '요청됨 (결과 확인 중)', cancelled_at_portone: 'PortOne 취소됨 (기록 대기)', completed: '완료', failed: '실패' },
+        channel: { buyer: '구매자', admin: '관리자 화면', desk: '등록 데스크', webhook: '자동 취소 (웹훅)' },
+      },
+    },
+  },
   messages: {
     successfullyBulkDeleted: '{{count}}건을 삭제했습니다',
     successfullyBulkDeleted_plural: '{{count}}건을 삭제했습니다',
@@ -283,7 +298,11 @@ const enOwn = {
     notify: 'Notify',
     options: 'Edit options',
     changeOption: 'Change option',
-    comp: 'Create comp order',
+    comp: 'Comp order',
+    cancelComp: 'Cancel comp item',
+    tags: 'Tags',
+    preview: 'Preview',
+    pdf: 'Download PDF',
   },
   components: { LanguageSelector: { availableLanguages: { ko: '한국어', en: 'English' } } },
   labels: { Catalogue: 'Catalogue', Orders: 'Orders', Notifications: 'Notifications', System: 'System', totp: 'OTP enrolment', checkin: 'Check-in' },

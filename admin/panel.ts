@@ -108,7 +108,7 @@ export function buildAdmin(deps: AppDeps, settings: AdminSettings): BuiltAdmin {
   });
 
   const router = express.Router();
-  const throttle = new LoginThrottle(deps.config.auth.throttle);
+  const throttle = new LoginThrottle(deps.sequelize, deps.config.auth.throttle);
   // its own view of the shared store: see storeForMiddleware (a shared one broke the buyers' session cookie)
   const store = storeForMiddleware(deps.sessionStore ?? pgSessionStore(deps.sequelize, { prune: deps.config.env !== 'test' }));
   const sessionOptions: session.SessionOptions = {
@@ -153,10 +153,10 @@ export function buildAdmin(deps: AppDeps, settings: AdminSettings): BuiltAdmin {
       authenticate: async (email: string, password: string, ctx?: { req?: express.Request }) => {
         const ip = ctx?.req?.ip ?? '';
         const id = String(email ?? '').trim().toLowerCase();
-        if (throttle.retryAfter(ip, id) > 0) throw new Error('로그인 시도가 너무 많습니다. 잠시 후 다시 시도해주세요.');
+        if ((await throttle.retryAfter(ip, id)) > 0) throw new Error('로그인 시도가 너무 많습니다. 잠시 후 다시 시도해주세요.');
         const staff = await authenticateStaff(email, password, deps.config.auth.passwordHashRounds);
-        if (staff) throttle.recordSuccess(id);
-        else throttle.recordFailure(ip, id);
+        if (staff) await throttle.recordSuccess(id);
+        else await throttle.recordFailure(ip, id);
         return staff;
       },
       cookieName: settings.cookieName,

@@ -40,7 +40,7 @@ import { countOrders, findOrderIds, orderRows, parseOrderFilter, type OrderRow }
 import { orderView } from '../src/services/order-view.js';
 import { previewRefund, refund } from '../src/services/refund.js';
 import { exportFilename, exportOrderIds, writeOrdersCsv, writeOrdersXlsx } from '../src/services/export.js';
-import { orderScope, type OrderScope } from '../src/services/admin-order-scope.js';
+import { itemScope, orderScope, type ItemScope, type OrderScope } from '../src/services/admin-order-scope.js';
 import { sendGuard } from './bulk-guard.js';
 import { importOrders, importTemplate } from '../src/services/import.js';
 import { previewNotification, retryNotifications, sendNotification, MissingContextVariablesError, type NotificationHistoryDto } from '../src/services/notifications.js';
@@ -51,6 +51,7 @@ import { saveDeskConfig } from '../src/services/desk-config.js';
 import { assignOrderItemTag, saveOrderItemTag, unassignOrderItemTag } from '../src/services/order-item-tags.js';
 import { parseItemFilter } from '../src/services/order-items.js';
 import { previewTicketNotification, sendTicketNotification } from '../src/services/ticket-notifications.js';
+import { cancelCompItem, compCatalogue, compUser, createCompOrder } from '../src/services/comp-orders.js';
 import { adminOf, canWrite, isStaff, isSuperuser, never, type AdminUser } from './roles.js';
 import type { ComponentName } from './components.js';
 import { applyDisplayComponents } from './display.js';
@@ -58,6 +59,8 @@ import { historyRows } from './history.js';
 import { withProductForm } from './product-form.js';
 import { GuardedResource, isModelClass } from './query-guard.js';
 import { documentResources } from './documents.js';
+import { changeOptionAction } from './order-change.js';
+import { OPR_STATUSES, PAYMENT_STATUSES } from '../src/domain/payment/status.js';
 
 export type Components = Record<ComponentName, string>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -362,6 +365,10 @@ class OrderResource extends SequelizeResource {
   }
 }
 
+/** An enum property's values: AdminJS translates a value (`labels.<field>.<value>` in admin/locale.ts) only when it is listed. */
+const listed = (values: readonly string[]) => ({ availableValues: values.map((v) => ({ value: v, label: v })) });
+const NOTIFICATION_CHANNELS = ['email', 'kakao', 'sms'];
+const REFUND_ATTEMPT_STATUSES = ['requested', 'cancelled_at_portone', 'completed', 'failed'];
 const ORDER_STATUSES = ['completed', 'partial_refunded', 'refunded', 'pending'].map((v) => ({ value: v, label: v }));
 
 /** The list page's filters travel in the query (`filters.status=…`) or as a JSON `filters` payload field. */
@@ -384,6 +391,14 @@ function orderFilterFrom(request: ActionRequest) {
     }
   }
   return parseOrderFilter(raw);
+}
+
+/** A list's `filters.*` from the drawer's query, then the posted `filters` JSON over them (a bad JSON throws SyntaxError). */
+function listFilterInput(request: ActionRequest, payload: Record<string, unknown>): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries((request.query ?? {}) as Record<string, unknown>)) if (k.startsWith('filters.')) raw[k.slice('filters.'.length)] = v;
+  if (typeof payload.filters === 'string' && payload.filters) Object.assign(raw, JSON.parse(payload.filters) as Record<string, unknown>);
+  return raw;
 }
 
 function orderResources(deps: AppDeps, components: Components): ResourceWithOptions[] {
@@ -429,7 +444,9 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
       }
     });
 
-  const refundVisible = (ctx: ActionContext) => canWrite(ctx) && ['completed', 'partial_refunded'].includes(String(ctx.record?.param('currentStatus') ?? ''));
+  // comp orders have nothing to refund (the service refuses them too): no refund link
+  const refundVisible = (ctx: ActionContext) =>
+    canWrite(ctx) && !ctx.record?.param('compReason') && ['completed', 'partial_refunded'].includes(String(ctx.record?.param('currentStatus') ?? ''));
 
   // Export and Notify open in a drawer over the list: AdminJS carries the list's query (`filters.*`) only
   // into drawer actions, so the filtered list is what they act on (a full-page action dropped the filters).
@@ -510,8 +527,8 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
    * are passed to the view) and the send for a template and a context override.
    */
   type NotifyTarget = {
-    /** what the send will reach, shown first and checked by `sendGuard` (order notifications) */
-    scope?: () => Promise<OrderScope>;
+    /** what the send will reach (orders, or tickets per item), shown first and checked by `sendGuard` */
+    scope?: () => Promise<OrderScope | ItemScope>;
     preview(templateId: unknown, contextOverride: unknown): Promise<Record<string, unknown>>;
     send(templateId: unknown, contextOverride: unknown): Promise<NotificationHistoryDto>;
   };
@@ -526,8 +543,12 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
       const templates = await NotificationTemplate.findAll({ where: { active: true }, order: [['code', 'ASC'], ['language', 'ASC']] });
       const templateList = templates.map((t) => ({ id: t.id, label: `[${t.channel}] ${t.code} (${t.language}) ${t.name}` }));
       if (request.method !== 'post') {
-        const t = await target(request, {});
-        return { templates: templateList, canSend: canWrite(context), ...(t.scope ? { scope: await t.scope() } : {}) };
+        try {
+          const t = await target(request, {});
+          return { templates: templateList, canSend: canWrite(context), ...(t.scope ? { scope: await t.scope() } : {}) };
+        } catch (e) {
+          return { templates: templateList, canSend: canWrite(context), notice: noticeOf(e) }; // a malformed list filter: said, not a 500
+        }
       }
       const p = (request.payload ?? {}) as Record<string, unknown>;
       let contextOverride: unknown = {};
@@ -573,11 +594,18 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
 
   const readOnly = { new: { isAccessible: never }, edit: { isAccessible: never }, delete: { isAccessible: never }, bulkDelete: { isAccessible: never } };
 
-  /** Per-ticket notification to the items of the list's filters: one message per item to its holder. */
-  const ticketNotifyAction = notifyActionFor(async (_request, p) => {
-    const f = JSON.parse(typeof p.filters === 'string' && p.filters ? p.filters : '{}') as Record<string, unknown>;
-    const filter = parseItemFilter({ id: f.id, order_id: f.orderId, status: f.status, product_id: f.productId });
+  /**
+   * Per-ticket notification to the items of the list's filters: one message per item to its holder. The
+   * filters come from the drawer's query (`filters.*`, as AdminJS carries the item list's) and the posted
+   * `filters` JSON; like the order notification it states its scope (tickets, orders, filters in words)
+   * first, and a send with no filter (every ticket) needs the explicit confirmation.
+   */
+  const ticketNotifyAction = notifyActionFor(async (request, p) => {
+    const f = listFilterInput(request, p);
+    const filter = parseItemFilter({ id: f.id, order_id: f.orderId, status: f.status, product_id: f.productId, user_id: f.userId, email: f.email, name: f.name });
     return {
+      scope: () => itemScope(sequelize, filter),
+      // (the number of tickets previewed is the scope's, answered with the preview)
       preview: async (templateId, contextOverride) => ({ preview: await previewTicketNotification(sequelize, { templateId, filter, contextOverride }) }),
       send: (templateId, contextOverride) => sendTicketNotification(sequelize, { templateId, filter, contextOverride }),
     };
@@ -609,6 +637,70 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
     }),
   };
 
+  /**
+   * 무료 발급 (comp order): the form (the catalogue with hidden / closed products, the user when opened from
+   * the users list) and its submit — the JSON request of `createCompOrder` in the `data` field. Managers only
+   * (viewers neither see nor call it). A refusal answers the service's `{type, errors}` (codes and attrs) with
+   * the notice, so the form can show each error next to its line.
+   */
+  const compAction: ActionDef = {
+    actionType: 'resource',
+    icon: 'Gift',
+    isAccessible: canWrite,
+    component: components.CompOrder,
+    handler: asAdmin(async (request, _response, context) => {
+      if (request.method !== 'post') {
+        const q = (request.query ?? {}) as Record<string, unknown>;
+        return { catalogue: await compCatalogue(sequelize), user: q.user ? await compUser(q.user) : null };
+      }
+      const p = (request.payload ?? {}) as Record<string, unknown>;
+      let body: unknown;
+      try {
+        body = JSON.parse(typeof p.data === 'string' ? p.data : '');
+      } catch {
+        const error = { type: 'validation_error', errors: [{ code: 'invalid', detail: 'data: JSON 객체가 필요합니다.', attr: 'data' }] };
+        return { error, notice: { message: error.errors[0]!.detail, type: 'error' } };
+      }
+      try {
+        const r = await createCompOrder(sequelize, body);
+        return {
+          result: r,
+          orderUrl: context.h.recordActionUrl({ resourceId: 'orders', recordId: r.orderId, actionName: 'show' }),
+          notice: { message: `무료 발급 완료: ${r.items.length}개 (정가 합계 ${r.listTotal.toLocaleString('ko-KR')}원, 결제 0원)`, type: 'success' },
+        };
+      } catch (e) {
+        if (e instanceof ServiceError) return { error: { type: e.type, errors: e.errors }, notice: noticeOf(e) };
+        throw e;
+      }
+    }),
+  };
+
+  /** Take back one unit of a comp order (frees its stock; audited). */
+  const cancelCompAction: ActionDef = {
+    actionType: 'record',
+    icon: 'XCircle',
+    isAccessible: canWrite,
+    isVisible: (ctx: ActionContext) => canWrite(ctx) && ctx.record?.param('listPrice') != null && ctx.record?.param('status') === 'paid',
+    component: components.CompCancel,
+    handler: asAdmin(async (request, _response, context) => {
+      if (request.method !== 'post') return { record: recordJson(context) };
+      const p = (request.payload ?? {}) as Record<string, unknown>;
+      try {
+        const r = await cancelCompItem(sequelize, String(context.record!.id()), p.reason);
+        const fresh = await context.resource.findOne(String(context.record!.id()), context);
+        return {
+          record: (fresh ?? context.record!).toJSON(context.currentAdmin),
+          outcome: r,
+          redirectUrl: context.h.recordActionUrl({ resourceId: 'orders', recordId: r.orderId, actionName: 'show' }),
+          notice: { message: '무료 발급을 취소했습니다 (재고가 돌아왔습니다).', type: 'success' },
+        };
+      } catch (e) {
+        if (e instanceof ServiceError) return { record: recordJson(context), error: { type: e.type, errors: e.errors }, notice: noticeOf(e) };
+        throw e;
+      }
+    }),
+  };
+
   return [
     {
       resource: new OrderResource(sequelize, deps),
@@ -618,13 +710,15 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
         listProperties: ['title', 'currentStatus', 'currentPaidPrice', 'customerName', 'customerEmail', 'firstPaidAt', 'createdAt'],
         showProperties: [
           'id', 'nameKo', 'currentStatus', 'currentPaidPrice', 'firstPaidPrice', 'firstPaidAt', 'statusChangedAt', 'latestImpId', 'merchantUid',
-          'userId', 'userEmail', 'customerName', 'customerPhone', 'customerEmail', 'customerOrganization', 'importKey', 'createdAt', 'itemsJson',
+          'userId', 'userEmail', 'customerName', 'customerPhone', 'customerEmail', 'customerOrganization', 'compReason', 'importKey', 'createdAt', 'itemsJson',
         ],
-        filterProperties: ['q', 'id', 'currentStatus', 'productId', 'categoryId', 'categoryGroupId', 'email', 'name', 'impId', 'createdAt', 'firstPaidAt', 'statusChangedAt', 'priceMin', 'priceMax', 'userId'],
+        filterProperties: ['q', 'id', 'currentStatus', 'comp', 'productId', 'categoryId', 'categoryGroupId', 'email', 'name', 'impId', 'createdAt', 'firstPaidAt', 'statusChangedAt', 'priceMin', 'priceMax', 'userId'],
         properties: {
           title: { type: 'string', isTitle: true, isVisible: { list: true, show: false, edit: false, filter: false } },
           nameKo: { isTitle: false },
           q: { type: 'string', isVisible: { list: false, show: false, edit: false, filter: true } },
+          comp: { type: 'boolean', isVisible: { list: false, show: false, edit: false, filter: true } },
+          compReason: { type: 'string', isVisible: { list: false, show: true, edit: false, filter: false } },
           currentStatus: { type: 'string', availableValues: ORDER_STATUSES, isSortable: true, components: { filter: components.StatusFilter } },
           currentPaidPrice: { type: 'number', isSortable: true },
           firstPaidPrice: { type: 'number' },
@@ -658,6 +752,7 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
           export: exportAction,
           import: importAction,
           notify: notifyAction,
+          comp: compAction,
           history: historyAction(components),
         },
       },
@@ -666,19 +761,29 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
       resource: OrderProductRelation,
       options: {
         navigation: NAV.orders,
-        properties: { ...hidden(BASE_HIDDEN), orderId: { reference: 'orders' }, productId: { reference: 'products' } },
+        // the columns an operator reads first (the default picked the first five attributes: ids and times)
+        listProperties: ['orderId', 'productId', 'status', 'price', 'listPrice', 'createdAt'],
+        properties: {
+          ...hidden(BASE_HIDDEN),
+          orderId: { reference: 'orders' },
+          productId: { reference: 'products' },
+          // enum values are translated only when listed (labels.status in admin/locale.ts)
+          status: listed(OPR_STATUSES),
+        },
         actions: {
           ...readOnly,
           refund: {
             actionType: 'record',
             icon: 'RotateCcw',
             isAccessible: canWrite,
-            isVisible: (ctx: ActionContext) => canWrite(ctx) && ctx.record?.param('status') === 'paid',
+            isVisible: (ctx: ActionContext) => canWrite(ctx) && ctx.record?.param('status') === 'paid' && ctx.record?.param('listPrice') == null,
             component: components.RefundView,
             handler: refundHandler('item'),
           },
+          changeOption: changeOptionAction(sequelize, components),
           tags: tagsAction,
           notify: ticketNotifyAction,
+          cancelComp: cancelCompAction,
           history: historyAction(components),
         },
       },
@@ -719,7 +824,7 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
     },
     {
       resource: PaymentHistory,
-      options: { navigation: NAV.orders, sort: { sortBy: 'createdAt', direction: 'desc' }, properties: { ...hidden(BASE_HIDDEN), orderId: { reference: 'orders' } }, actions: readOnly },
+      options: { navigation: NAV.orders, sort: { sortBy: 'createdAt', direction: 'desc' }, properties: { ...hidden(BASE_HIDDEN), orderId: { reference: 'orders' }, status: listed(PAYMENT_STATUSES) }, actions: readOnly },
     },
     {
       resource: PaymentWebhookEvent,
@@ -733,7 +838,12 @@ function orderResources(deps: AppDeps, components: Components): ResourceWithOpti
     },
     {
       resource: RefundAttempt,
-      options: { navigation: NAV.orders, sort: { sortBy: 'createdAt', direction: 'desc' }, properties: { orderId: { reference: 'orders' } }, actions: readOnly },
+      options: {
+        navigation: NAV.orders,
+        sort: { sortBy: 'createdAt', direction: 'desc' },
+        properties: { orderId: { reference: 'orders' }, status: listed(REFUND_ATTEMPT_STATUSES), channel: listed(['buyer', 'admin', 'desk', 'webhook']) },
+        actions: readOnly,
+      },
     },
     {
       resource: ReconciliationReport,
@@ -761,7 +871,7 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
           createdAt: readOnlyMeta,
           updatedAt: readOnlyMeta,
           body: { type: 'textarea', props: { rows: 16 } },
-          channel: { availableValues: ['email', 'kakao', 'sms'].map((v) => ({ value: v, label: v })) },
+          channel: listed(NOTIFICATION_CHANNELS),
           bodyFormat: { availableValues: [{ value: 'text', label: 'text' }, { value: 'html', label: 'html (values escaped)' }] },
           language: { availableValues: [{ value: 'ko', label: 'ko' }, { value: 'en', label: 'en' }] },
         },
@@ -774,6 +884,7 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
         navigation: NAV.notify,
         sort: { sortBy: 'createdAt', direction: 'desc' },
         listProperties: ['channel', 'templateCode', 'templateLanguage', 'trigger', 'createdByLabel', 'createdAt'],
+        properties: { channel: listed(NOTIFICATION_CHANNELS) },
         actions: {
           ...readOnly,
           recipients: {
@@ -800,7 +911,7 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
           orderId: { reference: 'orders' },
           orderProductRelationId: { reference: 'order_product_relations' },
           body: { type: 'textarea' },
-          status: { availableValues: ['CREATED', 'SENDING', 'SENT', 'FAILED'].map((v) => ({ value: v, label: v })) },
+          status: listed(['CREATED', 'SENDING', 'SENT', 'FAILED']),
         },
         actions: {
           ...readOnly,
@@ -852,6 +963,17 @@ function systemResources(deps: AppDeps, components: Components): ResourceWithOpt
             }),
           },
           history: historyAction(components),
+          comp: {
+            actionType: 'record',
+            icon: 'Gift',
+            isAccessible: canWrite,
+            component: false,
+            // opens the orders' 무료 발급 form for this user (nothing is written here)
+            handler: async (_req, _res, context) => ({
+              record: recordJson(context),
+              redirectUrl: context.h.resourceActionUrl({ resourceId: 'orders', actionName: 'comp', search: `?user=${encodeURIComponent(String(context.record!.id()))}` }),
+            }),
+          },
         },
       },
     },

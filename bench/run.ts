@@ -26,7 +26,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -561,14 +561,19 @@ async function main(): Promise<void> {
     rows.push(csvRow);
   }
 
+  let djangoPhases = '';
   if (want('django')) {
     if (QUICKMODE) rows.push({ name: 'Django import', note: 'skipped in --quick (two more databases; covered by test/integration/django-import.test.ts)' });
     else {
       try {
+        const loadBefore = loadavg()[0]!;
         const d = await benchDjangoImport(DB_URL, { users: 20_000, products: 200, orders: 50_000 });
+        djangoPhases = `first run: ${d.phases}\nre-run: ${d.secondRunPhases}`;
         rows.push({
           name: `Django import (${d.orders} orders)`,
-          note: `${d.importSeconds.toFixed(1)} s for ${d.rows} Django rows incl. history, verified (generated in ${d.generateSeconds.toFixed(1)} s); re-run (nothing new) ${d.secondRunSeconds.toFixed(1)} s`,
+          note:
+            `${d.importSeconds.toFixed(1)} s for ${d.rows} Django rows incl. history, verified (generated in ${d.generateSeconds.toFixed(1)} s); re-run (nothing new) ${d.secondRunSeconds.toFixed(1)} s; ` +
+            `load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after`,
           target: '< 60 s',
           ok: d.importSeconds < 60 && d.differences === 0,
         });
@@ -640,6 +645,7 @@ async function main(): Promise<void> {
     console.log(`| whole rush, late webhooks included | ${r.seconds.toFixed(1)} s |`);
     if (r.otherErrors.length) console.log(`\nunexpected answers (first 5): ${r.otherErrors.slice(0, 5).join('; ')}`);
   }
+  if (djangoPhases) console.log(`\nDjango import, where the time went:\n${djangoPhases}`);
   console.log(`\ntotal ${(Date.now() - t0) / 1000} s`);
   const failed = rows.filter((r) => r.errors);
   if (rushResult && (rushResult.fiveXx || rushResult.oversold || rushResult.overCap || rushResult.autoRefunded || rushResult.otherErrors.length)) {

@@ -4,12 +4,13 @@
  * recipients, missing variables), then send. The template decides the channel (e-mail, Kakao, SMS); one job
  * per recipient is queued after commit (one message per order); their delivery status is in "Notification
  * recipients". With no filter at all, sending needs the "send to everyone" box ticked; the server also
- * refuses when the number of orders changed since the preview.
+ * refuses when the number of orders changed since the preview. On the item list (per-ticket notification)
+ * the same drawer counts tickets: one message per ticket to its participant, the same two rules.
  */
 import React, { useEffect, useMemo, useState } from 'react';
 import { ApiClient, useNotice, type ActionProps } from 'adminjs';
 import { Box, Button, CheckBox, H3, Label, MessageBox, Table, TableBody, TableCell, TableHead, TableRow, Text, TextArea } from '@adminjs/design-system';
-import { listFilterParams, ScopeBox, type Scope } from './order-scope.tsx';
+import { listFilterParams, scopeCount, ScopeBox, type Scope } from './order-scope.tsx';
 
 interface Recipient {
   order_id: string;
@@ -30,8 +31,10 @@ const NotifyView: React.FC<ActionProps> = ({ resource }) => {
   const [sent, setSent] = useState<{ url: string; count: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const addNotice = useNotice();
-  // null: not known yet; undefined: this target has no scope (per-ticket notifications)
+  // null: not known yet; undefined: the server states no scope
   const [scope, setScope] = useState<Scope | null | undefined>(null);
+  // the per-ticket notification of the item list: one message per ticket to its participant
+  const perTicket = resource.id === 'order_product_relations';
   const [previewed, setPreviewed] = useState<number | null>(null);
   const [confirmEveryone, setConfirmEveryone] = useState(false);
   const filters = useMemo(listFilterParams, []);
@@ -61,7 +64,7 @@ const NotifyView: React.FC<ActionProps> = ({ resource }) => {
     form.set('contextOverride', override);
     form.set('filters', JSON.stringify(unflattened)); // (the per-ticket target reads the item list's filters from here)
     if (step === 'send') {
-      if (previewed !== null) form.set('expectedOrders', String(previewed));
+      if (previewed !== null) form.set(perTicket ? 'expectedTickets' : 'expectedOrders', String(previewed));
       if (confirmEveryone) form.set('confirmEveryone', 'true');
     }
     const r = await api.resourceAction({ resourceId: resource.id, actionName: 'notify', data: form, method: 'post', params: filters });
@@ -75,7 +78,7 @@ const NotifyView: React.FC<ActionProps> = ({ resource }) => {
       notice?: { message: string; type: string };
     };
     if (d.scope) setScope(d.scope);
-    if (d.preview) setPreviewed(d.orders ?? null);
+    if (d.preview) setPreviewed(perTicket ? (d.scope?.tickets ?? null) : (d.orders ?? null));
     if (d.notice) addNotice({ message: d.notice.message, type: d.notice.type as 'success' | 'error' });
     if (d.notice?.type === 'error') setError(d.notice.message);
     if (d.preview) setPreview(d.preview);
@@ -84,8 +87,8 @@ const NotifyView: React.FC<ActionProps> = ({ resource }) => {
   };
   return (
     <Box variant="container" data-testid="notify-view">
-      <H3>주문 알림 보내기 (이메일 / 카카오 알림톡 / SMS: 템플릿의 채널)</H3>
-      {scope !== undefined && <ScopeBox scope={scope} what="알림을 보냅니다." />}
+      <H3>{perTicket ? '티켓별 알림 보내기' : '주문 알림 보내기'} (이메일 / 카카오 알림톡 / SMS: 템플릿의 채널)</H3>
+      {scope !== undefined && <ScopeBox scope={scope} what={perTicket ? '티켓마다 참가자에게 알림을 보냅니다.' : '알림을 보냅니다.'} />}
       <Label required>템플릿</Label>
       <select data-testid="notify-template" value={templateId} onChange={(e) => setTemplateId(e.target.value)} style={{ padding: 8, marginBottom: 16 }}>
         <option value="">템플릿 선택…</option>
@@ -116,7 +119,9 @@ const NotifyView: React.FC<ActionProps> = ({ resource }) => {
         <Box mb="lg" flex alignItems="center">
           <CheckBox id="confirm-everyone" data-testid="confirm-everyone" checked={confirmEveryone} onChange={() => setConfirmEveryone(!confirmEveryone)} />
           <Label inline htmlFor="confirm-everyone" ml="default">
-            필터 없이 모든 결제 주문({scope.orders.toLocaleString('ko-KR')}건)의 구매자에게 보내는 것을 확인합니다.
+            {perTicket
+              ? `필터 없이 모든 ${scopeCount(scope)}의 참가자에게 보내는 것을 확인합니다.`
+              : `필터 없이 모든 결제 주문(${scope.orders.toLocaleString('ko-KR')}건)의 구매자에게 보내는 것을 확인합니다.`}
           </Label>
         </Box>
       )}

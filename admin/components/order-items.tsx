@@ -1,10 +1,11 @@
 /**
  * The items of an order on its show page: product, options, the ticket holder (read-only), price, status, and
  * — for operators who may refund this order (the server lists its `refund` action in the record's actions
- * only then) — a refund link per paid item. Viewers see no write links. Links navigate inside the panel.
+ * only then) — a refund link per paid item, and for managers on a paid order an option-change link per paid /
+ * used item with choice options. Viewers see no write links. Links navigate inside the panel.
  */
 import React from 'react';
-import type { ShowPropertyProps } from 'adminjs';
+import { useCurrentAdmin, type ShowPropertyProps } from 'adminjs';
 import { Link } from 'react-router-dom';
 import { Box, Label, Table, TableBody, TableCell, TableHead, TableRow } from '@adminjs/design-system';
 
@@ -24,6 +25,13 @@ const STATUS: Record<string, string> = { pending: '결제 대기', paid: '결제
 
 const OrderItems: React.FC<ShowPropertyProps> = ({ record }) => {
   const canRefund = (record?.recordActions ?? []).some((a) => a.name === 'refund');
+  // Option changes: managers (as roles.ts `canWrite`) on a paid order, comp orders included (they have no
+  // refund action, so the refund link cannot tell). Only which links to show: the item action checks again
+  // on the server.
+  const [admin] = useCurrentAdmin();
+  const me = admin as { role?: string; isSuperuser?: boolean } | null;
+  const canChange =
+    !!me && (me.role === 'manager' || !!me.isSuperuser) && ['completed', 'partial_refunded'].includes(String(record?.params?.currentStatus ?? ''));
   let items: Item[] = [];
   try {
     items = JSON.parse(String(record?.params?.itemsJson ?? '[]')) as Item[];
@@ -80,6 +88,12 @@ const OrderItems: React.FC<ShowPropertyProps> = ({ record }) => {
                   <>
                     {' · '}
                     <Link to={`/admin/resources/order_product_relations/records/${i.id}/refund`}>부분 환불</Link>
+                  </>
+                )}
+                {canChange && (i.status === 'paid' || i.status === 'used') && i.options.some((o) => !o.product_option_group.is_custom_response) && (
+                  <>
+                    {' · '}
+                    <Link to={`/admin/resources/order_product_relations/records/${i.id}/changeOption`}>옵션 변경</Link>
                   </>
                 )}
               </TableCell>

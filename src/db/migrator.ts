@@ -28,7 +28,9 @@ function build(sequelize: Sequelize, folder: 'migrations' | 'seeders', table: st
         return { name, up: () => mod.up(qi, Sequelize), down: () => mod.down(qi, Sequelize) };
       },
     },
-    storage: new SequelizeStorage({ sequelize, tableName: table }),
+    // modelName per table: umzug's storage reuses a model of the same name (default `SequelizeMeta`), so without
+    // it the seeders' storage took the migrations' model and recorded seeders in `SequelizeMeta`
+    storage: new SequelizeStorage({ sequelize, tableName: table, modelName: table }),
     logger: undefined,
   });
 }

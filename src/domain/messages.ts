@@ -73,7 +73,14 @@ export const Messages = {
     TARGET_NOT_FOUND: m('TARGET_NOT_FOUND', '무료 주문 대상을 찾을 수 없습니다.'),
     ILLEGAL_STATUS_TRANSITION: m('ILLEGAL_STATUS_TRANSITION', '이미 처리된 주문이거나 무료 완료로 전환할 수 없습니다.'),
   },
+  Comp: {
+    REASON_REQUIRED: m('reason_required', '무료 발급 사유를 입력해주세요.'),
+    USER_NOT_FOUND: m('user_not_found', '사용자를 찾을 수 없습니다: {}'),
+    NOT_COMP_ORDER: m('not_comp_order', '무료 발급 주문이 아닙니다.'),
+    ITEM_NOT_CANCELLABLE: m('comp_item_not_cancellable', '결제 완료 상태의 무료 발급 상품만 취소할 수 있습니다 (체크인한 상품은 체크인을 먼저 취소하세요).'),
+  },
   NotRefundable: {
+    COMP_ORDER_NOT_REFUNDABLE: m('COMP_ORDER_NOT_REFUNDABLE', '무료 발급 주문은 환불할 수 없습니다 (환불할 금액이 없습니다). 발급을 되돌리려면 주문 상품의 "무료 발급 취소"를 사용하세요.'),
     ONE_OF_PRODUCT_IS_USED: m('ONE_OF_PRODUCT_IS_USED', '주문 중 이미 사용한 상품이 존재합니다. 개별 환불을 진행해주세요.'),
     ONE_OF_PRODUCT_IS_USED_TRY_AFTER_CHANGING_STATUS: m('ONE_OF_PRODUCT_IS_USED_TRY_AFTER_CHANGING_STATUS', '주문 중 사용한 상품이 존재합니다. 상태를 변경한 후 다시 시도해주세요.'),
     ONE_OF_PRODUCT_REFUND_TIME_EXPIRED: m('ONE_OF_PRODUCT_REFUND_TIME_EXPIRED', '주문 중 환불 가능 기간이 지난 상품이 존재합니다. 개별 환불을 진행해주세요.'),

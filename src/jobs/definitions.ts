@@ -19,6 +19,7 @@ import { settleOpenAttempts } from '../services/refund.js';
 import { JobQueue, poolConfigOf } from './agenda.js';
 import { registerJobQueue, unregisterJobQueue } from './enqueue.js';
 import { JOB, type NotificationSendData } from './names.js';
+import { pruneEndedAttempts } from '../services/auth-attempts.js';
 
 export interface JobDeps {
   sequelize: Sequelize;
@@ -75,6 +76,8 @@ export function defineJobs(queue: JobQueue, deps: JobDeps): void {
     JOB.CART_CLEANUP,
     async () => {
       await asJob(JOB.CART_CLEANUP, () => cleanupAbandonedCarts(sequelize, { olderThanDays: config.jobs.cartCleanupDays }));
+      // the daily clean-up also drops sign-in / TOTP failure counters whose window has ended
+      await pruneEndedAttempts(sequelize);
     },
     { concurrency: 1, lockLifetime: 30 * 60_000 },
   );

@@ -16,6 +16,8 @@ export class Order extends Model {
   declare stockHeldUntil: Date | null;
   /** Set on orders created by the admin CSV import: sha256(file, row) — a re-import creates nothing. */
   declare importKey: string | null;
+  /** Set on a comp order (a paid 0-won order an operator created): why. Null on every other order. */
+  declare compReason: string | null;
 }
 
 export interface OrderProductRelation extends BaseFields {}
@@ -28,6 +30,8 @@ export class OrderProductRelation extends Model {
   declare donationPrice: number;
   declare usedAt: Date | null;
   declare usedBy: string | null;
+  /** A comp item's price before the comp (product + options); null on items sold at their price. */
+  declare listPrice: number | null;
 }
 
 export interface OrderProductOptionRelation extends BaseFields {}
@@ -122,6 +126,7 @@ export function initOrderModels(sequelize: Sequelize): void {
       preparedCartHash: { type: DataTypes.STRING(16), allowNull: true },
       stockHeldUntil: { type: DataTypes.DATE, allowNull: true },
       importKey: { type: DataTypes.STRING(64), allowNull: true },
+      compReason: { type: DataTypes.TEXT, allowNull: true },
     },
     shopModelOptions(sequelize, 'orders'),
   );
@@ -135,6 +140,7 @@ export function initOrderModels(sequelize: Sequelize): void {
       donationPrice: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       usedAt: { type: DataTypes.DATE, allowNull: true },
       usedBy: { type: DataTypes.TEXT, allowNull: true },
+      listPrice: { type: DataTypes.INTEGER, allowNull: true },
     },
     shopModelOptions(sequelize, 'order_product_relations'),
   );

@@ -45,6 +45,8 @@ export interface OrderFilter {
   /** on the current (latest ledger) price */
   priceMin?: number;
   priceMax?: number;
+  /** true: comp orders only (무료 발급); false: every other order */
+  comp?: boolean;
 }
 
 export type OrderSortKey = 'createdAt' | 'firstPaidAt' | 'currentPaidPrice' | 'currentStatus';
@@ -63,6 +65,8 @@ export interface OrderRow {
   latestImpId: string | null;
   merchantUid: string | null;
   importKey: string | null;
+  /** why the order was comped (무료 발급); null for every other order */
+  compReason: string | null;
   customerName: string | null;
   customerPhone: string | null;
   customerEmail: string | null;
@@ -137,6 +141,9 @@ export function parseOrderFilter(raw: Record<string, unknown> | null | undefined
   const paid = range(r.firstPaidAt);
   f.paidFrom = paid.from ?? date(r.first_paid_at_after);
   f.paidTo = paid.to ?? date(r.first_paid_at_before);
+  const comp = r.comp ?? r.is_comp;
+  if (comp === true || comp === 'true') f.comp = true;
+  else if (comp === false || comp === 'false') f.comp = false;
   f.priceMin = int(r.priceMin ?? r.price_min);
   f.priceMax = int(r.priceMax ?? r.price_max);
   for (const k of Object.keys(f) as Array<keyof OrderFilter>) if (f[k] === undefined) delete f[k];
@@ -250,6 +257,7 @@ function whereOf(f: OrderFilter): { sql: string; replacements: Record<string, un
     );
     rep.nameLike = like(f.name);
   }
+  if (f.comp !== undefined) parts.push(f.comp ? 'o.comp_reason IS NOT NULL' : 'o.comp_reason IS NULL');
   if (f.createdFrom) (parts.push(`o.created_at >= :createdFrom`), (rep.createdFrom = f.createdFrom));
   if (f.createdTo) (parts.push(`o.created_at <= :createdTo`), (rep.createdTo = f.createdTo));
   // the ledger: one semi-join on the newest rows for status / imp_id / price, one on the first payment
@@ -329,6 +337,7 @@ interface RawRow {
   imp_id: string | null;
   prepared_cart_hash: string | null;
   import_key: string | null;
+  comp_reason: string | null;
   customer_name: string | null;
   customer_phone: string | null;
   customer_email: string | null;
@@ -344,7 +353,7 @@ export async function orderRows(sequelize: Sequelize, ids: string[], transaction
   if (valid.length === 0) return [];
   // one statement for the page: per order, index probes for the newest / oldest ledger row and the item sums
   const sql = `SELECT o.id, o.user_id, u.email AS user_email, o.name_ko, o.name_en, l.status, l.price, f.first_paid_at,
-         l.created_at AS status_changed_at, l.imp_id, o.prepared_cart_hash, o.import_key,
+         l.created_at AS status_changed_at, l.imp_id, o.prepared_cart_hash, o.import_key, o.comp_reason,
          ci.name AS customer_name, ci.phone AS customer_phone, ci.email AS customer_email, ci.organization AS customer_organization,
          it.first_paid_price, it.item_count, o.created_at, o.updated_at
     FROM orders o
@@ -378,6 +387,7 @@ export async function orderRows(sequelize: Sequelize, ids: string[], transaction
       latestImpId: r.imp_id,
       merchantUid: r.prepared_cart_hash ? merchantUid(r.id, r.prepared_cart_hash) : null,
       importKey: r.import_key,
+      compReason: r.comp_reason,
       customerName: r.customer_name,
       customerPhone: r.customer_phone,
       customerEmail: r.customer_email,

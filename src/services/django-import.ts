@@ -65,6 +65,8 @@ export interface DjangoImportResult {
   skipped: string[];
   notImported: Record<string, string>;
   seconds: number;
+  /** where the time went, in order (seconds per phase; `commit` is the COMMIT itself) */
+  phases: Array<{ phase: string; seconds: number }>;
 }
 
 export class DjangoImportFailed extends Error {
@@ -113,24 +115,46 @@ function sourceSelect(table: string, columns: SourceColumn[], have: Map<string, 
   return `SELECT ${exprs.join(', ')} FROM ${q(table)}`;
 }
 
-function userExpr(expr: string): string {
-  return `(SELECT m.user_id FROM django_user_map m WHERE m.django_user_id = ${expr})`;
+/**
+ * Django user ids become ours through a LEFT JOIN against `django_user_map` per user column (a hash join:
+ * one pass over the map), not a subquery per row and column: with ~2.7 million of those in a 50,000-order
+ * import, the correlated form cost seconds and its inflated cost estimate pushed the statements into JIT
+ * compilation.
+ */
+const userAlias = (column: string) => q(`u_${column}`);
+
+function userJoins(cols: TargetColumn[]): string {
+  return cols
+    .filter((c) => c.user)
+    .map((c) => `LEFT JOIN django_user_map ${userAlias(c.column)} ON ${userAlias(c.column)}.django_user_id = ${c.expr ?? `s.${q(c.column)}`}`)
+    .join(' ');
 }
 
 function targetExpr(c: TargetColumn): string {
-  const e = c.expr ?? `s.${q(c.column)}`;
-  return c.user ? userExpr(e) : e;
+  return c.user ? `${userAlias(c.column)}.user_id` : (c.expr ?? `s.${q(c.column)}`);
 }
 
-/** A value as our audit hooks write it (JS Date JSON for timestamps). */
+/**
+ * A value as our audit hooks write it (JS Date JSON for timestamps), as an argument of `jsonb_build_object`,
+ * which converts it exactly as `to_jsonb` would (NULL becomes JSON null) but without an intermediate jsonb
+ * value per column: wrapping each in `to_jsonb` cost ~40 % more on the history snapshots.
+ */
 function jsonValue(expr: string, dataType: string | undefined): string {
-  if (dataType?.startsWith('timestamp')) return `to_jsonb(to_char((${expr}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
-  return `to_jsonb(${expr})`;
+  if (dataType?.startsWith('timestamp')) return `to_char((${expr}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  return expr;
 }
 
 export async function importFromDjango(sequelize: Sequelize, opts: DjangoImportOptions): Promise<DjangoImportResult> {
   const started = new Date();
   const source = new pg.Client({ connectionString: opts.from, application_name: 'conference-shop import:django' });
+  // The source connection sits idle in its snapshot transaction while ours writes. If the server ends it
+  // then (57P01: the Django database restarted or dropped, an operator's pg_terminate_backend), pg emits
+  // 'error' on the client: without a listener that crashed the whole process. Kept here instead, the run
+  // fails at its next read and rolls back with this reason; a loss after the last read changes nothing.
+  let sourceLost: Error | null = null;
+  source.on('error', (e: Error) => {
+    sourceLost ??= e;
+  });
   await source.connect();
   const result: DjangoImportResult = {
     runId: null,
@@ -146,7 +170,17 @@ export async function importFromDjango(sequelize: Sequelize, opts: DjangoImportO
     skipped: [],
     notImported: {},
     seconds: 0,
+    phases: [],
   };
+  const timed = async <T>(phase: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      result.phases.push({ phase, seconds: Math.round(performance.now() - t0) / 1000 });
+    }
+  };
+  let committing = 0;
   try {
     // read-only and one snapshot for every table, the ledger and the sold counts
     await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -159,6 +193,15 @@ export async function importFromDjango(sequelize: Sequelize, opts: DjangoImportO
     await sequelize.transaction(async (t) => {
       const client = (t as unknown as { connection: pg.ClientBase }).connection;
       const run = async <T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]> => (await client.query(sql, params)).rows as T[];
+      // One big batch transaction, not an OLTP one:
+      // - no JIT: its compile time (seconds for the history statement, whose many expressions it compiles) is
+      //   never won back on a few hundred thousand rows;
+      // - memory for the sorts and hashes of the joins, the history window and the ordered audit insert,
+      //   which otherwise spill to disk (4 MB default), and for the staging indexes.
+      // SET LOCAL: gone when the transaction ends, so the pooled connection goes back unchanged.
+      await run(`SET LOCAL jit = off`);
+      await run(`SET LOCAL work_mem = '256MB'`);
+      await run(`SET LOCAL maintenance_work_mem = '256MB'`);
       const tgtCols = await columnsOf((sql) => run(sql));
 
       // ---- what to read -------------------------------------------------------------------------------
@@ -190,40 +233,50 @@ export async function importFromDjango(sequelize: Sequelize, opts: DjangoImportO
       opts.progress?.start(totalRows * 2);
 
       // ---- 1. stage ---------------------------------------------------------------------------------
+      await timed('stage (COPY from Django)', async () => {
       for (const s of staging) {
         await run(`CREATE TEMP TABLE ${q(stage(s.table))} (${s.columns.map((c) => `${q(c.name)} ${c.type}`).join(', ')}) ON COMMIT DROP`);
-        const out = source.query(copyTo(`COPY (${sourceSelect(s.table, s.columns, srcCols.get(s.table)!)}) TO STDOUT`));
-        const into = client.query(copyFrom(`COPY ${q(stage(s.table))} (${s.columns.map((c) => q(c.name)).join(', ')}) FROM STDIN`));
+        // binary: no text formatting and parsing of uuids and timestamps on either side; the SELECT casts
+        // every column to the staging column's type, which the binary format requires
+        const out = source.query(copyTo(`COPY (${sourceSelect(s.table, s.columns, srcCols.get(s.table)!)}) TO STDOUT (FORMAT binary)`));
+        const into = client.query(copyFrom(`COPY ${q(stage(s.table))} (${s.columns.map((c) => q(c.name)).join(', ')}) FROM STDIN (FORMAT binary)`));
         await pipeline(out, into);
         if (s.columns.some((c) => c.name === 'id')) await run(`CREATE INDEX ON ${q(stage(s.table))} (id)`);
         await run(`ANALYZE ${q(stage(s.table))}`);
         opts.progress?.advance(sizes.get(s.table)!, `read ${s.table}`);
       }
+      });
+      // Django's side of the verification runs on the source connection (same snapshot) while this one writes
+      const djangoSide = startDjangoVerification(source);
+
 
       // ---- 2. users ---------------------------------------------------------------------------------
-      const plan = await mapUsers(run, opts, result);
+      const plan = await timed('users', () => mapUsers(run, opts, result));
       opts.progress?.advance(sizes.get(USER_SOURCE.source)!, 'users');
       if (hasSocial) {
-        await linkSocialAccounts(run, result);
+        await timed('social accounts', () => linkSocialAccounts(run, result));
         opts.progress?.advance(sizes.get(SOCIAL_SOURCE.source)!, 'social accounts');
       }
 
       // ---- 3. shop tables -----------------------------------------------------------------------------
       for (const m of tables) {
-        const c = await upsertTable(run, m, tgtCols.get(m.target)!);
-        result.counts.push(c);
-        if (m.target === 'customer_infos') {
-          // a buy-now cart Django promoted since the last run: Django hard-deleted it; so do we
-          await run(`DELETE FROM single_product_carts sp
-                      WHERE NOT EXISTS (SELECT 1 FROM ${q(stage('order_singleproductcart'))} s WHERE s.id = sp.id)
-                        AND EXISTS (SELECT 1 FROM ${q(stage('order_orderproductrelation'))} o WHERE o.id = sp.order_product_relation_id)`);
-        }
+        await timed(`upsert ${m.target}`, async () => {
+          const c = await upsertTable(run, m, tgtCols.get(m.target)!);
+          result.counts.push(c);
+          if (m.target === 'customer_infos') {
+            // a buy-now cart Django promoted since the last run: Django hard-deleted it; so do we
+            await run(`DELETE FROM single_product_carts sp
+                        WHERE NOT EXISTS (SELECT 1 FROM ${q(stage('order_singleproductcart'))} s WHERE s.id = sp.id)
+                          AND EXISTS (SELECT 1 FROM ${q(stage('order_orderproductrelation'))} o WHERE o.id = sp.order_product_relation_id)`);
+          }
+        });
         opts.progress?.advance(sizes.get(m.source)!, m.target);
       }
 
       // ---- 4. history → audit rows ------------------------------------------------------------------
       if (histories.length) {
-        const inserted = await importHistory(run, histories, tgtCols);
+        const inserted = await timed('history → audit rows', () => importHistory(run, histories, tgtCols));
+        await timed('history counts', async () => {
         for (const m of histories) {
           const [row] = await run<{ n: number }>(
             `SELECT count(*)::int AS n FROM ${q(stage(m.history!))} s JOIN audit_logs a ON a.import_key = ${HISTORY_KEY(m.history!)}`,
@@ -232,16 +285,20 @@ export async function importFromDjango(sequelize: Sequelize, opts: DjangoImportO
           result.counts.push({ table: m.history!, target: 'audit_logs', source: n, present: row!.n, inserted: inserted.get(m.history!) ?? 0, updated: 0 });
           opts.progress?.advance(n, `history ${m.history}`);
         }
+        });
       }
 
       // ---- 5. verify --------------------------------------------------------------------------------
       result.differences.push(...compareCounts(result.counts));
-      const ledger = await verifyLedgers(source, run);
-      result.differences.push(...ledger.differences);
-      result.ordersVerified = ledger.orders;
-      const sold = await verifySold(sequelize, source, run, t, opts.now ?? new Date());
-      result.differences.push(...sold.differences);
-      result.productsVerified = sold.products;
+      await timed('verify (ledgers, sold units)', async () => {
+        const django = await djangoSide;
+        const ledger = await verifyLedgers(django.ledger, run);
+        result.differences.push(...ledger.differences);
+        result.ordersVerified = ledger.orders;
+        const sold = await verifySold(sequelize, django.sold, run, t, opts.now ?? new Date());
+        result.differences.push(...sold.differences);
+        result.productsVerified = sold.products;
+      });
       result.users.created = plan.create.length;
 
       if (result.differences.length) throw new Rollback('differences');
@@ -257,9 +314,14 @@ export async function importFromDjango(sequelize: Sequelize, opts: DjangoImportO
         `INSERT INTO audit_logs (table_name, record_id, action, actor_label, after) VALUES ('django_import_runs', $1, 'django_import.committed', 'import:django', $2)`,
         [result.runId, JSON.stringify(summaryOf(result))],
       );
+      committing = performance.now();
     });
+    result.phases.push({ phase: 'commit', seconds: Math.round(performance.now() - committing) / 1000 });
     result.committed = true;
   } catch (e) {
+    if (sourceLost && !(e instanceof Rollback)) {
+      throw new Error(`the connection to the Django database was lost: ${(sourceLost as Error).message}`, { cause: e });
+    }
     if (!(e instanceof Rollback)) {
       const pgErr = e as { detail?: string; table?: string; constraint?: string };
       if (pgErr.constraint || pgErr.detail) {
@@ -299,7 +361,7 @@ export async function importFromDjango(sequelize: Sequelize, opts: DjangoImportO
 }
 
 function summaryOf(r: DjangoImportResult): Record<string, unknown> {
-  return { dryRun: r.dryRun, users: r.users, ordersVerified: r.ordersVerified, productsVerified: r.productsVerified, skipped: r.skipped, seconds: r.seconds };
+  return { dryRun: r.dryRun, users: r.users, ordersVerified: r.ordersVerified, productsVerified: r.productsVerified, skipped: r.skipped, seconds: r.seconds, phases: r.phases };
 }
 
 type Run = <T = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;
@@ -342,6 +404,7 @@ async function mapUsers(run: Run, opts: DjangoImportOptions, result: DjangoImpor
   Object.assign(result.users, plan.counts, { source: django.length });
 
   if (plan.create.length) {
+    const djangoIdOf = new Map(plan.mappings.filter((m) => m.mode === 'shifted').map((m) => [m.userId, m.djangoId]));
     await run(
       `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id int, email text, username text, nickname text, "passwordHash" text,
                    "isActive" boolean, "lastLoginAt" timestamptz, "createdAt" timestamptz, "uniqueId" uuid, "djangoId" bigint)),
@@ -353,7 +416,7 @@ async function mapUsers(run: Run, opts: DjangoImportOptions, result: DjangoImpor
        SELECT 'users', ins.id::text, 'create', 'import:django', 'imported from Django user ' || r."djangoId",
               jsonb_build_object('id', ins.id, 'uniqueId', ins.unique_id, 'email', ins.email, 'username', ins.username, 'isActive', ins.is_active)
          FROM ins JOIN r ON r.id = ins.id`,
-      [JSON.stringify(plan.create.map((c) => ({ ...c, djangoId: plan.mappings.find((m) => m.userId === c.id && m.mode === 'shifted')!.djangoId })))],
+      [JSON.stringify(plan.create.map((c) => ({ ...c, djangoId: djangoIdOf.get(c.id)! })))],
     );
     await run(`SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT max(id) FROM users))`);
   }
@@ -417,16 +480,27 @@ function writtenColumns(m: TableMap, target: Map<string, string>): TargetColumn[
   return m.targetColumns.filter((c) => !c.optional || target.has(c.column));
 }
 
+/**
+ * Rows identical to ours are filtered out before the INSERT (an anti-join): `ON CONFLICT DO UPDATE … WHERE`
+ * alone would still lock every conflicting row — writing its heap page and WAL — even when its WHERE then
+ * skips the update, which made a re-run that changes nothing cost as much as a first run. The ON CONFLICT
+ * clause stays the authority on what changes (a row the filter lets through compares again, after the
+ * column casts).
+ */
 async function upsertTable(run: Run, m: TableMap, target: Map<string, string>): Promise<TableCount> {
   const cols = writtenColumns(m, target);
   const names = cols.map((c) => q(c.column));
-  const changing = cols.filter((c) => c.column !== 'id').map((c) => q(c.column));
+  const changing = cols.filter((c) => c.column !== 'id');
+  const changingNames = changing.map((c) => q(c.column));
   const [r] = await run<{ inserted: number; updated: number }>(
     `WITH w AS (
        INSERT INTO ${q(m.target)} AS t (${names.join(', ')})
-       SELECT ${cols.map(targetExpr).join(', ')} FROM ${q(stage(m.source))} s
-       ON CONFLICT (id) DO UPDATE SET ${changing.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
-         WHERE (${changing.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${changing.map((c) => `EXCLUDED.${c}`).join(', ')})
+       SELECT ${cols.map(targetExpr).join(', ')} FROM ${q(stage(m.source))} s ${userJoins(cols)}
+        WHERE NOT EXISTS (SELECT 1 FROM ${q(m.target)} x
+                           WHERE x.id = s.id
+                             AND (${changingNames.map((c) => `x.${c}`).join(', ')}) IS NOT DISTINCT FROM (${changing.map(targetExpr).join(', ')}))
+       ON CONFLICT (id) DO UPDATE SET ${changingNames.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
+         WHERE (${changingNames.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${changingNames.map((c) => `EXCLUDED.${c}`).join(', ')})
        RETURNING (xmax = 0) AS inserted)
      SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM w`,
   );
@@ -444,40 +518,74 @@ async function upsertTable(run: Run, m: TableMap, target: Map<string, string>): 
  * One INSERT for every historical table, oldest change first: the audit row of a `~` change carries only
  * the changed attributes (before and after, as our audit hooks write them); `+` carries the row, `-` the
  * last state. History rows of rows Django no longer has (hard-deleted buy-now carts) are kept too.
+ *
+ * Set-based and incremental. First, per historical table, the history rows not imported yet (an anti-join on
+ * `import_key`) go into a small analyzed temp table: a table with none is left out (a re-run builds no JSON),
+ * a table with only new rows is read whole (the first run: no filter at all), otherwise only the records with
+ * a new row are read (a hash semi-join the planner can size, which it could not over a CTE: it guessed 200
+ * rows and probed the staging table once per record). A record's earlier, already imported rows are read
+ * too: the previous snapshot comes from a window over all its rows, so a later run's first change still
+ * diffs against the state before it. Each snapshot is built once (`OFFSET 0` keeps the planner from
+ * inlining it into both the window and the output); a change's before/after are both snapshots minus the
+ * attributes it left alone, found by one fixed comparison per attribute (no per-row set-returning function
+ * and aggregate over the keys).
  */
 async function importHistory(run: Run, histories: TableMap[], tgtCols: Columns): Promise<Map<string, number>> {
-  const parts = histories.map((m) => {
+  const parts: string[] = [];
+  for (const m of histories) {
+    const st = q(stage(m.history!));
+    const fresh = q(`dj_new_${m.history}`);
+    await run(
+      `CREATE TEMP TABLE ${fresh} ON COMMIT DROP AS
+       SELECT s.history_id, s.id FROM ${st} s WHERE NOT EXISTS (SELECT 1 FROM audit_logs a WHERE a.import_key = ${HISTORY_KEY(m.history!)})`,
+    );
+    const [{ fresh: n, all }] = (await run<{ fresh: number; all: number }>(
+      `SELECT (SELECT count(*)::int FROM ${fresh}) AS fresh, (SELECT count(*)::int FROM ${st}) AS all`,
+    )) as [{ fresh: number; all: number }];
+    if (n === 0) continue;
+    let records = '';
+    let newRows = '';
+    if (n < all) {
+      await run(`ANALYZE ${fresh}`);
+      records = `WHERE s.id IN (SELECT id FROM ${fresh})`;
+      newRows = `WHERE l.hid IN (SELECT history_id FROM ${fresh})`;
+    }
     const types = tgtCols.get(m.target)!;
     const cols = writtenColumns(m, types);
-    const snap = `jsonb_build_object(${cols.map((c) => `'${attributeName(c.column)}', ${jsonValue(targetExpr(c), types.get(c.column))}`).join(', ')})`;
-    return `SELECT '${m.history}'::text AS hist, '${m.target}'::text AS table_name, s.id::text AS record_id, s.history_type AS htype,
-                   s.history_date AS hdate, s.history_id AS hid, s.history_change_reason AS reason, s.history_user_id AS huser,
-                   ${userExpr('s.history_user_id')} AS actor, ${snap} AS snap, ${HISTORY_KEY(m.history!)} AS ikey
-              FROM ${q(stage(m.history!))} s`;
-  });
+    const keys = cols.map((c) => attributeName(c.column));
+    const snap = `jsonb_build_object(${cols.map((c, i) => `'${keys[i]}', ${jsonValue(targetExpr(c), types.get(c.column))}`).join(', ')})`;
+    // the attributes a `~` row did not change: the previous and this snapshot have the same keys, so
+    // before = previous minus these, after = this minus these
+    const same = `array_remove(ARRAY[${keys.map((k) => `CASE WHEN l.prev->'${k}' IS NOT DISTINCT FROM l.snap->'${k}' THEN '${k}' END`).join(', ')}], NULL)`;
+    parts.push(`SELECT '${m.history}'::text AS hist, '${m.target}'::text AS table_name, x.id::text AS record_id,
+                       CASE WHEN x.htype = '+' THEN 'create'
+                            WHEN x.htype = '-' THEN 'delete'
+                            WHEN x.prev IS NOT NULL AND x.prev->>'deletedAt' IS NULL AND x.snap->>'deletedAt' IS NOT NULL THEN 'delete'
+                            ELSE 'update' END AS action,
+                       x.actor, x.huser, x.reason,
+                       CASE WHEN x.htype = '+' THEN NULL WHEN x.htype = '-' THEN x.snap WHEN x.prev IS NULL THEN NULL
+                            WHEN cardinality(x.same) = ${keys.length} THEN NULL ELSE x.prev - x.same END AS before,
+                       CASE WHEN x.htype = '-' THEN NULL WHEN x.htype = '+' OR x.prev IS NULL THEN x.snap ELSE x.snap - x.same END AS after,
+                       x.hdate, x.hid, 'django:${m.history}:' || x.hid AS ikey
+                  FROM (SELECT l.*, CASE WHEN l.htype NOT IN ('+', '-') AND l.prev IS NOT NULL THEN ${same} END AS same
+                          FROM (SELECT b.*, lag(b.snap) OVER (PARTITION BY b.id ORDER BY b.hdate, b.hid) AS prev
+                                  FROM (SELECT s.id, s.history_type AS htype, s.history_date AS hdate, s.history_id AS hid, s.history_change_reason AS reason,
+                                               s.history_user_id AS huser, "u_history_user".user_id AS actor, ${snap} AS snap
+                                          FROM ${st} s
+                                          LEFT JOIN django_user_map "u_history_user" ON "u_history_user".django_user_id = s.history_user_id ${userJoins(cols)}
+                                         ${records}
+                                        OFFSET 0) b) l
+                         ${newRows}
+                        OFFSET 0) x`);
+  }
+  if (!parts.length) return new Map();
   const rows = await run<{ hist: string; n: number }>(
     `WITH h AS (${parts.join('\nUNION ALL\n')}),
-          l AS (SELECT h.*, lag(snap) OVER (PARTITION BY table_name, record_id ORDER BY hdate, hid) AS prev FROM h),
           w AS (
             INSERT INTO audit_logs (table_name, record_id, action, actor_user_id, actor_label, reason, before, after, created_at, import_key)
-            SELECT table_name, record_id,
-                   CASE WHEN htype = '+' THEN 'create'
-                        WHEN htype = '-' THEN 'delete'
-                        WHEN prev IS NOT NULL AND prev->>'deletedAt' IS NULL AND snap->>'deletedAt' IS NOT NULL THEN 'delete'
-                        ELSE 'update' END,
-                   actor,
-                   CASE WHEN huser IS NULL THEN 'django' ELSE 'django_user:' || huser END,
-                   reason,
-                   CASE WHEN htype = '+' THEN NULL
-                        WHEN htype = '-' OR prev IS NULL THEN CASE WHEN htype = '-' THEN snap END
-                        ELSE (SELECT jsonb_object_agg(k, prev->k) FROM jsonb_object_keys(snap) k WHERE prev->k IS DISTINCT FROM snap->k) END,
-                   CASE WHEN htype = '-' THEN NULL
-                        WHEN htype = '+' OR prev IS NULL THEN snap
-                        ELSE coalesce((SELECT jsonb_object_agg(k, snap->k) FROM jsonb_object_keys(snap) k WHERE prev->k IS DISTINCT FROM snap->k), '{}'::jsonb) END,
-                   hdate, ikey
-              FROM l
-             WHERE NOT EXISTS (SELECT 1 FROM audit_logs a WHERE a.import_key = l.ikey)
-             ORDER BY hdate, hid
+            SELECT table_name, record_id, action, actor, CASE WHEN huser IS NULL THEN 'django' ELSE 'django_user:' || huser END, reason, before, after, hdate, ikey
+              FROM h
+             ORDER BY hdate, hid, hist
             ON CONFLICT (import_key) WHERE import_key IS NOT NULL DO NOTHING
             RETURNING import_key)
      SELECT split_part(import_key, ':', 2) AS hist, count(*)::int AS n FROM w GROUP BY 1`,
@@ -500,28 +608,42 @@ function toLedger(rows: Array<{ id: string; paid: string | number; balance: stri
   return new Map(rows.map((r) => [r.id, { paid: Number(r.paid), balance: Number(r.balance), refunded: Number(r.paid) - Number(r.balance) }]));
 }
 
-async function verifyLedgers(source: pg.Client, run: Run): Promise<{ differences: Difference[]; orders: number }> {
-  const django = toLedger((await source.query(ledgerSql('payment_history_paymenthistory'))).rows);
+/** Django's side of the verification (per-order ledger totals, per-product sold units), read on its own connection. */
+function startDjangoVerification(source: pg.Client): Promise<{ ledger: Map<string, LedgerTotals>; sold: Map<string, number> }> {
+  const p = (async () => {
+    const ledger = toLedger((await source.query(ledgerSql('payment_history_paymenthistory'))).rows);
+    const sold = new Map<string, number>(
+      (
+        await source.query(
+          `SELECT opr.product_id::text AS id, count(*)::int AS n
+             FROM order_orderproductrelation opr JOIN order_order o ON o.id = opr.order_id AND o.deleted_at IS NULL
+            WHERE opr.status IN ('paid', 'used') AND opr.deleted_at IS NULL
+            GROUP BY opr.product_id`,
+        )
+      ).rows.map((r: { id: string; n: number }) => [r.id, r.n]),
+    );
+    return { ledger, sold };
+  })();
+  p.catch(() => {}); // awaited later; a failure before then must not be an unhandled rejection
+  return p;
+}
+
+async function verifyLedgers(django: Map<string, LedgerTotals>, run: Run): Promise<{ differences: Difference[]; orders: number }> {
   const ours = toLedger(
     await run(ledgerSql('payment_histories', `AND EXISTS (SELECT 1 FROM ${q(stage('order_order'))} s WHERE s.id = ph.order_id)`)),
   );
   return { differences: compareLedgers(django, ours), orders: django.size };
 }
 
-async function verifySold(sequelize: Sequelize, source: pg.Client, run: Run, transaction: Transaction, now: Date): Promise<{ differences: Difference[]; products: number }> {
-  const django = new Map<string, number>(
-    (
-      await source.query(
-        `SELECT opr.product_id::text AS id, count(*)::int AS n
-           FROM order_orderproductrelation opr JOIN order_order o ON o.id = opr.order_id AND o.deleted_at IS NULL
-          WHERE opr.status IN ('paid', 'used') AND opr.deleted_at IS NULL
-          GROUP BY opr.product_id`,
-      )
-    ).rows.map((r: { id: string; n: number }) => [r.id, r.n]),
-  );
+async function verifySold(sequelize: Sequelize, django: Map<string, number>, run: Run, transaction: Transaction, now: Date): Promise<{ differences: Difference[]; products: number }> {
   const productIds = (await run<{ id: string }>(`SELECT id::text AS id FROM ${q(stage('product_product'))}`)).map((r) => r.id);
   const ours = await soldCounts(sequelize, { productIds, tagIds: [], optionIds: [] }, { transaction, now });
   return { differences: compareSold(django, ours.product, productIds), products: productIds.length };
+}
+
+/** `stage 3.1 s, users 0.4 s, …` (phases under 0.05 s left out). */
+export function formatPhases(phases: DjangoImportResult['phases']): string {
+  return phases.filter((p) => p.seconds >= 0.05).map((p) => `${p.phase} ${p.seconds.toFixed(1)} s`).join(', ');
 }
 
 /** The result as the lines the CLI prints. */
@@ -537,6 +659,7 @@ export function formatImportReport(r: DjangoImportResult): string {
   const u = r.users;
   lines.push(`users: ${u.source} in Django — ${u.previous} mapped before, ${u.auto_email} by e-mail, ${u.auto_username} by username, ${u.manual} by the map file, ${u.shifted} created (id offset ${r.idOffset})`);
   lines.push(`verified: ${r.ordersVerified} orders (paid / refunded / balance equal in both ledgers), ${r.productsVerified} products (sold units equal)`);
+  if (r.phases.length) lines.push(`time: ${formatPhases(r.phases)}`);
   for (const s of r.skipped) lines.push(`skipped: ${s}`);
   for (const [t, why] of Object.entries(r.notImported)) lines.push(`not imported: ${t} — ${why}`);
   if (r.review.length) {

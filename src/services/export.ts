@@ -88,7 +88,7 @@ async function optionGroupColumns(sequelize: Sequelize, orderIds: string[]): Pro
 interface Batch {
   rows: Map<string, OrderRow>;
   views: OrderDto[];
-  itemTimes: Map<string, { updatedAt: Date; status: string }>;
+  itemTimes: Map<string, { updatedAt: Date; status: string; listPrice: number | null }>;
 }
 
 async function* batches(sequelize: Sequelize, ids: string[], ctx: ExportContext): AsyncGenerator<Batch> {
@@ -97,9 +97,13 @@ async function* batches(sequelize: Sequelize, ids: string[], ctx: ExportContext)
     const [rows, views, items] = await Promise.all([
       orderRows(sequelize, chunk),
       orderViews(chunk, { lang: 'ko', now: ctx.now ?? new Date(), backendDomain: ctx.backendDomain, scancodeSalts: ctx.scancodeSalts }),
-      OrderProductRelation.findAll({ where: { orderId: chunk }, attributes: ['id', 'status', 'updatedAt'] }),
+      OrderProductRelation.findAll({ where: { orderId: chunk }, attributes: ['id', 'status', 'updatedAt', 'listPrice'] }),
     ]);
-    yield { rows: new Map(rows.map((r) => [r.id, r])), views, itemTimes: new Map(items.map((o) => [o.id, { updatedAt: o.updatedAt, status: o.status }])) };
+    yield {
+      rows: new Map(rows.map((r) => [r.id, r])),
+      views,
+      itemTimes: new Map(items.map((o) => [o.id, { updatedAt: o.updatedAt, status: o.status, listPrice: o.listPrice }])),
+    };
   }
 }
 
@@ -129,7 +133,14 @@ export const CSV_FIXED_HEADER = [
 ] as const;
 /** The ticket holder of the item (empty for non-tickets and tickets without one). */
 export const CSV_HOLDER_HEADER = ['참가자 이름', '참가자 전화번호', '참가자 이메일', '참가자 소속', '후원자 한마디'] as const;
-export const CSV_TRAILING_HEADER = ['상품 금액', '추가 기부액', '상품 상태', '첫 결제 금액', '현재 결제 금액', '결제 시간', '환불 시간', 'PortOne ID', '태그'] as const;
+/**
+ * `무료 발급` says 예 on a comp order's rows (with its reason); `정가` is what the item costs at its price — a comp
+ * item's list price (its 상품 금액 is 0), else the 상품 금액 — so a report can sum what comps gave away.
+ */
+export const CSV_TRAILING_HEADER = ['상품 금액', '추가 기부액', '상품 상태', '첫 결제 금액', '현재 결제 금액', '결제 시간', '환불 시간', 'PortOne ID', '무료 발급', '무료 발급 사유', '정가', '태그'] as const;
+
+/** The 무료 발급 cell of an order (예 / empty). */
+export const compCell = (compReason: string | null | undefined): string => (compReason ? '예' : '');
 
 /** One CSV row from the database: an item with its order, buyer, customer info, product and option answers. */
 interface CsvItemRow {
@@ -158,6 +169,8 @@ interface CsvItemRow {
   holder_message: string | null;
   /** the item's tag names ("VIP, 연사"), null = none */
   tags: string | null;
+  comp_reason: string | null;
+  list_price: number | null;
   /** [group name (ko), answer or option name] in answer order; null = no options */
   options: Array<[string, string | null]> | null;
 }
@@ -174,7 +187,7 @@ const CSV_ROWS_SQL = `
          l.status AS order_status, coalesce(l.price, 0) AS current_paid_price, l.imp_id, f.first_paid_at,
          sum(i.price + i.donation_price) OVER (PARTITION BY sel.ord) AS first_paid_price,
          i.status AS item_status, i.price AS item_price, i.donation_price, i.updated_at AS item_updated_at,
-         p.id AS product_id, p.name_ko AS product_name, a.options, ${ITEM_TAGS_SQL} AS tags,
+         p.id AS product_id, p.name_ko AS product_name, a.options, ${ITEM_TAGS_SQL} AS tags, o.comp_reason, i.list_price,
          ti.name AS holder_name, ti.phone AS holder_phone, ti.email AS holder_email, ti.organization AS holder_organization,
          ti.contribution_message AS holder_message
     FROM unnest(CAST(:ids AS uuid[])) WITH ORDINALITY AS sel(id, ord)
@@ -272,6 +285,9 @@ export async function writeOrdersCsv(sequelize: Sequelize, orderIds: string[], o
           iso(r.first_paid_at),
           r.item_status === 'refunded' ? iso(r.item_updated_at) : '',
           r.imp_id ?? '',
+          compCell(r.comp_reason),
+          r.comp_reason ?? '',
+          Number(r.list_price ?? r.item_price),
           r.tags ?? '',
         ].map(cell),
       );
@@ -286,7 +302,7 @@ export async function writeOrdersXlsx(sequelize: Sequelize, orderIds: string[], 
   const groups = await optionGroupColumns(sequelize, orderIds);
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
   const orders = wb.addWorksheet('주문');
-  orders.addRow(['', '주문 번호', '주문 계정 이메일', '고객명', '고객 전화번호', '고객 이메일', '고객 소속', '주문명', '첫 결제 시간', '첫 결제 금액', '현재 결제 금액', '현재 상태', 'PortOne ID']).commit();
+  orders.addRow(['', '주문 번호', '주문 계정 이메일', '고객명', '고객 전화번호', '고객 이메일', '고객 소속', '주문명', '첫 결제 시간', '첫 결제 금액', '현재 결제 금액', '현재 상태', 'PortOne ID', '무료 발급', '무료 발급 사유']).commit();
   let n = 0;
   for await (const b of batches(sequelize, orderIds, ctx)) {
     for (const view of b.views) {
@@ -306,13 +322,15 @@ export async function writeOrdersXlsx(sequelize: Sequelize, orderIds: string[], 
           view.current_paid_price,
           orderStatusKo(view.current_status),
           r?.latestImpId ?? '',
+          compCell(r?.compReason),
+          r?.compReason ?? '',
         ])
         .commit();
     }
   }
   orders.commit();
   const items = wb.addWorksheet('주문상품');
-  items.addRow(['', '주문 번호', '상품 ID', '상품명', '상태', '결제 금액', '추가 기부액', ...CSV_HOLDER_HEADER, ...groups, '태그']).commit();
+  items.addRow(['', '주문 번호', '상품 ID', '상품명', '상태', '결제 금액', '추가 기부액', ...CSV_HOLDER_HEADER, ...groups, '무료 발급', '정가', '태그']).commit();
   n = 0;
   for await (const b of batches(sequelize, orderIds, ctx)) {
     const tags = await tagsOfItems(sequelize, b.views.flatMap((v) => v.products.map((p) => p.id)));
@@ -322,7 +340,11 @@ export async function writeOrdersXlsx(sequelize: Sequelize, orderIds: string[], 
         const h = item.ticket_info;
         const holder = [h?.name ?? '', h?.phone ?? '', h?.email ?? '', h?.organization ?? '', h?.contribution_message ?? ''];
         const tagNames = (tags.get(item.id) ?? []).map((t) => t.name).join(', ');
-        items.addRow([n++, view.id, item.product.id, item.product.name, itemStatusKo(item.status), item.price, item.donation_price, ...holder, ...groups.map((g) => values.get(g) ?? ''), tagNames]).commit();
+        const listPrice = b.itemTimes.get(item.id)?.listPrice ?? null;
+        const comp = compCell(b.rows.get(view.id)?.compReason);
+        items
+          .addRow([n++, view.id, item.product.id, item.product.name, itemStatusKo(item.status), item.price, item.donation_price, ...holder, ...groups.map((g) => values.get(g) ?? ''), comp, listPrice ?? item.price, tagNames])
+          .commit();
       }
     }
   }

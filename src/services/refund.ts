@@ -40,7 +40,7 @@ import {
   planItemRefund,
   type RefundOrderFacts,
 } from '../domain/refund/reasons.js';
-import { fieldError } from '../domain/messages.js';
+import { Messages, fieldError } from '../domain/messages.js';
 import type { PortOneClient, PortOnePayment } from '../portone/client.js';
 import { cancelVerdict, refundRecorded } from '../domain/refund/settlement.js';
 import { enqueueNow } from '../jobs/enqueue.js';
@@ -132,6 +132,7 @@ async function load(orderId: string, t: Transaction | undefined, lock: boolean):
       latestImpId: d.latestImpId,
       currentStatus: d.currentStatus,
       currentPaidPrice: d.currentPaidPrice,
+      isComp: !!order.compReason,
       items: items.map((i) => ({
         id: i.id,
         status: i.status,
@@ -199,6 +200,9 @@ async function begin(deps: RefundDeps, req: RefundRequest, now: Date): Promise<B
       transaction: t,
     });
     if (open) return inFlight(open, deps.leaseMs ?? DEFAULT_LEASE_MS, Date.now()) ? { kind: 'wait' } : { kind: 'settle', attempt: open };
+
+    // a comp order is refused before the authorizer's code is checked: the code is not spent on a refusal
+    if (facts.isComp) throw ServiceError.validation([fieldError(Messages.NotRefundable.COMP_ORDER_NOT_REFUNDABLE, 'non_field_errors')]);
 
     let authorizerId: number | null = null;
     if (req.channel !== 'buyer') {

@@ -5,10 +5,11 @@
  * authorizer / from that caller answers 429 without being checked, until the window ends; the lockout is
  * audited once (`auth.totp_locked`). A right code clears its authorizer's count (not the caller's).
  *
- * Counts live in `totp_attempts` and are written on their own connection (never inside the refund's
+ * Counts live in `auth_attempts` (src/services/auth-attempts.ts) and are written on their own connection (never inside the refund's
  * transaction, which rolls back on a wrong code), so they hold across requests and app processes.
  */
-import { QueryTypes, type Sequelize } from 'sequelize';
+import type { Sequelize } from 'sequelize';
+import { clearFailures, lockedUntil, recordFailures } from './auth-attempts.js';
 import { AuditLog } from '../models/index.js';
 import { currentActor, SYSTEM_ACTOR } from '../context.js';
 import { ServiceError } from './errors.js';
@@ -29,32 +30,18 @@ function keysFor(authorizerUserId: number | null | undefined): string[] {
 
 /** 429 when the authorizer or the caller is locked out now. */
 export async function assertTotpNotLocked(sequelize: Sequelize, authorizerUserId: number | null | undefined, now: Date): Promise<void> {
-  const keys = keysFor(authorizerUserId);
-  if (keys.length === 0) return;
-  const rows = await sequelize.query<{ window_ends_at: Date }>(
-    `SELECT window_ends_at FROM totp_attempts WHERE key IN (:keys) AND failures >= :max AND window_ends_at > :now`,
-    { type: QueryTypes.SELECT, replacements: { keys, max: TOTP_THROTTLE.maxFailures, now } },
-  );
-  if (rows.length === 0) return;
-  const until = Math.max(...rows.map((r) => new Date(r.window_ends_at).getTime()));
-  const seconds = Math.ceil((until - now.getTime()) / 1000);
+  const until = await lockedUntil(sequelize, keysFor(authorizerUserId).map((key) => ({ key, max: TOTP_THROTTLE.maxFailures })), now);
+  if (!until) return;
+  const seconds = Math.ceil((until.getTime() - now.getTime()) / 1000);
   throw ServiceError.tooManyRequests(TOTP_LOCKED_CODE, lockedMessage(seconds), seconds, 'totp');
 }
 
 /** Count one wrong code for the authorizer and the caller; audit a lockout when a count reaches the limit. */
 export async function recordTotpFailure(sequelize: Sequelize, authorizerUserId: number | null | undefined, now: Date): Promise<void> {
   const actor = currentActor();
-  for (const key of keysFor(authorizerUserId)) {
-    // one atomic upsert: concurrent wrong codes each get their own count, so exactly one sees the limit
-    const [row] = await sequelize.query<{ failures: number }>(
-      `INSERT INTO totp_attempts AS a (key, failures, window_ends_at) VALUES (:key, 1, :ends)
-       ON CONFLICT (key) DO UPDATE SET
-         failures = CASE WHEN a.window_ends_at <= :now THEN 1 ELSE a.failures + 1 END,
-         window_ends_at = CASE WHEN a.window_ends_at <= :now THEN :ends ELSE a.window_ends_at END
-       RETURNING failures`,
-      { type: QueryTypes.SELECT, replacements: { key, now, ends: new Date(now.getTime() + TOTP_THROTTLE.windowMs) } },
-    );
-    if (row?.failures !== TOTP_THROTTLE.maxFailures) continue;
+  const counts = await recordFailures(sequelize, keysFor(authorizerUserId), now, TOTP_THROTTLE.windowMs);
+  for (const [key, failures] of counts) {
+    if (failures !== TOTP_THROTTLE.maxFailures) continue;
     logger.warn('TOTP lockout', { key, actor: actor.label });
     await AuditLog.create({
       tableName: 'users',
@@ -62,12 +49,12 @@ export async function recordTotpFailure(sequelize: Sequelize, authorizerUserId: 
       action: 'auth.totp_locked',
       actorUserId: actor.userId,
       actorLabel: actor.label,
-      after: { key, failures: row.failures, window_seconds: TOTP_THROTTLE.windowMs / 1000 },
+      after: { key, failures, window_seconds: TOTP_THROTTLE.windowMs / 1000 },
     });
   }
 }
 
 /** A right code: the authorizer's count starts over (the caller's does not). */
 export async function clearTotpFailures(sequelize: Sequelize, authorizerUserId: number): Promise<void> {
-  await sequelize.query(`DELETE FROM totp_attempts WHERE key = :key`, { replacements: { key: `authorizer:${authorizerUserId}` } });
+  await clearFailures(sequelize, `authorizer:${authorizerUserId}`);
 }

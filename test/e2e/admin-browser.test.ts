@@ -433,4 +433,137 @@ describe('admin panel in a browser (Chromium, headless)', function () {
     ]);
     await page.close();
   });
+
+  it('무료 발급 (comp order): the form from a user, a closed product with its option, submitted; the order shows it; viewers have no button', async () => {
+    await resetDb();
+    const ops = await makeStaff('manager', { email: 'comp-ops@example.com' });
+    const speaker = await makeUser({ email: 'speaker@example.com', nicknameKo: '김연사' });
+    const past = new Date(Date.now() - 24 * 3600 * 1000);
+    const ticket = await makeProduct({ nameKo: '연사 티켓', price: 70000, stock: 5, orderableEndsAt: past }, await makeCategory('티켓', '연사', true));
+    const size = await makeGroup(ticket, { nameKo: '티셔츠', minQuantityPerProduct: 1, maxQuantityPerProduct: 1 });
+    const l = await makeOption(size, { nameKo: 'L' });
+    const page = await signIn(ops.email);
+    await page.goto(`${base}/admin/resources/users/records/${speaker.id}/show`);
+    await page.getByText('speaker@example.com').first().waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}admin-comp-user.png`, fullPage: true });
+    await page.getByText('무료 발급', { exact: true }).first().click();
+    await page.getByTestId('comp-order').waitFor();
+    await page.waitForFunction(() => (document.querySelector('[data-testid="comp-email"]') as HTMLInputElement | null)?.value === 'speaker@example.com');
+    expect(await page.getByTestId('comp-name').inputValue()).to.equal('김연사');
+    await page.getByTestId('comp-reason').fill('2027 키노트 연사');
+    await page.getByTestId('comp-phone').fill('010-2222-3333');
+    await page.getByTestId('comp-line-0').locator('select').first().selectOption(ticket.id);
+    expect(await page.getByTestId('comp-line-0').innerText()).to.include('판매 기간 아님');
+    await page.getByTestId('comp-line-0').locator('select').nth(1).selectOption(l.id);
+    expect(await page.getByTestId('comp-submit').innerText()).to.include('70,000원');
+    await page.screenshot({ path: `${ARTIFACTS}admin-comp-order.png`, fullPage: true });
+    await page.getByTestId('comp-submit').click();
+    await page.getByTestId('comp-order-link').waitFor();
+    await page.getByTestId('comp-order-link').click();
+    await page.getByTestId('order-items').waitFor();
+    expect(await page.locator('body').innerText()).to.include('2027 키노트 연사');
+    await page.screenshot({ path: `${ARTIFACTS}admin-comp-order-done.png`, fullPage: true });
+
+    expect(await page.locator('[data-testid="action-comp"]').count()).to.be.greaterThan(0); // the managers' button above the list
+    await page.close();
+
+    const viewer = await makeStaff('viewer', { email: 'comp-viewer@example.com' });
+    const vpage = await signIn(viewer.email);
+    await vpage.goto(`${base}/admin/resources/orders`);
+    await vpage.locator('[data-testid="action-export"]').first().waitFor();
+    expect(await vpage.locator('[data-testid="action-comp"]').count()).to.equal(0);
+    await vpage.close();
+  });
+  it('per-ticket Notify on the item list: the scope in tickets first; to every ticket only after the confirmation', async () => {
+    await resetDb();
+    const manager = await makeStaff('manager', { email: 'ticket-notify@example.com' });
+    await NotificationTemplate.create({ code: 'ticket', language: 'ko', name: '티켓 안내', subject: '{{ product_name }}', body: '{{ participant_name }}님 {{ scancode_url }}' });
+    const product = await makeProduct({ nameKo: '워크숍 티켓', price: 10000 });
+    const orders = [];
+    for (const [name, email, n] of [['김하나', 'one@example.com', 2], ['이둘', 'two@example.com', 1]] as const) {
+      const o = await makeOrder(await makeUser({ email }), Array.from({ length: n }, () => ({ product })));
+      await CustomerInfo.create({ orderId: o.id, name, phone: '010-0000-0000', email, organization: '' });
+      orders.push(o);
+    }
+    const page = await signIn(manager.email);
+    await page.setViewportSize({ width: 1400, height: 1200 });
+    await page.goto(`${base}/admin/resources/order_product_relations?filters.orderId=${orders[0]!.id}`);
+    await page.locator('[data-testid="action-notify"]').first().click();
+    await page.getByTestId('notify-view').waitFor();
+    await page.getByTestId('scope-filters').waitFor();
+    expect(await page.getByTestId('order-scope').innerText()).to.include('티켓 2장 (주문 1건)');
+    expect(await page.getByTestId('scope-filters').innerText()).to.include('주문 ID');
+    await page.getByTestId('notify-template').selectOption({ label: '[email] ticket (ko) 티켓 안내' });
+    await page.getByTestId('notify-preview').click();
+    await page.getByText('one@example.com', { exact: true }).first().waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}admin-ticket-notify-filtered.png`, fullPage: true });
+    await page.getByTestId('notify-send').click();
+    await page.getByText('2명에게 발송을 예약했습니다.').first().waitFor();
+
+    await page.goto(`${base}/admin/resources/order_product_relations`);
+    await page.locator('[data-testid="action-notify"]').first().click();
+    await page.getByTestId('order-scope').waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid="order-scope"]')?.textContent?.includes('티켓 3장'));
+    expect(await page.getByTestId('order-scope').innerText()).to.include('목록 필터 없음').and.include('티켓 3장 (주문 2건)');
+    await page.getByTestId('notify-template').selectOption({ label: '[email] ticket (ko) 티켓 안내' });
+    await page.getByTestId('notify-preview').click();
+    await page.getByText('two@example.com', { exact: true }).first().waitFor();
+    expect(await page.getByTestId('notify-send').isDisabled()).to.equal(true);
+    await page.screenshot({ path: `${ARTIFACTS}admin-ticket-notify-everyone.png`, fullPage: true });
+    await page.getByText('필터 없이 모든 티켓 3장 (주문 2건)의 참가자에게 보내는 것을 확인합니다.').click();
+    await page.waitForFunction(() => !(document.querySelector('[data-testid="notify-send"]') as HTMLButtonElement | null)?.disabled);
+    await page.getByTestId('notify-send').click();
+    await page.getByText('3명에게 발송을 예약했습니다.').first().waitFor();
+    expect(await NotificationRecipient.count()).to.equal(5);
+    await page.close();
+  });
+
+  it('changes a paid item\'s T-shirt size from the order\'s item table: stock per option, a confirmation, then the change (audited)', async () => {
+    await resetDb();
+    const manager = await makeStaff('manager', { email: 'support@example.com' });
+    const ticket = await makeProduct({ nameKo: '티셔츠 포함 티켓', price: 30000 });
+    const size = await makeGroup(ticket, { nameKo: '사이즈', minQuantityPerProduct: 1, maxQuantityPerProduct: 1 });
+    const s = await makeOption(size, { nameKo: 'S', stock: 10, priority: 1 });
+    const l = await makeOption(size, { nameKo: 'L', stock: 3, priority: 2 });
+    await makeOption(size, { nameKo: 'XL', stock: 3, additionalPrice: 5000, priority: 3 });
+    const order = await makeOrder(await makeUser(), [{ product: ticket, options: [{ group: size, option: s }] }]);
+    const { OrderProductRelation, OrderProductOptionRelation } = await import('../../src/models/index.js');
+    const item = (await OrderProductRelation.findOne({ where: { orderId: order.id } }))!;
+    const answer = (await OrderProductOptionRelation.findOne({ where: { orderProductRelationId: item.id } }))!;
+
+    const page = await signIn(manager.email);
+    await page.setViewportSize({ width: 1400, height: 1200 });
+    await page.goto(`${base}/admin/resources/orders/records/${order.id}/show`);
+    await page.getByTestId('order-items').waitFor();
+    await page.getByText('옵션 변경', { exact: true }).click();
+    const select = page.getByTestId(`change-option-select-${answer.id}`);
+    await select.waitFor();
+    expect(await page.getByTestId(`change-option-current-${answer.id}`).innerText()).to.include('S');
+    const labels = await select.locator('option').allInnerTexts();
+    expect(labels.find((t) => t.startsWith('L'))).to.include('남은 수량 3');
+    expect(labels.find((t) => t.startsWith('XL'))).to.include('선택 불가'); // +5,000원: the price would change
+    await select.selectOption(l.id);
+    await page.getByTestId('change-option-review').click();
+    expect(await page.getByTestId('change-option-confirm').innerText()).to.include('사이즈: S → L');
+    await page.locator('input[name=reason]').fill('현장 교환');
+    await page.screenshot({ path: `${ARTIFACTS}admin-change-option-confirm.png`, fullPage: true });
+    await page.getByTestId('change-option-submit').click();
+    await page.getByTestId('change-option-done').waitFor();
+    expect(await page.getByTestId('change-option-done').innerText()).to.include('사이즈: S → L');
+    await page.waitForFunction((id) => document.querySelector(`[data-testid="change-option-current-${id}"]`)?.textContent?.startsWith('L'), answer.id);
+    await page.screenshot({ path: `${ARTIFACTS}admin-change-option-done.png`, fullPage: true });
+
+    expect((await answer.reload()).productOptionId).to.equal(l.id);
+    const audit = await AuditLog.findOne({ where: { recordId: order.id, action: 'shop.order.item_options_changed' } });
+    expect(audit).to.deep.include({ actorUserId: manager.id, reason: '현장 교환' });
+    await page.close();
+
+    // a viewer sees the order with its new size, and no link to change it
+    const viewer = await makeStaff('viewer', { email: 'looker@example.com' });
+    const ro = await signIn(viewer.email);
+    await ro.goto(`${base}/admin/resources/orders/records/${order.id}/show`);
+    await ro.getByTestId('order-items').waitFor();
+    expect(await ro.getByTestId('order-items').innerText()).to.include('사이즈: L').and.not.include('옵션 변경');
+    await ro.close();
+  });
 });

@@ -318,6 +318,9 @@ describe('admin order list: page first, derive after; CSV export from flat rows'
             view.first_paid_at ? pythonIsoformat(new Date(view.first_paid_at)) : '',
             refundedAt ? pythonIsoformat(refundedAt) : '',
             e.latestImpId ?? '',
+            '', // not a comp order (comp orders: test/integration/comp-orders.test.ts)
+            '',
+            item.price, // 정가 = the item's price when it is not comped
             '', // no tags in this data set (tags: test/integration/order-item-tags.test.ts)
           ].map(cell),
         );

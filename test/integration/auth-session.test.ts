@@ -332,7 +332,7 @@ describe('auth: sessions, sign-in and CSRF (/authn/social/browser/v1/auth)', () 
       await attempt('x2@example.com', 'wrong').expect(400); // 4 failures from this IP
       await attempt('fresh@example.com', 'wrong').expect(429);
       await attempt(u.email, 'the-password').expect(429);
-      // the limit is per app instance and configurable: the default app is unaffected
+      // the limit is configurable: the default app (limit 10 per e-mail, 30 per IP) is not yet at it
       await signIn(app, u.email, 'the-password');
     });
   });

@@ -5,7 +5,8 @@
  * verification, sign-in with a Django password hash, and the CLI.
  */
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -39,6 +40,16 @@ async function tableCounts(s: Sequelize): Promise<Record<string, number>> {
 }
 
 const count = (r: DjangoImportResult, target: string) => r.counts.find((c) => c.target === target)!;
+
+/** Block the event loop (socket events queue up meanwhile). */
+function spinUntil(t: number): void {
+  while (Date.now() < t) {
+    /* busy */
+  }
+}
+
+/** The audit rows the edge-case fixture's history became with the first (row-by-row subquery) implementation. */
+const HISTORY_AUDIT = JSON.parse(readFileSync(new URL('../fixtures/django-history-audit.json', import.meta.url), 'utf8')) as Array<Record<string, unknown> & { import_key: string; created_at: string }>;
 
 describe('import:django (cut-over from the Django backend)', function () {
   this.timeout(60_000);
@@ -175,9 +186,57 @@ describe('import:django (cut-over from the Django backend)', function () {
     expect(of('order-gone')[0]).to.include({ table_name: 'orders', action: 'create', actor_user_id: null, actor_label: 'django_user:9999' });
   });
 
+  it('history audit rows: the same rows as the first implementation wrote, equal times ordered by history id then table', async () => {
+    await importFromDjango(s, { from: DJANGO_URL, userMap: new Map([[7, 4]]) });
+    const audit = (await rows<{ import_key: string; created_at: Date }>(
+      s, `SELECT import_key, table_name, record_id, action, actor_user_id, actor_label, reason, before, after, created_at FROM audit_logs WHERE import_key IS NOT NULL ORDER BY id`,
+    )).map((a) => ({ ...a, created_at: a.created_at.toISOString() }));
+    // same attributes, same before/after diffs, same actors
+    expect([...audit].sort((a, b) => a.import_key.localeCompare(b.import_key))).to.deep.equal(HISTORY_AUDIT);
+    // written oldest first; rows of one instant by history id, then by historical table (before: whatever the plan gave)
+    const key = (a: { import_key: string; created_at: string }) => {
+      const [, hist, hid] = a.import_key.split(':');
+      return [a.created_at, Number(hid), hist!] as const;
+    };
+    const expected = [...HISTORY_AUDIT].sort((a, b) => {
+      const [ta, ia, ha] = key(a);
+      const [tb, ib, hb] = key(b);
+      return ta.localeCompare(tb) || ia - ib || (ha < hb ? -1 : ha > hb ? 1 : 0);
+    });
+    expect(audit.map((a) => a.import_key)).to.deep.equal(expected.map((a) => a.import_key));
+    // O1 and its first item were created at the same instant, both history id 1: the order first
+    expect(audit.map((a) => a.import_key).slice(3, 5)).to.deep.equal(['django:order_historicalorder:1', 'django:order_historicalorderproductrelation:1']);
+  });
+
+  it('a later history row diffs against the state imported by an earlier run', async () => {
+    await importFromDjango(s, { from: DJANGO_URL, userMap: new Map([[7, 4]]) });
+    const at = `timestamptz '2026-06-01T00:00:00Z'`;
+    await dj.query(`
+      UPDATE order_orderproductrelation SET status = 'refunded', updated_at = ${at} WHERE id = md5('OPR1a')::uuid;
+      INSERT INTO order_historicalorderproductrelation (id, created_at, updated_at, history_date, history_type, history_user_id, order_id, product_id, status, price, donation_price)
+        VALUES (md5('OPR1a')::uuid, timestamptz '2026-05-01T10:00:00Z', ${at}, ${at}, '~', 4, md5('O1')::uuid, md5('P1')::uuid, 'refunded', 50000, 0);
+      INSERT INTO payment_history_paymenthistory (id, created_at, updated_at, order_id, imp_id, status, price)
+        VALUES (md5('PH1x')::uuid, ${at}, ${at}, md5('O1')::uuid, 'imp_1', 'partial_refunded', 37000);`);
+    const second = await importFromDjango(s, { from: DJANGO_URL });
+    expect(second.counts.find((c) => c.table === 'order_historicalorderproductrelation')).to.include({ inserted: 1 });
+    const audit = await rows<{ action: string; actor_user_id: number; before: unknown; after: unknown }>(
+      s, `SELECT action, actor_user_id, before, after FROM audit_logs WHERE import_key IS NOT NULL AND record_id = :id ORDER BY id`, { id: mdUuid('OPR1a') });
+    expect(audit.map((a) => a.action)).to.deep.equal(['create', 'update', 'update']);
+    // only what changed since the previous (already imported) history row, by Django user 4 (our 1004)
+    expect(audit[2]).to.deep.equal({
+      action: 'update',
+      actor_user_id: 1004,
+      before: { status: 'paid', updatedAt: '2026-05-01T12:00:00.000Z' },
+      after: { status: 'refunded', updatedAt: '2026-06-01T00:00:00.000Z' },
+    });
+  });
+
   it('is idempotent, and a later run imports only what Django added or changed', async () => {
     const first = await importFromDjango(s, { from: DJANGO_URL, userMap: new Map([[7, 4]]) });
     const before = await tableCounts(s);
+    const SHOP = ['orders', 'order_product_relations', 'order_product_option_relations', 'customer_infos', 'payment_histories', 'ticket_infos', 'products', 'options'];
+    const xmaxes = async () => Object.fromEntries(await Promise.all(SHOP.map(async (t) => [t, await rows(s, `SELECT id, xmax::text AS xmax FROM ${t} ORDER BY id`)])));
+    const locksBefore = await xmaxes();
     const second = await importFromDjango(s, { from: DJANGO_URL, userMap: new Map([[7, 4]]) });
     expect(second.differences).to.deep.equal([]);
     for (const c of second.counts) expect([c.table, c.inserted, c.updated]).to.deep.equal([c.table, 0, 0]);
@@ -186,6 +245,10 @@ describe('import:django (cut-over from the Django backend)', function () {
     const after = await tableCounts(s);
     expect({ ...after, django_import_runs: 0, audit_logs: 0 }).to.deep.equal({ ...before, django_import_runs: 0, audit_logs: 0 });
     expect(after.audit_logs).to.equal(before.audit_logs + 1); // only the run's own audit row
+    // nothing written at all, not even a row lock (an ON CONFLICT … DO UPDATE whose WHERE skips the row
+    // still locks it: a new xmax on every row and every page rewritten)
+    expect(await xmaxes()).to.deep.equal(locksBefore);
+    expect(second.phases.map((p) => p.phase)).to.include.members(['stage (COPY from Django)', 'users', 'upsert orders', 'history → audit rows', 'verify (ledgers, sold units)', 'commit']);
 
     // meanwhile in Django: a new user buys, O1's donation item is refunded, and the buy-now cart is paid
     const at = `timestamptz '2026-06-01T00:00:00Z'`;
@@ -253,6 +316,39 @@ describe('import:django (cut-over from the Django backend)', function () {
     expect(after).to.deep.equal({ ...before, django_import_runs: before.django_import_runs! + 1 }); // the new Django user was not imported
     const [run] = await rows<{ status: string; differences: unknown[] }>(s, `SELECT status, differences FROM django_import_runs WHERE status = 'failed'`);
     expect(run!.differences).to.have.length(1);
+  });
+
+  it('the Django database going away mid-run fails the run cleanly (no crash, nothing written)', async () => {
+    const before = await tableCounts(s);
+    let terminated = 0;
+    const progress = {
+      start() {},
+      advance(_rows: number, step: string) {
+        if (step !== 'read user_userext') return;
+        // synchronously, so the import's source connection is idle between two COPYs when the server ends it
+        // (57P01, as a DROP DATABASE … WITH (FORCE) or an operator's pg_terminate_backend would)
+        terminated = Number(
+          execFileSync(process.execPath, ['-e', `
+            const pg = require('pg');
+            const c = new pg.Client({ connectionString: process.argv[1] });
+            c.connect()
+              .then(() => c.query("SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = 'conference-shop import:django' AND datname = current_database()"))
+              .then((r) => { process.stdout.write(String(r.rows[0].n)); return c.end(); });`, DJANGO_URL], { encoding: 'utf8' }),
+        );
+        spinUntil(Date.now() + 200); // the termination notice arrives while nothing is being read
+      },
+      stop() {},
+    };
+    let error: Error | null = null;
+    try {
+      await importFromDjango(s, { from: DJANGO_URL, userMap: new Map([[7, 4]]), progress });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(terminated).to.equal(1);
+    expect(error, 'the run fails').to.be.an.instanceOf(Error);
+    expect(error!.message).to.match(/connection to the Django database was lost/).and.match(/terminating connection due to administrator command/);
+    expect(await tableCounts(s)).to.deep.equal(before);
   });
 
   it('a conflict with our own catalogue fails the run with the constraint named', async () => {

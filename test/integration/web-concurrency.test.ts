@@ -3,6 +3,7 @@
 //  - two app processes, each with a catalogue cache that would stay stale for a minute (CATALOG_CACHE_MS=60000):
 //    a buyer's checkout through one, and an operator's edit from a third connection, show in the other's
 //    very next catalogue answer;
+//  - failed sign-ins through either process count against one limit (the throttle's counts are in PostgreSQL);
 //  - `npm start` with WEB_CONCURRENCY=2 runs two web workers that both serve, and SIGTERM stops them all (exit 0).
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -86,8 +87,10 @@ describe('several web processes on one database', function () {
     const password = 'buyer-pass-1234';
     const buyer = await makeUser({}, password);
     // one after the other: each start runs the pending seeders, and two at once would race on them
-    const a = await startApp({});
-    const b = await startApp({});
+    const victim = await makeUser({}, 'victim-pass-1234');
+    const limits = { LOGIN_THROTTLE_MAX_PER_EMAIL: '3', LOGIN_THROTTLE_MAX_PER_IP: '100' };
+    const a = await startApp(limits);
+    const b = await startApp(limits);
     try {
       // both caches warm: without LISTEN/NOTIFY these answers would be served for the next 60 s
       expect((await find(a.base, product.id))!.leftover_stock).to.equal(10);
@@ -119,6 +122,20 @@ describe('several web processes on one database', function () {
       };
       expect(await renamed(a.base)).to.equal('티켓 (얼리버드)');
       expect(await renamed(b.base)).to.equal('티켓 (얼리버드)');
+
+      // sign-in throttle: 2 wrong passwords through A and 1 through B reach the limit of 3 for that e-mail;
+      // in memory per process each would have counted only its own (and the right password would pass)
+      const tryLogin = async (base: string, password: string) => {
+        const ag = request.agent(base);
+        const r = await ag.get(`${AUTH}/session`).expect(401);
+        const token = /csrftoken=([^;]+)/.exec(String(r.headers['set-cookie']))![1]!;
+        return (await ag.post(`${AUTH}/login`).set('x-csrftoken', token).send({ email: victim.email, password })).status;
+      };
+      expect(await tryLogin(a.base, 'wrong-1')).to.equal(400);
+      expect(await tryLogin(a.base, 'wrong-2')).to.equal(400);
+      expect(await tryLogin(b.base, 'wrong-3')).to.equal(400);
+      expect(await tryLogin(b.base, 'victim-pass-1234')).to.equal(429);
+      expect(await tryLogin(a.base, 'victim-pass-1234')).to.equal(429);
     } finally {
       expect(await stop(a)).to.equal(0);
       expect(await stop(b)).to.equal(0);

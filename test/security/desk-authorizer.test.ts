@@ -127,7 +127,7 @@ describe('security: desk refund authorizers (roles, TOTP brute-force throttle)',
     await del(key, a.order.id, await manager.code(), manager.user.email).expect(204);
     await del(await deskKey('k-next'), b.order.id, await manager.wrong(), manager.user.email).expect(400); // 1, not 5: not locked
     const row = await (await import('../helpers/db.js')).testDb();
-    const [[count]] = (await row.query(`SELECT failures FROM totp_attempts WHERE key = 'authorizer:${manager.user.id}'`)) as [Array<{ failures: number }>, unknown];
+    const [[count]] = (await row.query(`SELECT failures FROM auth_attempts WHERE key = 'authorizer:${manager.user.id}'`)) as [Array<{ failures: number }>, unknown];
     expect(count!.failures).to.equal(1);
   });
 });

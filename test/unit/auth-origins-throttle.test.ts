@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { originMatcher, safeRedirectUrl, invalidOriginEntries } from '../../src/http/auth/origins.js';
-import { LoginThrottle } from '../../src/http/auth/throttle.js';
 import { isCsrfExempt, newCsrfToken } from '../../src/http/auth/csrf.js';
 import { PROFILE_MAPPERS } from '../../src/http/auth/passport.js';
 
@@ -41,33 +40,6 @@ describe('auth units', () => {
 
     it('reports malformed entries', () => {
       expect(invalidOriginEntries(['http://ok.example', 'ok.example', 'https://*.x.kr/', 'http://a.b/c'])).to.deep.equal(['ok.example', 'http://a.b/c']);
-    });
-  });
-
-  describe('LoginThrottle', () => {
-    it('counts failures per e-mail and per IP in a fixed window, forgives after it, resets the e-mail on success', () => {
-      let now = 1_000_000;
-      const t = new LoginThrottle({ maxPerEmail: 2, maxPerIp: 3, windowMs: 60_000 }, () => now);
-      t.recordFailure('1.1.1.1', 'A@x.kr');
-      expect(t.retryAfter('1.1.1.1', 'a@x.kr')).to.equal(0);
-      t.recordFailure('2.2.2.2', 'a@x.kr');
-      expect(t.retryAfter('3.3.3.3', 'a@X.kr'), 'per e-mail, whatever the IP').to.equal(60);
-      now += 30_000;
-      expect(t.retryAfter('3.3.3.3', 'a@x.kr')).to.equal(30);
-      now += 30_000;
-      expect(t.retryAfter('3.3.3.3', 'a@x.kr'), 'the window ended').to.equal(0);
-
-      t.recordFailure('9.9.9.9', 'b@x.kr');
-      t.recordFailure('9.9.9.9', 'c@x.kr');
-      t.recordFailure('9.9.9.9', 'd@x.kr');
-      expect(t.retryAfter('9.9.9.9', 'new@x.kr'), 'per IP, whatever the e-mail').to.be.greaterThan(0);
-      expect(t.retryAfter('8.8.8.8', 'new@x.kr')).to.equal(0);
-
-      t.recordFailure('5.5.5.5', 'e@x.kr');
-      t.recordFailure('5.5.5.5', 'e@x.kr');
-      expect(t.retryAfter('6.6.6.6', 'e@x.kr')).to.be.greaterThan(0);
-      t.recordSuccess('E@x.kr');
-      expect(t.retryAfter('6.6.6.6', 'e@x.kr')).to.equal(0);
     });
   });
 

@@ -93,6 +93,14 @@ export function isGroupOpenForOrder(group: OptionGroupWindowFacts, product: Prod
 }
 
 /**
+ * The option group's own windows only (its null bounds unbounded, the product's not inherited): an operator's
+ * change of an already paid choice honours a cutoff set on the choice, not the product's closed sale.
+ */
+export function isGroupOwnWindowOpen(group: OptionGroupWindowFacts, now: Date): boolean {
+  return isWithinWindow(now, group.visibleStartsAt, group.visibleEndsAt) && isWithinWindow(now, group.orderableStartsAt, group.orderableEndsAt);
+}
+
+/**
  * User refunds are refused once `refundable_ends_at < now` (the instant itself is still refundable).
  * Contract era: the column is NOT NULL (default = far future); admin and desk refunds skip this check.
  */

@@ -26,6 +26,8 @@ export interface RefundOrderFacts {
   currentPaidPrice: number;
   /** ACTIVE OPRs of the order */
   items: readonly RefundItemFacts[];
+  /** a comp order (an operator's free issue): never refunded, whoever asks (default false) */
+  isComp?: boolean;
 }
 
 export interface RefundReasonOptions {
@@ -35,6 +37,7 @@ export interface RefundReasonOptions {
 
 /**
  * `OPR.not_refundable_reason` (first hit; null = refundable):
+ * comp order → COMP_ORDER_NOT_REFUNDABLE (nothing was paid; operators cancel its items instead);
  * 0 no latest imp_id and a free item → PRODUCT_PRICE_IS_ZERO; 1 no order / no latest imp_id → ORDER_NOT_REFUNDABLE; 2 status not refundable → ORDER_NOT_REFUNDABLE_STATUS;
  * 3 item not paid → PRODUCT_STATUS_IS_NOT_PAID; 4 product not refundable (refundable_ends_at null) →
  * PRODUCT_IS_NOT_REFUNDABLE, 5 window passed → PRODUCT_REFUND_TIME_EXPIRED (4 and 5 unless ignoreWindow);
@@ -46,6 +49,7 @@ export function notRefundableReason(
   now: Date,
   { ignoreWindow = false }: RefundReasonOptions = {},
 ): MessageDef | null {
+  if (order?.isComp) return Messages.NotRefundable.COMP_ORDER_NOT_REFUNDABLE;
   // a free item (a 0-won order, an imported invitation) has nothing to refund: say so rather than "no payment"
   if (order && !order.latestImpId && opr.price + opr.donationPrice === 0) return Messages.NotRefundable.PRODUCT_PRICE_IS_ZERO;
   if (!order || !order.latestImpId) return Messages.NotRefundable.ORDER_NOT_REFUNDABLE;
@@ -66,7 +70,7 @@ export function expectedFullRefund(order: Pick<RefundOrderFacts, 'items'>): numb
 
 /**
  * `Order.not_fully_refundable_reason` (first hit; null = fully refundable):
- * 1 no imp_id → ORDER_IMP_ID_NOT_EXIST; 2 status → ORDER_NOT_REFUNDABLE_STATUS; 3 an item pending|used →
+ * comp order → COMP_ORDER_NOT_REFUNDABLE; 1 no imp_id → ORDER_IMP_ID_NOT_EXIST; 2 status → ORDER_NOT_REFUNDABLE_STATUS; 3 an item pending|used →
  * ONE_OF_PRODUCT_IS_USED_TRY_AFTER_CHANGING_STATUS; 4 no paid item → ORDER_REFUNDABLE_PRODUCT_NOT_FOUND;
  * 5 expected == 0 → ORDER_REFUNDABLE_PRICE_NOT_FOUND; 6 current_paid_price ≠ expected →
  * ORDER_REFUND_TARGET_PRICE_IS_MISMATCH; 7 a paid item of a non-refundable product →
@@ -78,6 +82,7 @@ export function notFullyRefundableReason(
   now: Date,
   { ignoreWindow = false }: RefundReasonOptions = {},
 ): MessageDef | null {
+  if (order.isComp) return Messages.NotRefundable.COMP_ORDER_NOT_REFUNDABLE;
   if (!order.latestImpId) return Messages.NotRefundable.ORDER_IMP_ID_NOT_EXIST;
   if (!REFUNDABLE_STATUSES.has(order.currentStatus)) return Messages.NotRefundable.ORDER_NOT_REFUNDABLE_STATUS;
   if (order.items.some((i) => i.status === 'pending' || i.status === 'used')) {

@@ -46,7 +46,7 @@ export function createAuth(deps: AppDeps): Auth {
 
   const frontend = originMatcher(config.frontendOrigins);
   const store = deps.sessionStore ?? pgSessionStore(deps.sequelize, { prune: config.env !== 'test' });
-  const throttle = deps.loginThrottle ?? new LoginThrottle(config.auth.throttle);
+  const throttle = deps.loginThrottle ?? new LoginThrottle(deps.sequelize, config.auth.throttle);
   const passport = buildPassport(config, deps.sequelize);
 
   const corsMiddleware = cors({

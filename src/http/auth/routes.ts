@@ -142,7 +142,7 @@ export function authRoutes(d: AuthRouteDeps): Router {
       const body = parse(LoginBody, req.body);
       const identifier = (body.email ?? body.username)!;
       const ip = req.ip ?? 'unknown';
-      const wait = d.throttle.retryAfter(ip, identifier);
+      const wait = await d.throttle.retryAfter(ip, identifier);
       if (wait > 0) {
         res.set('Retry-After', String(wait));
         throw ApiError.client(429, 'throttled', `로그인 시도가 너무 많습니다. ${wait}초 후에 다시 시도해주세요.`);
@@ -153,10 +153,10 @@ export function authRoutes(d: AuthRouteDeps): Router {
       );
       const full = user ? await findActiveUser(user.id) : null;
       if (!full) {
-        d.throttle.recordFailure(ip, identifier);
+        await d.throttle.recordFailure(ip, identifier);
         throw LOGIN_FAILED();
       }
-      d.throttle.recordSuccess(identifier);
+      await d.throttle.recordSuccess(identifier);
       await completeSignIn(req, res, config, full, { method: 'password', at: nowSeconds(), email: full.email });
       res.set('Cache-Control', 'no-store');
       res.json(signedInBody(full, req.session.authMethods ?? []));
