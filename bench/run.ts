@@ -20,7 +20,8 @@
  * 7. the ticket rush (bench/rush.ts) and the catalogue at several sizes (bench/catalog-sizes.ts).
  *
  * `--only catalog,cart,checkout,webhook,orders,refunds,certificates,rush,admin,csv,django` runs just those scenarios
- * (webhook needs checkout); with only admin / csv / django the app and the simulator are not started.
+ * (webhook runs the buy-now checkouts it pays, without their row); with only admin / csv / django the app and
+ * the simulator are not started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -327,7 +328,7 @@ async function main(): Promise<void> {
   let nextSignIn = 0;
   await Promise.all(
     Array.from({ length: 8 }, async () => {
-      while (['catalog', 'cart', 'checkout'].some(want) && nextSignIn < BUYERS) buyers.push(await signIn(base, info.buyerEmail(2 + nextSignIn++)));
+      while (['catalog', 'cart', 'checkout', 'webhook'].some(want) && nextSignIn < BUYERS) buyers.push(await signIn(base, info.buyerEmail(2 + nextSignIn++)));
     }),
   );
   const nextBuyer = rotate(buyers);
@@ -385,11 +386,12 @@ async function main(): Promise<void> {
   const checkoutScenarios = async (appBase: string, label: string): Promise<Row[]> => {
     const out: Row[] = [];
     const named = (name: string) => (label ? `${name} ${label}` : name);
-    // buy-now checkout (registers the amount with the PortOne simulator)
+    // buy-now checkout (registers the amount with the PortOne simulator); with `--only webhook` it runs all the
+    // same (the webhooks pay what it prepared) and only its row is left out
     const prepared: Array<{ merchant_uid: string }> = [];
     let n = 0;
-    if (want('checkout')) out.push({
-      ...(await load(appBase, named('buy-now checkout'), {
+    if (want('checkout') || want('webhook')) {
+      const buyNowRow = await load(appBase, named('buy-now checkout'), {
         connections: 10,
         requests: [
           {
@@ -405,8 +407,9 @@ async function main(): Promise<void> {
             },
           },
         ],
-      })),
-    });
+      });
+      if (want('checkout')) out.push(buyNowRow);
+    }
     // cart checkout: every buyer has a cart (one item added first); a new name each time, so each checkout
     // prepares the cart again (the same name while the hold is live is a double click: answered at once)
     if (want('checkout')) {

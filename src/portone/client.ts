@@ -69,9 +69,10 @@ export interface PortOneEnvelope<T> {
 /**
  * What went wrong: `http` (non-2xx), `api` (HTTP 2xx with code ≠ 0), `not_found` (null `response`),
  * `timeout`, `network` (connection refused, reset…), `invalid_response` (not the envelope), `token`
- * (getting the access token failed), `prepare` (both POST and PUT of register-or-update failed).
+ * (getting the access token failed), `prepare` (both POST and PUT of register-or-update failed),
+ * `invalid_request` (refused by this client before any request: nothing was sent).
  */
-export type PortOneErrorKind = 'http' | 'api' | 'not_found' | 'timeout' | 'network' | 'invalid_response' | 'token' | 'prepare';
+export type PortOneErrorKind = 'http' | 'api' | 'not_found' | 'timeout' | 'network' | 'invalid_response' | 'token' | 'prepare' | 'invalid_request';
 
 export interface PortOneErrorDetails {
   kind: PortOneErrorKind;
@@ -118,8 +119,13 @@ export interface PortOneClientOptions {
 
 export interface CancelPaymentParams {
   impUid: string;
-  /** Amount to cancel (0 = the whole balance, per PortOne). */
-  amount: number;
+  /**
+   * How much to cancel: a positive whole number of won, or `'full'` for everything PortOne still holds (the
+   * request then carries no amount). PortOne reads an amount of 0 — or none — as "cancel everything", so a
+   * partial amount of 0, a negative or a fractional one is refused here, before any request: a miscomputed
+   * refund of 0 must never return the whole payment.
+   */
+  amount: number | 'full';
   /** The cancellable balance PortOne must hold before this cancel; PortOne refuses on mismatch. */
   checksum: number;
   /** Omitted from the request when null/undefined. */
@@ -299,8 +305,15 @@ export function createPortOneClient(options: PortOneClientOptions): PortOneClien
         );
       }
     },
-    cancelPayment({ impUid, amount, checksum, reason }) {
-      const body: Record<string, unknown> = { imp_uid: impUid, amount, checksum };
+    async cancelPayment({ impUid, amount, checksum, reason }) {
+      if (amount !== 'full' && !(Number.isSafeInteger(amount) && amount > 0)) {
+        throw new PortOneError(
+          'cancelPayment',
+          `PortOne 요청 거부 [cancelPayment]: 취소 금액은 1원 이상의 정수여야 합니다 (${String(amount)}원; 전액 취소는 'full'로 요청)`,
+          { kind: 'invalid_request' },
+        );
+      }
+      const body: Record<string, unknown> = amount === 'full' ? { imp_uid: impUid, checksum } : { imp_uid: impUid, amount, checksum };
       if (reason !== null && reason !== undefined) body.reason = reason;
       return callRequired<PortOnePayment>('cancelPayment', 'POST', '/payments/cancel', body);
     },

@@ -33,14 +33,14 @@ import type { CustomerInfo as CustomerInfoValue } from '../domain/cart/customer-
 import type { TicketInfoValue } from '../domain/cart/ticket-info.js';
 
 /** Positional parameters with their SQL types (`$n::type`). */
-class Params {
+export class Params {
   readonly values: unknown[] = [];
   add(value: unknown, type: string): string {
     return `$${this.values.push(value)}::${type}`;
   }
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
+export const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Same value as far as an update is concerned (dates by instant, JSON by content). */
 function same(a: unknown, b: unknown): boolean {
@@ -76,7 +76,7 @@ export function updateAudit(old: Record<string, unknown>, changes: Record<string
 }
 
 /** An audit row computed here (an update), as JSON for `jsonb_to_recordset`. */
-interface AuditRow {
+export interface AuditRow {
   k: number;
   table_name: string;
   record_id: string;
@@ -85,7 +85,7 @@ interface AuditRow {
   after: Record<string, unknown>;
 }
 
-const AUDIT_RECORDSET = `jsonb_to_recordset(%s) AS x(k int, table_name text, record_id text, action text, before jsonb, after jsonb)`;
+export const AUDIT_RECORDSET = `jsonb_to_recordset(%s) AS x(k int, table_name text, record_id text, action text, before jsonb, after jsonb)`;
 
 // ---------------------------------------------------------------------------------------------------------
 

@@ -9,8 +9,7 @@
 import type { Transaction } from 'sequelize';
 import { OrderProductRelation, PaymentHistory } from '../models/index.js';
 import { Messages, fieldError } from '../domain/messages.js';
-import { lockOrPromote } from './webhook.js';
-import { emitOrderEvent } from './order-events.js';
+import { lockOrPromote, writePaid } from './payment-sql.js';
 import { ServiceError } from './errors.js';
 
 /** Complete the free order `id` (an Order or a buy-now cart id); returns the Order id (the same id). */
@@ -21,9 +20,8 @@ export async function completeFreeOrder(id: string, preparedPrice: number, t: Tr
   if ((await PaymentHistory.count({ where: { orderId: order.id }, transaction: t })) > 0) {
     throw ServiceError.validation([fieldError(Messages.FreeCheckout.ILLEGAL_STATUS_TRANSITION, null)]);
   }
-  await PaymentHistory.create({ orderId: order.id, impId: null, status: 'completed', price: 0 }, { transaction: t });
-  await OrderProductRelation.update({ status: 'paid' }, { where: { orderId: order.id, status: 'pending' }, transaction: t, individualHooks: true });
-  await order.update({ stockHeldUntil: null }, { transaction: t });
-  await emitOrderEvent('paid', order.id, t);
+  // the same writes as a paid webhook's (ledger row, items paid, hold released, audit rows; the paid event)
+  const items = await OrderProductRelation.findAll({ where: { orderId: order.id, status: 'pending' }, transaction: t });
+  await writePaid(order.sequelize!, { order, items, impId: null, price: 0 }, t);
   return order.id;
 }

@@ -17,6 +17,7 @@
  * backoff up to NOTIFICATION_MAX_ATTEMPTS, anything else stays FAILED with its error at once.
  * Per-ticket sends (one message per order item to its holder) are in ./ticket-notifications.ts.
  */
+import { randomUUID } from 'node:crypto';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import {
   CustomerInfo,
@@ -37,10 +38,11 @@ import { missingVariables, renderTemplate, templateVariables } from '../domain/n
 import type { FieldError } from '../domain/messages.js';
 import { enqueueAfterCommit, enqueueNow } from '../jobs/enqueue.js';
 import { JOB } from '../jobs/names.js';
-import { orderViews, type OrderDto } from './order-view.js';
-import { onOrderEvent, type OrderEventKind } from './order-events.js';
+import { orderViews, orderViewsFromRow, viewSql, type OrderDto, type ViewRow } from './order-view.js';
+import { onOrderEvent, type OrderEventKind, type WrittenRows } from './order-events.js';
 import type { Mailer } from './mailer.js';
 import { DeliveryError } from './delivery-error.js';
+import { hydrate } from './json-rows.js';
 import { ServiceError } from './errors.js';
 import type { AlimtalkMessage, NhnSender, SmsMessage } from '../nhn/client.js';
 import type { SendSpacing } from '../domain/notification/rate-limit.js';
@@ -375,6 +377,49 @@ function senderOf(channel: NotificationChannel): string {
   return channel === 'email' ? currentSettings().sender : `nhn-cloud:${channel}`;
 }
 
+/** The idempotency key of an automatic message: one per ledger event (the order's newest ledger row) and channel. */
+function eventKeyOf(kind: OrderEventKind, channel: NotificationChannel, orderId: string, latestLedgerId: string | null): string {
+  // e-mail keeps the key format it always had; other channels carry their name
+  return `${EVENT_TEMPLATE_CODE[kind]}:${channel === 'email' ? '' : `${channel}:`}${orderId}:${latestLedgerId ?? 'none'}`;
+}
+
+/** `eventKeyOf` in SQL (the preload's), over SQL expressions of the order id and the newest ledger row's id. */
+function eventKeySql(kind: OrderEventKind, channel: NotificationChannel, orderId: string, latestLedgerId: string): string {
+  return `'${EVENT_TEMPLATE_CODE[kind]}:${channel === 'email' ? '' : `${channel}:`}' || ${orderId}::text || ':' || COALESCE(${latestLedgerId}::text, 'none')`;
+}
+
+/** The channels of automatic messages (Kakao only when configured). */
+const AUTOMATIC_CHANNELS: ReadonlyArray<'email' | 'kakao'> = ['email', 'kakao'];
+
+/** What `notifyOrderEvent` reads, when the statement that paid the order read it already (see `eventPreload`). */
+interface EventFacts {
+  info: { email: string; phone: string } | null;
+  latest: string | null;
+  notified: string[] | null;
+  templates: Array<Record<string, unknown>> | null;
+  view: ViewRow | null;
+}
+
+/**
+ * The automatic messages' reads as one SQL expression, evaluated in the statement that writes the event's
+ * rows (src/services/order-events.ts): the customer's addresses, the newest ledger row (the one just written
+ * included), which event keys were already notified, the active Korean templates of the code, and the
+ * order's view as written — what `notifyOrderEvent` would read one by one after that statement.
+ */
+function eventPreloadSql(kind: OrderEventKind, orderId: string, written: WrittenRows): string {
+  const histories = `SELECT id, created_at FROM payment_histories WHERE order_id = ${orderId} AND deleted_at IS NULL${written.histories ? ` UNION ALL SELECT id, created_at FROM ${written.histories}` : ''}`;
+  return `(SELECT json_build_object(
+         'info', (SELECT json_build_object('email', c.email, 'phone', c.phone) FROM customer_infos c WHERE c.order_id = ${orderId} AND c.deleted_at IS NULL LIMIT 1),
+         'latest', l.id,
+         'notified', (SELECT json_agg(n.event_key) FROM notification_histories n
+                       WHERE n.event_key IN (${AUTOMATIC_CHANNELS.map((ch) => eventKeySql(kind, ch, orderId, 'l.id')).join(', ')})),
+         'templates', (SELECT json_agg(tp) FROM notification_templates tp
+                        WHERE tp.channel IN (${AUTOMATIC_CHANNELS.map((ch) => `'${ch}'`).join(', ')}) AND tp.code = '${EVENT_TEMPLATE_CODE[kind]}'
+                          AND tp.language = 'ko' AND tp.active AND tp.deleted_at IS NULL),
+         'view', (SELECT row_to_json(v) FROM (WITH ${viewSql(`ARRAY[${orderId}]`, { histories: written.histories }, { orders: written.orders, items: written.items })}) v))
+       FROM (SELECT (SELECT h.id FROM (${histories}) h ORDER BY h.created_at DESC, h.id DESC LIMIT 1) AS id) l)`;
+}
+
 /**
  * Inside the transaction that pays / refunds `orderId`: create the message for the buyer on `opts.channel`
  * (default e-mail; Kakao alimtalk to the customer's phone) and enqueue it after commit (a rollback sends
@@ -383,62 +428,42 @@ function senderOf(channel: NotificationChannel): string {
  * event was already notified on the channel (the key is the order's newest payment-history row, so each
  * payment / refund event is notified once per channel). The language is Korean unless `opts.lang` says otherwise (the system stores no
  * per-buyer language). Never throws: it runs in a savepoint, and a failure is logged while the payment or
- * refund commits.
+ * refund commits. `opts.preloaded`: the facts the paying statement read already (Korean only); then only the
+ * message itself is written (in the savepoint), and only when there is one to write.
  */
 export async function notifyOrderEvent(
   orderId: string,
   kind: OrderEventKind,
   transaction: Transaction,
-  opts: { lang?: NotificationLanguage; channel?: 'email' | 'kakao' } = {},
+  opts: { lang?: NotificationLanguage; channel?: 'email' | 'kakao'; preloaded?: unknown } = {},
 ): Promise<string | null> {
   const channel = opts.channel ?? 'email';
   const sequelize = (transaction as Transaction & { sequelize: Sequelize }).sequelize;
+  const facts = opts.preloaded && (opts.lang ?? 'ko') === 'ko' ? (opts.preloaded as EventFacts) : null;
   try {
+    if (facts) {
+      const message = messageOf(orderId, kind, channel, facts.info, facts.latest, (key) => (facts.notified ?? []).includes(key));
+      if (!message) return null;
+      const row = (facts.templates ?? []).find((tp) => tp.channel === channel);
+      const template = row ? hydrate(NotificationTemplate, row) : null;
+      if (!template) return noTemplate(channel, kind, orderId);
+      const view = orderViewsFromRow([orderId], facts.view ?? undefined, viewContext(template.language))[0];
+      const item = view ? orderContext(view, channel) : null;
+      if (!item) return null;
+      return await sequelize.transaction({ transaction }, (t) => createEventMessage(sequelize, template, orderId, kind, channel, message.eventKey, item, t));
+    }
     return await sequelize.transaction({ transaction }, async (t) => {
       const info = await CustomerInfo.findOne({ where: { orderId }, transaction: t });
-      if (!info || !addressOn(channel, info)) return null;
-      const latest = await PaymentHistory.findOne({ where: { orderId }, order: [['createdAt', 'DESC'], ['id', 'DESC']], transaction: t });
-      // e-mail keeps the key format it always had; other channels carry their name
-      const eventKey = `${EVENT_TEMPLATE_CODE[kind]}:${channel === 'email' ? '' : `${channel}:`}${orderId}:${latest?.id ?? 'none'}`;
-      if (await NotificationHistory.findOne({ where: { eventKey }, transaction: t, attributes: ['id'] })) return null;
+      const latest = info && addressOn(channel, info) ? await PaymentHistory.findOne({ where: { orderId }, order: [['createdAt', 'DESC'], ['id', 'DESC']], transaction: t }) : null;
+      const message = messageOf(orderId, kind, channel, info, latest?.id ?? null, null);
+      if (!message) return null;
+      if (await NotificationHistory.findOne({ where: { eventKey: message.eventKey }, transaction: t, attributes: ['id'] })) return null;
       const template = await activeTemplate(channel, EVENT_TEMPLATE_CODE[kind], opts.lang ?? 'ko', t);
-      if (!template) {
-        logger.warn('no active template for an order event', { channel, code: EVENT_TEMPLATE_CODE[kind], orderId });
-        return null;
-      }
+      if (!template) return noTemplate(channel, kind, orderId);
       const [view] = await viewsFor([orderId], template.language, t);
       const item = view ? orderContext(view, channel) : null;
       if (!item) return null;
-      const actor = currentActor();
-      const history = await NotificationHistory.create(
-        {
-          channel,
-          templateId: template.id,
-          templateCode: template.code,
-          templateLanguage: template.language,
-          templateSnapshot: snapshotOf(template),
-          sender: senderOf(channel),
-          trigger: kind === 'paid' ? 'order_paid' : 'order_refunded',
-          eventKey,
-          contextOverride: {},
-          createdById: actor.userId,
-          createdByLabel: actor.label,
-        },
-        { transaction: t },
-      );
-      const recipient = await NotificationRecipient.create(
-        {
-          historyId: history.id,
-          orderId,
-          dedupeKey: orderId,
-          recipient: item.recipient,
-          context: item.context,
-          ...renderMessage(template, item.context),
-        },
-        { transaction: t },
-      );
-      await enqueueAfterCommit(t, JOB.NOTIFICATION_SEND, { recipientId: recipient.id });
-      return recipient.id;
+      return createEventMessage(sequelize, template, orderId, kind, channel, message.eventKey, item, t);
     });
   } catch (e) {
     logger.error('order notification not created', { orderId, kind, error: e instanceof Error ? e.message : String(e) });
@@ -446,17 +471,84 @@ export async function notifyOrderEvent(
   }
 }
 
+/** The event key of the message to create, or null: no address on the channel, or (`notified`) already sent. */
+function messageOf(
+  orderId: string,
+  kind: OrderEventKind,
+  channel: NotificationChannel,
+  info: { email?: string | null; phone?: string | null } | null,
+  latestLedgerId: string | null,
+  notified: ((key: string) => boolean) | null,
+): { eventKey: string } | null {
+  if (!info || !addressOn(channel, info)) return null;
+  const eventKey = eventKeyOf(kind, channel, orderId, latestLedgerId);
+  return notified?.(eventKey) ? null : { eventKey };
+}
+
+function noTemplate(channel: NotificationChannel, kind: OrderEventKind, orderId: string): null {
+  logger.warn('no active template for an order event', { channel, code: EVENT_TEMPLATE_CODE[kind], orderId });
+  return null;
+}
+
+function viewContext(lang: NotificationLanguage) {
+  const s = currentSettings();
+  return { lang, now: new Date(), backendDomain: s.backendDomain, scancodeSalts: s.scancodeSalts };
+}
+
+/**
+ * The automatic message's history and recipient (what `NotificationHistory.create` + `NotificationRecipient.create`
+ * write) in one statement, and its job enqueued after commit. Returns the recipient id.
+ */
+async function createEventMessage(
+  sequelize: Sequelize,
+  template: NotificationTemplate,
+  orderId: string,
+  kind: OrderEventKind,
+  channel: NotificationChannel,
+  eventKey: string,
+  item: { recipient: string; context: Record<string, unknown> },
+  t: Transaction,
+): Promise<string> {
+  const actor = currentActor();
+  const at = new Date();
+  const recipientId = randomUUID();
+  const rendered = renderMessage(template, item.context);
+  await sequelize.query(
+    `WITH h AS (
+       INSERT INTO notification_histories (id, channel, template_id, template_code, template_language, template_snapshot, sender, trigger, event_key,
+                                           context_override, created_by_id, created_by_label, created_at)
+       VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6::jsonb, $7, $8, $9, '{}'::jsonb, $10::integer, $11, $12::timestamptz) RETURNING id)
+     INSERT INTO notification_recipients (id, history_id, order_id, dedupe_key, recipient, context, subject, body, status, attempts, created_at, updated_at)
+     SELECT $13::uuid, h.id, $14::uuid, $15, $16, $17::jsonb, $18, $19, 'CREATED', 0, $12::timestamptz, $12::timestamptz FROM h`,
+    {
+      bind: [
+        randomUUID(), channel, template.id, template.code, template.language, JSON.stringify(snapshotOf(template)), senderOf(channel),
+        kind === 'paid' ? 'order_paid' : 'order_refunded', eventKey, actor.userId, actor.label, at.toISOString(),
+        recipientId, orderId, orderId, item.recipient, JSON.stringify(item.context), rendered.subject, rendered.body,
+      ],
+      type: QueryTypes.INSERT,
+      transaction: t,
+    },
+  );
+  await enqueueAfterCommit(t, JOB.NOTIFICATION_SEND, { recipientId });
+  return recipientId;
+}
+
 let unsubscribe: (() => void) | null = null;
 
 /**
  * Send the paid / refunded messages on order events (src/services/order-events.ts): e-mail, and Kakao
- * alimtalk when it is configured (each channel on its own, in its own savepoint). Idempotent.
+ * alimtalk when it is configured (each channel on its own, in its own savepoint). Idempotent. The reads
+ * are preloaded by the writes that raise the event when they can (the webhook's paid write).
  */
 export function registerOrderNotifications(): () => void {
-  unsubscribe ??= onOrderEvent(async (kind, orderId, t) => {
-    await notifyOrderEvent(orderId, kind, t);
-    if (currentSettings().kakaoEnabled) await notifyOrderEvent(orderId, kind, t, { channel: 'kakao' });
-  });
+  unsubscribe ??= onOrderEvent(
+    async (kind, orderId, t, preloaded) => {
+      await notifyOrderEvent(orderId, kind, t, { preloaded });
+      if (currentSettings().kakaoEnabled) await notifyOrderEvent(orderId, kind, t, { channel: 'kakao', preloaded });
+    },
+    { sql: eventPreloadSql },
+  );
   return () => {
     unsubscribe?.();
     unsubscribe = null;

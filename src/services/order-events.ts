@@ -2,19 +2,57 @@
  * Order life-cycle events raised inside the transaction that causes them (paid, refunded). Handlers
  * (e-mail notifications) register once at start-up and must defer their side effects to after commit
  * (`transaction.afterCommit`), so a rollback sends nothing.
+ *
+ * A handler may also declare what it reads (`preload`): one SQL expression that a hot path (the webhook's
+ * paid write) evaluates in the very statement that writes the event's rows, so the handler gets its facts
+ * without a round trip of its own. Callers that do not preload (refunds, …) raise the event as before and
+ * the handler reads for itself.
  */
 import type { Transaction } from 'sequelize';
 
 export type OrderEventKind = 'paid' | 'refunded';
-export type OrderEventHandler = (kind: OrderEventKind, orderId: string, transaction: Transaction) => Promise<void> | void;
+export type OrderEventHandler = (kind: OrderEventKind, orderId: string, transaction: Transaction, preloaded?: unknown) => Promise<void> | void;
 
-const handlers = new Set<OrderEventHandler>();
+/**
+ * The rows the writing statement writes, as the names of its CTEs (`… RETURNING *`): its own snapshot does
+ * not see them. `orders` and `items` hold updated rows (they replace the rows with the same id), `histories`
+ * inserted ledger rows.
+ */
+export interface WrittenRows {
+  orders?: string;
+  items?: string;
+  histories?: string;
+}
 
-export function onOrderEvent(handler: OrderEventHandler): () => void {
-  handlers.add(handler);
+export interface OrderEventPreload {
+  /** One SQL expression (json) over the order id `orderId` (SQL of a uuid) and the written rows. */
+  sql(kind: OrderEventKind, orderId: string, written: WrittenRows): string;
+}
+
+/** What the handlers' preloads gave, to pass to `emitOrderEvent`. */
+export interface Preloaded {
+  readonly values: ReadonlyMap<OrderEventHandler, unknown>;
+}
+
+const handlers = new Map<OrderEventHandler, OrderEventPreload | undefined>();
+
+export function onOrderEvent(handler: OrderEventHandler, preload?: OrderEventPreload): () => void {
+  handlers.set(handler, preload);
   return () => handlers.delete(handler);
 }
 
-export async function emitOrderEvent(kind: OrderEventKind, orderId: string, transaction: Transaction): Promise<void> {
-  for (const h of handlers) await h(kind, orderId, transaction);
+/**
+ * The SELECT-list columns (`, (…) AS preload_N`, or '' when no handler preloads) to add to the statement that
+ * writes the event's rows, and how to read the handlers' values back from its row.
+ */
+export function orderEventPreloads(kind: OrderEventKind, orderId: string, written: WrittenRows): { columns: string; read(row: Record<string, unknown>): Preloaded } {
+  const wanted = [...handlers].filter((e): e is [OrderEventHandler, OrderEventPreload] => !!e[1]);
+  return {
+    columns: wanted.map(([, preload], i) => `,\n            ${preload.sql(kind, orderId, written)} AS preload_${i}`).join(''),
+    read: (row) => ({ values: new Map(wanted.map(([handler], i) => [handler, row[`preload_${i}`]])) }),
+  };
+}
+
+export async function emitOrderEvent(kind: OrderEventKind, orderId: string, transaction: Transaction, preloaded?: Preloaded): Promise<void> {
+  for (const h of [...handlers.keys()]) await h(kind, orderId, transaction, preloaded?.values.get(h));
 }

@@ -218,22 +218,29 @@ const customerDto = (c: CustomerInfo | undefined | null): CustomerInfoDto | null
  *
  * `viewSql` is the statement's CTEs (without `WITH`) and SELECT for the order ids `ids` (SQL of a uuid[]);
  * `written` names CTEs of rows the same statement inserts (`… RETURNING *`), which its snapshot cannot see:
- * they are added to the orders / items / option answers read (cart add writes and views in one statement).
+ * they are added to the orders / items / option answers / ledger rows read (cart add writes and views in one
+ * statement); `updated` names CTEs of rows it updates (`… RETURNING *`): they replace the rows with the same
+ * id (the webhook's paid write and its notification's view).
  */
-export function viewSql(ids: string, written: { orders?: string; items?: string; options?: string; ticketInfos?: string } = {}): string {
+export function viewSql(
+  ids: string,
+  written: { orders?: string; items?: string; options?: string; ticketInfos?: string; histories?: string } = {},
+  updated: { orders?: string; items?: string } = {},
+): string {
   const plus = (cte: string | undefined) => (cte ? ` UNION ALL SELECT * FROM ${cte}` : '');
+  const replaced = (cte: string | undefined) => (cte ? ` AND id NOT IN (SELECT id FROM ${cte}) UNION ALL SELECT * FROM ${cte}` : '');
   return `
   i AS MATERIALIZED (
-         SELECT * FROM order_product_relations WHERE order_id = ANY(${ids}) AND deleted_at IS NULL${plus(written.items)}),
+         SELECT * FROM order_product_relations WHERE order_id = ANY(${ids}) AND deleted_at IS NULL${replaced(updated.items)}${plus(written.items)}),
        op AS MATERIALIZED (
          SELECT * FROM order_product_option_relations
           WHERE order_product_relation_id IN (SELECT id FROM i) AND deleted_at IS NULL${plus(written.options)}),
        p AS MATERIALIZED (SELECT * FROM products WHERE id IN (SELECT product_id FROM i))
   SELECT
-    (SELECT json_agg(o) FROM (SELECT * FROM orders WHERE id = ANY(${ids}) AND deleted_at IS NULL${plus(written.orders)}) o) AS orders,
+    (SELECT json_agg(o) FROM (SELECT * FROM orders WHERE id = ANY(${ids}) AND deleted_at IS NULL${replaced(updated.orders)}${plus(written.orders)}) o) AS orders,
     (SELECT json_agg(i ORDER BY i.created_at, i.id) FROM i) AS items,
-    (SELECT json_agg(h ORDER BY h.created_at DESC, h.id DESC) FROM payment_histories h
-      WHERE h.order_id = ANY(${ids}) AND h.deleted_at IS NULL) AS histories,
+    (SELECT json_agg(h ORDER BY h.created_at DESC, h.id DESC)
+       FROM (SELECT * FROM payment_histories WHERE order_id = ANY(${ids}) AND deleted_at IS NULL${plus(written.histories)}) h) AS histories,
     (SELECT json_agg(c) FROM customer_infos c WHERE c.order_id = ANY(${ids}) AND c.deleted_at IS NULL) AS infos,
     (SELECT json_agg(op ORDER BY op.created_at, op.id) FROM op) AS options,
     (SELECT json_agg(ti) FROM (SELECT * FROM ticket_infos

@@ -2,7 +2,9 @@
  * The webhook's re-validation of a paid order before its items become paid (second line of defence after the
  * checkout hold). Inside the webhook's transaction, with the order row already locked, the rows it reads are
  * locked in ONE fixed order — the order's items (by id) → products (by id) → tags → option groups → options
- * → option answers → ticket holders — so concurrent payments, refunds and desk edits never deadlock.
+ * → option answers → ticket holders — so concurrent payments, refunds and desk edits never deadlock. All of
+ * these locks are taken by one statement (`lockForPayment`, which also reads the order's ledger); the
+ * catalogue rows and the counts are read after it (two statements: `loadOrderabilityFacts`).
  *
  * Two checks, on the locked rows:
  * - the units are still there for this buyer: stock left for others and the buyer's own caps, counted for the
@@ -15,52 +17,85 @@
  * Any failure → `ORDER_NOT_ORDERABLE` (plus the reason); the webhook cancels the payment at PortOne.
  */
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import { TicketInfo } from '../models/index.js';
+import { OrderProductOptionRelation, OrderProductRelation, PaymentHistory, TicketInfo } from '../models/index.js';
 import { checkOrderability, type OrderabilityFacts, type ProductFacts } from '../domain/cart/orderability.js';
 import { purchaseRecheckError } from '../domain/cart/purchase-recheck.js';
 import { cartTicketInfoErrors, ticketInfoDto } from '../domain/cart/ticket-info.js';
 import { Messages, fieldError, type FieldError } from '../domain/messages.js';
 import type { SnapshotItemInput } from '../domain/checkout/snapshot.js';
-import { loadOrderabilityFacts } from './orderability.js';
+import { loadOrderabilityFacts, stockLockCtes } from './orderability.js';
+import { hydrateAll } from './json-rows.js';
+
+export interface LockedForPayment {
+  /** the order's live ledger rows */
+  histories: PaymentHistory[];
+  /** its live items (created_at, id), their live option answers and live ticket holders — all locked; empty when `histories` is not */
+  items: OrderProductRelation[];
+  options: OrderProductOptionRelation[];
+  holders: TicketInfo[];
+}
+
+/**
+ * Under the order's row lock (taken by an earlier statement, so this statement's snapshot sees every ledger
+ * row written under it): the order's ledger rows and — only while it has none, i.e. it is still waiting for
+ * its payment — the locks of the re-validation in their fixed order, returning the locked items, option
+ * answers and ticket holders as they are once locked. An order that has a ledger row already (a duplicate
+ * notification, or a second payment) takes no further lock, as before.
+ */
+export async function lockForPayment(sequelize: Sequelize, orderId: string, t: Transaction): Promise<LockedForPayment> {
+  type J = Array<Record<string, unknown>> | null;
+  // The SELECT list takes the locks in its order; each lock CTE is MATERIALIZED and FOR UPDATE, so the rows it
+  // returns are the latest versions (a lock waited for returns the row as its holder committed it).
+  const [row] = await sequelize.query<{ histories: J; items: J; options: J; holders: J }>(
+    `WITH h AS MATERIALIZED (SELECT * FROM payment_histories WHERE order_id = $1 AND deleted_at IS NULL),
+          li AS MATERIALIZED (SELECT * FROM order_product_relations
+                               WHERE order_id = $1 AND deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM h) ORDER BY id FOR UPDATE),
+          ${stockLockCtes('ARRAY(SELECT DISTINCT product_id FROM li)', 'true')},
+          lg AS MATERIALIZED (SELECT id FROM option_groups WHERE product_id IN (SELECT product_id FROM li) AND deleted_at IS NULL ORDER BY id FOR UPDATE),
+          lo AS MATERIALIZED (SELECT o.id FROM options o JOIN option_groups g ON g.id = o.group_id
+                               WHERE g.product_id IN (SELECT product_id FROM li) AND g.deleted_at IS NULL AND o.deleted_at IS NULL ORDER BY o.id FOR UPDATE OF o),
+          lop AS MATERIALIZED (SELECT * FROM order_product_option_relations WHERE order_product_relation_id IN (SELECT id FROM li) ORDER BY id FOR UPDATE),
+          lti AS MATERIALIZED (SELECT * FROM ticket_infos WHERE order_product_relation_id IN (SELECT id FROM li) AND deleted_at IS NULL ORDER BY id FOR UPDATE)
+     SELECT (SELECT json_agg(h) FROM h) AS histories,
+            (SELECT json_agg(li ORDER BY li.created_at, li.id) FROM li) AS items,
+            (SELECT count(*) FROM locked_products) AS products, (SELECT count(*) FROM locked_tags) AS tags,
+            (SELECT count(*) FROM lg) AS groups, (SELECT count(*) FROM lo) AS option_rows,
+            (SELECT json_agg(x ORDER BY x.created_at, x.id) FROM lop x WHERE x.deleted_at IS NULL) AS options,
+            (SELECT json_agg(lti ORDER BY lti.id) FROM lti) AS holders`,
+    { bind: [orderId], type: QueryTypes.SELECT, transaction: t },
+  );
+  return {
+    histories: hydrateAll(PaymentHistory, row?.histories),
+    items: hydrateAll(OrderProductRelation, row?.items),
+    options: hydrateAll(OrderProductOptionRelation, row?.options),
+    holders: hydrateAll(TicketInfo, row?.holders),
+  };
+}
 
 export interface RevalidationInput {
   orderId: string;
   userId: number;
   /** a buy-now cart (single-checkout mode) rather than a cart */
   single: boolean;
-  /** the order's live items as the snapshot sees them */
+  /** the order's live items as the snapshot sees them, locked (`lockForPayment`) */
   items: readonly SnapshotItemInput[];
+  /** their live ticket holders, locked with them */
+  holders: readonly TicketInfo[];
   /** when the checkout prepared the payment (sales windows are judged then) */
   preparedAt: Date;
   now: Date;
 }
 
-const lockIds = (sequelize: Sequelize, sql: string, ids: string[], t: Transaction) =>
-  ids.length ? sequelize.query(`${sql} ORDER BY id FOR UPDATE`, { bind: [ids], type: QueryTypes.SELECT, transaction: t }) : Promise.resolve([]);
-
-/** Errors (empty = the payment may be accepted); the first one is ORDER_NOT_ORDERABLE. */
+/** Errors (empty = the payment may be accepted); the first one is ORDER_NOT_ORDERABLE. Call after `lockForPayment`. */
 export async function revalidateForPayment(sequelize: Sequelize, input: RevalidationInput, t: Transaction): Promise<FieldError[]> {
-  const oprIds = input.items.map((i) => i.id);
-  await lockIds(sequelize, `SELECT id FROM order_product_relations WHERE id = ANY($1::uuid[])`, oprIds, t);
-  // products and their tags (id order) are locked by the loader, as every stock-claiming path does
   const requests = input.items.map((i) => ({
     product: i.productId,
     donation_price: i.donationPrice,
     options: i.options.map((o) => ({ product_option_group: o.productOptionGroupId, product_option: o.productOptionId, custom_response: o.customResponse })),
   }));
-  const facts = await loadOrderabilityFacts(sequelize, input.userId, requests, { transaction: t, lang: 'ko', now: input.now, lock: true, excludeHolderId: input.orderId });
-  const productIds = [...new Set(input.items.map((i) => i.productId))];
-  await lockIds(sequelize, `SELECT id FROM option_groups WHERE product_id = ANY($1::uuid[]) AND deleted_at IS NULL`, productIds, t);
-  await sequelize.query(
-    `SELECT o.id FROM options o JOIN option_groups g ON g.id = o.group_id
-      WHERE g.product_id = ANY($1::uuid[]) AND g.deleted_at IS NULL AND o.deleted_at IS NULL ORDER BY o.id FOR UPDATE OF o`,
-    { bind: [productIds], type: QueryTypes.SELECT, transaction: t },
-  );
-  await lockIds(sequelize, `SELECT id FROM order_product_option_relations WHERE order_product_relation_id = ANY($1::uuid[])`, oprIds, t);
-  const holders = oprIds.length
-    ? await TicketInfo.findAll({ where: { orderProductRelationId: oprIds }, order: [['id', 'ASC']], transaction: t, lock: t.LOCK.UPDATE })
-    : [];
-  const holderOf = new Map(holders.map((h) => [h.orderProductRelationId, h]));
+  // the products and their tags are locked already (`lockForPayment`): the rows and counts read now are the latest
+  const facts = await loadOrderabilityFacts(sequelize, input.userId, requests, { transaction: t, lang: 'ko', now: input.now, excludeHolderId: input.orderId });
+  const holderOf = new Map(input.holders.map((h) => [h.orderProductRelationId, h]));
 
   const reasons: FieldError[] = [];
   const stock = purchaseRecheckError(

@@ -324,6 +324,14 @@ async function settle(deps: SettleDeps, attemptId: string, finding: Finding): Pr
     const attempt = (await RefundAttempt.findByPk(attemptId, { transaction: t, lock: t.LOCK.UPDATE }))!;
     if (!OPEN_REFUND_ATTEMPT_STATUSES.includes(attempt.status)) return attempt;
 
+    // The webhook's cancel of a payment it refused: that payment was never recorded, so the attempt alone
+    // records what PortOne did — no ledger row, no item changes (`cancelUnrecordedPayment`).
+    if (attempt.channel === 'webhook') {
+      if (finding.kind === 'cancelled') return attempt.update({ status: 'completed', portoneResponse: finding.payment, error: null }, { transaction: t });
+      const status = finding.kind === 'not_cancelled' ? 'failed' : finding.kind === 'unresolved' ? 'unresolved' : 'pending';
+      return attempt.update({ status, error: finding.error }, { transaction: t });
+    }
+
     // Already in the ledger (an attempt written by an older version, whose "completed" update was lost after
     // its commit): only the attempt is out of date. The ledger is written only after PortOne cancelled, and
     // recording it again would refund twice in the ledger.
@@ -424,6 +432,67 @@ async function scheduleSettlement(deps: SettleDeps, orderId: string): Promise<vo
   } catch (e) {
     logger.error('refund settlement job not enqueued (the recurring sweep will settle it)', { orderId, error: errText(e) });
   }
+}
+
+export interface UnrecordedCancel {
+  /** skipped: nothing to give back (not paid, no balance) or another request is giving it back right now */
+  outcome: 'cancelled' | 'not_cancelled' | 'unresolved' | 'unknown' | 'skipped';
+  /** what PortOne answered, or the payment as a look-up found it cancelled */
+  payment?: unknown;
+  error?: string;
+  attempt?: RefundAttempt;
+}
+
+/**
+ * Give back a payment the webhook refused to record (forged, changed, sold out, a second payment…): its whole
+ * balance, by the refunds' own recorded path. A refund attempt (channel `webhook`, no plan: nothing is in the
+ * ledger) is committed before PortOne is asked; when the cancel's answer is not a success (a refusal, an error,
+ * a timeout, a lost answer) the payment is looked up before deciding; the outcome is settled on the attempt
+ * (completed / failed / unresolved, or pending — then the `refund-settle` job looks again). `orderId`: the order
+ * or buy-now cart the payment named.
+ */
+export async function cancelUnrecordedPayment(deps: SettleDeps, req: { orderId: string; payment: PortOnePayment; reason: string }): Promise<UnrecordedCancel> {
+  const { payment } = req;
+  const balance = Math.round(payment.amount - (payment.cancel_amount ?? 0));
+  if (payment.status !== 'paid' || balance <= 0) return { outcome: 'skipped' };
+  // A duplicate notification already giving this payment back: PortOne's checksum would refuse a second
+  // cancel anyway; do not send it.
+  const open = await RefundAttempt.findOne({ where: { impUid: payment.imp_uid, channel: 'webhook', status: { [Op.in]: [...OPEN_REFUND_ATTEMPT_STATUSES] } }, attributes: ['id'] });
+  if (open) return { outcome: 'skipped' };
+  const actor = currentActor();
+  const attempt = await RefundAttempt.create({
+    orderId: req.orderId,
+    orderProductRelationId: null,
+    impUid: payment.imp_uid,
+    amount: balance,
+    checksum: balance,
+    channel: 'webhook',
+    status: 'requested',
+    actorLabel: actor.label,
+    authorizerUserId: null,
+    reason: req.reason,
+    plan: null,
+  });
+  let finding: Finding;
+  try {
+    finding = { kind: 'cancelled', payment: await deps.portone.cancelPayment({ impUid: payment.imp_uid, amount: balance, checksum: balance, reason: req.reason }) };
+  } catch (e) {
+    // A refusal, a 5xx, a timeout or a lost answer: PortOne may have cancelled all the same.
+    finding = await lookUp(deps, attempt, errText(e));
+  }
+  let settled: RefundAttempt;
+  try {
+    settled = await settle(deps, attempt.id, finding);
+  } catch (e) {
+    if (finding.kind === 'cancelled') {
+      await attempt.update({ status: 'cancelled_at_portone', portoneResponse: finding.payment, error: errText(e) }).catch(() => {});
+    }
+    await scheduleSettlement(deps, req.orderId);
+    return { outcome: finding.kind === 'cancelled' ? 'cancelled' : 'unknown', payment: finding.kind === 'cancelled' ? finding.payment : undefined, error: errText(e), attempt };
+  }
+  if (settled.status === 'pending') await scheduleSettlement(deps, req.orderId);
+  const outcome = settled.status === 'completed' ? 'cancelled' : settled.status === 'failed' ? 'not_cancelled' : settled.status === 'unresolved' ? 'unresolved' : 'unknown';
+  return { outcome, payment: outcome === 'cancelled' ? settled.portoneResponse : undefined, error: settled.error ?? undefined, attempt: settled };
 }
 
 export async function refund(deps: RefundDeps, req: RefundRequest, now = new Date()): Promise<RefundOutcome> {

@@ -1,20 +1,12 @@
 /**
  * Items with their option answers as the prepared-cart snapshot sees them (spec §4.2): what a checkout
- * snapshots and hashes, and what the webhook compares with that hash. One loader for both, so they can never
- * read the items differently.
+ * snapshots and hashes, and what the webhook compares with that hash. One mapping for both, so they can never
+ * see the items differently.
  */
-import type { Transaction } from 'sequelize';
-import { OrderProductOptionRelation, type OrderProductRelation } from '../models/index.js';
+import type { OrderProductOptionRelation, OrderProductRelation } from '../models/index.js';
 import type { SnapshotItemInput } from '../domain/checkout/snapshot.js';
 
-export async function snapshotItems(oprs: OrderProductRelation[], t?: Transaction): Promise<SnapshotItemInput[]> {
-  const opors = oprs.length
-    ? await OrderProductOptionRelation.findAll({ where: { orderProductRelationId: oprs.map((o) => o.id) }, transaction: t })
-    : [];
-  return snapshotItemsOf(oprs, opors);
-}
-
-/** The same from items and their (live) option answers already loaded. */
+/** From items and their live option answers as loaded (checkouts under the cart's lock; the webhook before and under the order's). */
 export function snapshotItemsOf(oprs: readonly OrderProductRelation[], opors: readonly OrderProductOptionRelation[]): SnapshotItemInput[] {
   return oprs.map((o) => ({
     id: o.id,

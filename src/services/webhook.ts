@@ -17,26 +17,16 @@
  * cannot be stored is kept as (truncated) text. A repeated webhook for an already recorded payment answers 200 and changes
  * nothing.
  */
-import type { Sequelize, Transaction } from 'sequelize';
-import {
-  Order,
-  OrderProductRelation,
-  SingleProductCart,
-  CustomerInfo,
-  PaymentHistory,
-  PaymentWebhookEvent,
-  Product,
-  type WebhookEventType,
-} from '../models/index.js';
-import { parseMerchantUid, matchesPreparation, type SnapshotItemInput } from '../domain/checkout/snapshot.js';
+import { QueryTypes, type Sequelize } from 'sequelize';
+import { PaymentWebhookEvent, type WebhookEventType } from '../models/index.js';
+import { parseMerchantUid, matchesPreparation } from '../domain/checkout/snapshot.js';
 import { deriveOrderPayment } from '../domain/payment/status.js';
-import { singleOrderName } from '../domain/cart/order-name.js';
 import { Messages, type MessageDef, type FieldError } from '../domain/messages.js';
 import type { PortOneClient, PortOnePayment } from '../portone/client.js';
-import { PortOneError } from '../portone/client.js';
-import { revalidateForPayment } from './payment-revalidation.js';
-import { snapshotItems } from './snapshot-items.js';
-import { emitOrderEvent } from './order-events.js';
+import { lockForPayment, revalidateForPayment } from './payment-revalidation.js';
+import { cancelUnrecordedPayment } from './refund.js';
+import { snapshotItemsOf } from './snapshot-items.js';
+import { lockOrPromote, recordLookupAndReadTarget, writePaid, type TargetRead, type WebhookEventRow } from './payment-sql.js';
 import { logger } from '../logger.js';
 import { runAs } from '../context.js';
 import { storableJson, storableText } from '../domain/storable.js';
@@ -48,12 +38,6 @@ export interface WebhookDeps {
 }
 
 export const WEBHOOK_SUCCESS = { status: 'success', message: '일반 결제 성공' } as const;
-
-interface Target {
-  kind: 'order' | 'spc';
-  id: string;
-  userId: number;
-}
 
 class Rejection extends Error {
   constructor(
@@ -72,12 +56,12 @@ const reject = (msg: MessageDef, cancel = false, detail?: string) =>
 const PAYLOAD_TEXT_MAX = 8000;
 const maybeText = (s: string | null | undefined, max?: number) => (s === null || s === undefined ? null : storableText(max ? s.slice(0, max) : s));
 
-export async function logEvent(
-  type: WebhookEventType,
-  base: { impUid: string | null; merchantUid: string | null; payload: unknown },
-  extra: Partial<{ orderId: string | null; spcId: string | null; phId: string | null; reasonCode: string; reason: string; lookup: unknown; cancel: unknown }> = {},
-): Promise<void> {
-  const row = {
+type EventBase = { impUid: string | null; merchantUid: string | null; payload: unknown };
+type EventExtra = Partial<{ orderId: string | null; spcId: string | null; phId: string | null; reasonCode: string; reason: string; lookup: unknown; cancel: unknown }>;
+
+/** The values of an event row (text PostgreSQL cannot hold stored escaped). */
+function eventRow(type: WebhookEventType, base: EventBase, extra: EventExtra = {}): WebhookEventRow {
+  return {
     eventType: type,
     impUid: maybeText(base.impUid, 256),
     merchantUid: maybeText(base.merchantUid, 256),
@@ -90,8 +74,17 @@ export async function logEvent(
     paymentLookupResponse: storableJson(extra.lookup ?? null),
     cancelResponse: storableJson(extra.cancel ?? null),
   };
+}
+
+/**
+ * Write one event row on its own (committed at once). Resolves with whether it was stored as given; a row
+ * that is not storable (e.g. nested deeper than jsonb allows) is stored with its body as text instead.
+ */
+export async function logEvent(type: WebhookEventType, base: EventBase, extra: EventExtra = {}): Promise<boolean> {
+  const row = eventRow(type, base, extra);
   try {
-    await PaymentWebhookEvent.create(row);
+    await PaymentWebhookEvent.create({ ...row });
+    return true;
   } catch (e) {
     // Still not storable (e.g. nested deeper than jsonb allows): keep the body as text rather than nothing.
     let text: string;
@@ -111,76 +104,8 @@ export async function logEvent(
     } catch (e2) {
       logger.error('could not write a webhook event', { type, error: String(e2) });
     }
+    return false;
   }
-}
-
-/** The active items of an Order or of a buy-now cart, as the snapshot sees them. */
-async function currentItems(target: Target, t?: Transaction): Promise<SnapshotItemInput[]> {
-  let oprs: OrderProductRelation[];
-  if (target.kind === 'order') {
-    oprs = await OrderProductRelation.findAll({ where: { orderId: target.id }, transaction: t });
-  } else {
-    const spc = await SingleProductCart.findByPk(target.id, { transaction: t });
-    const opr = spc ? await OrderProductRelation.findByPk(spc.orderProductRelationId, { transaction: t }) : null;
-    oprs = opr ? [opr] : [];
-  }
-  return snapshotItems(oprs, t);
-}
-
-async function findTarget(merchantUid: string, t?: Transaction): Promise<{ target: Target | null; knownId: string | null; snapshot: unknown; hash: string | null }> {
-  const parsed = parseMerchantUid(merchantUid);
-  if (!parsed) return { target: null, knownId: null, snapshot: null, hash: null };
-  const found = (kind: Target['kind'], row: Order | SingleProductCart) => ({
-    target: row.preparedCartHash === parsed.hash ? { kind, id: row.id, userId: row.userId } : null,
-    knownId: row.id,
-    snapshot: row.preparedCartSnapshot,
-    hash: row.preparedCartHash,
-  });
-  const order = await Order.findByPk(parsed.id, { transaction: t });
-  if (order) return found('order', order);
-  const spc = await SingleProductCart.findByPk(parsed.id, { transaction: t });
-  if (spc) return found('spc', spc);
-  // Neither: a twin webhook may have promoted the buy-now cart between our two reads (the Order did not exist
-  // yet, the cart no longer does). The promotion commits both at once, so the Order is there now. (The race
-  // test caught this as ORDER_NOT_FOUND answered to a duplicate of a paid buy-now payment.)
-  const promoted = await Order.findByPk(parsed.id, { transaction: t });
-  if (promoted) return found('order', promoted);
-  return { target: null, knownId: null, snapshot: null, hash: null };
-}
-
-/** Promote a locked buy-now cart to an Order with the same id (spec §1.8 `to_order`). */
-async function promote(spc: SingleProductCart, t: Transaction): Promise<Order> {
-  const opr = await OrderProductRelation.findByPk(spc.orderProductRelationId, { transaction: t });
-  const product = opr ? await Product.findByPk(opr.productId, { transaction: t, paranoid: false }) : null;
-  const name = singleOrderName(product?.nameKo ?? '', product?.nameEn);
-  const order = await Order.create(
-    {
-      id: spc.id,
-      userId: spc.userId,
-      nameKo: name.ko,
-      nameEn: name.en,
-      preparedCartSnapshot: spc.preparedCartSnapshot,
-      preparedCartHash: spc.preparedCartHash,
-      stockHeldUntil: spc.stockHeldUntil,
-    },
-    { transaction: t },
-  );
-  if (opr) await opr.update({ orderId: order.id }, { transaction: t });
-  await CustomerInfo.update({ orderId: order.id, singleProductCartId: null }, { where: { singleProductCartId: spc.id }, transaction: t, individualHooks: true });
-  await spc.destroy({ transaction: t, force: true });
-  return order;
-}
-
-/**
- * Lock the Order, or lock and promote the buy-now cart; if another webhook promoted it first, lock the Order.
- * (Also the 0-won checkout's way to an Order: src/services/free-checkout.ts.)
- */
-export async function lockOrPromote(id: string, t: Transaction): Promise<Order | null> {
-  const order = await Order.findByPk(id, { transaction: t, lock: t.LOCK.UPDATE });
-  if (order) return order;
-  const spc = await SingleProductCart.findByPk(id, { transaction: t, lock: t.LOCK.UPDATE });
-  if (spc) return promote(spc, t);
-  return Order.findByPk(id, { transaction: t, lock: t.LOCK.UPDATE });
 }
 
 export interface WebhookResult {
@@ -193,6 +118,44 @@ export async function processWebhook(deps: WebhookDeps, payload: unknown, now = 
   return runAs({ userId: null, label: 'webhook:portone' }, () => process(deps, payload, now));
 }
 
+/** Storable text as it is, else null (a value with a NUL byte or a lone surrogate is never one of ours). */
+const sqlText = (s: string | null) => (s !== null && storableText(s) === s ? s : null);
+
+/**
+ * Record the look-up's outcome (an event row of `type`) and read the target by the merchant_uid, in one
+ * statement. The event row goes on its own (`logEvent`, with its text fallback) when the body needed that
+ * fallback (`storable` false) or the merchant_uid names none of ours (nothing to read).
+ */
+async function lookupAndTarget(
+  deps: WebhookDeps,
+  base: EventBase,
+  type: 'payment_lookup_succeeded' | 'payment_lookup_failed',
+  extra: EventExtra,
+  storable: boolean,
+): Promise<{ read: TargetRead | null; knownId: string | null; ids: { orderId: string | null; spcId: string | null } }> {
+  const parsed = parseMerchantUid(base.merchantUid);
+  if (!parsed) {
+    await logEvent(type, base, extra);
+    return { read: null, knownId: null, ids: { orderId: null, spcId: null } };
+  }
+  const q = { id: parsed.id, hash: sqlText(parsed.hash), impUid: sqlText(base.impUid) };
+  let read: TargetRead | null = null;
+  if (storable) {
+    try {
+      read = await recordLookupAndReadTarget(deps.sequelize, q, eventRow(type, base, extra));
+    } catch (e) {
+      logger.warn('webhook event row not written with its reads: written on its own', { type, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  const recorded = read !== null;
+  read ??= await recordLookupAndReadTarget(deps.sequelize, q, null);
+  // the target only when its preparation is the one this merchant_uid names
+  const target = read.target && read.target.hash === parsed.hash ? read.target : null;
+  const ids = { orderId: target?.kind === 'order' ? target.id : null, spcId: target?.kind === 'spc' ? target.id : null };
+  if (!recorded) await logEvent(type, base, { ...extra, ...ids });
+  return { read: { ...read, target }, knownId: read.target?.id ?? null, ids };
+}
+
 async function process(deps: WebhookDeps, payload: unknown, now: Date): Promise<WebhookResult> {
   const body = (payload && typeof payload === 'object' && !Array.isArray(payload) ? payload : {}) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 256 ? v : null);
@@ -200,7 +163,8 @@ async function process(deps: WebhookDeps, payload: unknown, now: Date): Promise<
   const merchantUid = str(body.merchant_uid);
   // the body as received (an array or a string too), not only the object view of it
   const base = { impUid, merchantUid, payload: payload === undefined ? null : payload };
-  await logEvent('webhook_received', base);
+  // whether the body is stored as it is: then the later event rows ride in the statements that follow
+  const storable = await logEvent('webhook_received', base);
 
   const fieldErrors: FieldError[] = [];
   if (!impUid) fieldErrors.push({ code: body.imp_uid === undefined ? 'required' : 'invalid', detail: '이 필드는 필수 항목입니다.', attr: 'imp_uid' });
@@ -228,25 +192,34 @@ async function process(deps: WebhookDeps, payload: unknown, now: Date): Promise<
   if (status === 'failed') return rejected(reject(Messages.Webhook.PURCHASE_FAILED), {}, null);
   if (status === 'cancelled') return rejected(reject(Messages.Webhook.CANCELLED_NOT_SUPPORTED), {}, null);
 
-  const found = await findTarget(merchantUid!);
-  const ids = { orderId: found.target?.kind === 'order' ? found.target.id : null, spcId: found.target?.kind === 'spc' ? found.target.id : null };
-
-  let payment: PortOnePayment;
+  // Ask PortOne first (no connection held meanwhile), then record what it said together with the reads
+  // that need no lock: the target by merchant_uid (never trusting the body), its items, and whether this
+  // payment is already recorded.
+  let payment: PortOnePayment | null = null;
+  let lookupError: string | null = null;
   try {
     payment = await deps.portone.findPayment(impUid!);
-    await logEvent('payment_lookup_succeeded', base, { ...ids, lookup: payment });
   } catch (e) {
-    const detail = e instanceof Error ? e.message : String(e);
-    await logEvent('payment_lookup_failed', base, { ...ids, reasonCode: 'portone_error', reason: detail });
-    return { status: 400, body: { type: 'client_error', errors: [{ code: 'portone_error', detail, attr: null }] } };
+    lookupError = e instanceof Error ? e.message : String(e);
+  }
+  const { read, knownId, ids } = await lookupAndTarget(
+    deps,
+    base,
+    lookupError !== null ? 'payment_lookup_failed' : 'payment_lookup_succeeded',
+    lookupError !== null ? { reasonCode: 'portone_error', reason: lookupError } : { lookup: payment },
+    storable,
+  );
+  if (lookupError !== null || !payment) {
+    return { status: 400, body: { type: 'client_error', errors: [{ code: 'portone_error', detail: lookupError ?? '', attr: null }] } };
   }
 
+  const target = read?.target ?? null;
   const paidHere = payment.status === 'paid' && payment.merchant_uid === merchantUid;
-  if (!found.target) {
+  if (!target) {
     // A real payment for one of our orders whose preparation no longer matches (the cart changed after
     // checkout): nobody will receive anything for it, so give the money back instead of leaving it to a
     // manual refund.
-    return rejected(reject(Messages.Webhook.ORDER_NOT_FOUND, paidHere && found.knownId !== null), ids, payment);
+    return rejected(reject(Messages.Webhook.ORDER_NOT_FOUND, paidHere && knownId !== null), ids, payment);
   }
   if (payment.status !== 'paid') return rejected(reject(Messages.Webhook.UNEXPECTED_RETRIEVED_ORDER_STATUS), ids, payment);
   if (payment.merchant_uid !== merchantUid) return rejected(reject(Messages.Webhook.UNEXPECTED_RETRIEVED_ORDER_ID), ids, payment);
@@ -255,43 +228,43 @@ async function process(deps: WebhookDeps, payload: unknown, now: Date): Promise<
   if (!(Number(payment.amount) > 0)) return rejected(reject(Messages.Webhook.UNEXPECTED_PAID_PRICE, true), ids, payment);
 
   // Idempotency first: the same payment already recorded → 200, nothing changes.
-  if (await alreadyRecorded(found.target.id, impUid!)) return { status: 200, body: WEBHOOK_SUCCESS };
+  if (read!.recorded) return { status: 200, body: WEBHOOK_SUCCESS };
 
-  const items = await currentItems(found.target);
   const prepared = matchesPreparation({
-    id: found.target.id,
-    storedSnapshot: found.snapshot,
-    storedHash: found.hash,
+    id: target.id,
+    storedSnapshot: target.snapshot,
+    storedHash: target.hash,
     merchantUid,
     amount: payment.amount,
-    currentItems: items,
+    currentItems: snapshotItemsOf(read!.items, read!.options),
     secret: deps.secretKey,
   });
   if (!prepared) {
     // A duplicate of this notification may have just promoted the buy-now cart and committed (its items now
     // belong to the Order): that is this very payment, recorded — never cancel it.
-    if (await alreadyRecorded(found.target.id, impUid!)) return { status: 200, body: WEBHOOK_SUCCESS };
+    if (await alreadyRecorded(deps.sequelize, target.id, impUid!)) return { status: 200, body: WEBHOOK_SUCCESS };
     return rejected(reject(Messages.Webhook.UNEXPECTED_PAID_PRICE, true), ids, payment);
   }
 
+  const paid = payment;
   try {
     const phId = await deps.sequelize.transaction(async (t) => {
-      const order = await lockOrPromote(found.target!.id, t);
+      const order = await lockOrPromote(target.id, t);
       if (!order) throw reject(Messages.Webhook.ORDER_NOT_FOUND, true);
-      const phs = await PaymentHistory.findAll({ where: { orderId: order.id }, transaction: t });
-      if (phs.some((h) => h.status === 'completed' && h.impId === impUid)) return null; // a concurrent duplicate won
-      const derived = deriveOrderPayment(phs);
+      // the ledger, and (only while it is empty) the re-validation's locks, in one statement after the order's lock
+      const locked = await lockForPayment(deps.sequelize, order.id, t);
+      if (locked.histories.some((h) => h.status === 'completed' && h.impId === impUid)) return null; // a concurrent duplicate won
+      const derived = deriveOrderPayment(locked.histories);
       // A second, different payment for an order that is already paid: give it back.
       if (derived.currentStatus !== 'pending') throw reject(Messages.Webhook.ILLEGAL_STATUS_TRANSITION, true);
 
-      const target: Target = { kind: 'order', id: order.id, userId: order.userId };
-      const lockedItems = await currentItems(target, t);
+      const lockedItems = snapshotItemsOf(locked.items, locked.options);
       const stillPrepared = matchesPreparation({
         id: order.id,
         storedSnapshot: order.preparedCartSnapshot,
         storedHash: order.preparedCartHash,
         merchantUid,
-        amount: payment.amount,
+        amount: paid.amount,
         currentItems: lockedItems,
         secret: deps.secretKey,
       });
@@ -301,55 +274,85 @@ async function process(deps: WebhookDeps, payload: unknown, now: Date): Promise<
       const preparedAt = new Date(String((order.preparedCartSnapshot as { attempt?: { prepared_at?: string } } | null)?.attempt?.prepared_at));
       const problems = await revalidateForPayment(
         deps.sequelize,
-        { orderId: order.id, userId: order.userId, single: found.target!.kind === 'spc', items: lockedItems, preparedAt: Number.isNaN(preparedAt.getTime()) ? now : preparedAt, now },
+        {
+          orderId: order.id,
+          userId: order.userId,
+          single: target.kind === 'spc',
+          items: lockedItems,
+          holders: locked.holders,
+          preparedAt: Number.isNaN(preparedAt.getTime()) ? now : preparedAt,
+          now,
+        },
         t,
       );
       if (problems.length) throw new Rejection(problems[0]!, true, problems.slice(1));
 
-      const ph = await PaymentHistory.create({ orderId: order.id, impId: impUid, status: 'completed', price: Math.round(payment.amount) }, { transaction: t });
-      await OrderProductRelation.update(
-        { status: 'paid' },
-        { where: { orderId: order.id, status: 'pending' }, transaction: t, individualHooks: true },
+      // the ledger row, the items paid, the hold released, their audit rows and — when the body is stored as
+      // it is — the `payment_accepted` event row, all in one statement (the event row commits with the payment)
+      return writePaid(
+        deps.sequelize,
+        {
+          order,
+          items: locked.items,
+          impId: impUid,
+          price: Math.round(paid.amount),
+          event: storable ? eventRow('payment_accepted', base, { orderId: target.id }) : undefined,
+        },
+        t,
       );
-      await order.update({ stockHeldUntil: null }, { transaction: t });
-      await emitOrderEvent('paid', order.id, t);
-      return ph.id;
     });
-    if (phId) await logEvent('payment_accepted', base, { orderId: found.target.id, phId });
+    if (phId && !storable) await logEvent('payment_accepted', base, { orderId: target.id, phId });
     return { status: 200, body: WEBHOOK_SUCCESS };
   } catch (e) {
     if (e instanceof Rejection) {
       // a rejection after the lock: the promotion is rolled back too; the target id is the same either way
-      return rejected(e, { orderId: found.target.kind === 'order' ? found.target.id : null, spcId: found.target.kind === 'spc' ? found.target.id : null }, payment);
+      return rejected(e, { orderId: target.kind === 'order' ? target.id : null, spcId: target.kind === 'spc' ? target.id : null }, payment);
     }
     throw e;
   }
 }
 
-async function alreadyRecorded(orderId: string, impUid: string): Promise<boolean> {
-  const n = await PaymentHistory.count({ where: { orderId, impId: impUid, status: 'completed' } });
-  return n > 0;
+async function alreadyRecorded(sequelize: Sequelize, orderId: string, impUid: string): Promise<boolean> {
+  const [row] = await sequelize.query<{ n: string }>(
+    `SELECT count(*) AS n FROM payment_histories WHERE order_id = $1 AND imp_id = $2 AND status = 'completed' AND deleted_at IS NULL`,
+    { bind: [orderId, sqlText(impUid)], type: QueryTypes.SELECT },
+  );
+  return Number(row?.n) > 0;
 }
 
-/** Cancel the whole remaining balance of a payment we will not honour; record the outcome. */
+/**
+ * Give back the whole remaining balance of a payment we will not honour, through the refunds' recorded path
+ * (`cancelUnrecordedPayment`: a refund attempt before the call, a look-up when the answer is lost); the
+ * outcome is also logged as an event row. Null when the money is back (or there was nothing to give back).
+ */
 async function cancelAtPortOne(
   deps: WebhookDeps,
   payment: PortOnePayment,
   reason: string,
-  base: { impUid: string | null; merchantUid: string | null; payload: unknown },
+  base: EventBase,
   ids: { orderId?: string | null; spcId?: string | null },
 ): Promise<FieldError | null> {
+  const orderId = ids.orderId ?? ids.spcId ?? parseMerchantUid(payment.merchant_uid)?.id ?? null;
   const balance = Math.round(payment.amount - (payment.cancel_amount ?? 0));
   if (payment.status !== 'paid' || balance <= 0) return null;
-  try {
-    const res = await deps.portone.cancelPayment({ impUid: payment.imp_uid, amount: balance, checksum: balance, reason });
-    await logEvent('cancel_succeeded', base, { ...ids, reason, cancel: res });
+  if (!orderId) {
+    // not a payment for one of our ids: never cancelled (the callers only cancel payments for ours)
+    logger.error('automatic cancel without an order id: not sent', { impUid: payment.imp_uid, merchantUid: payment.merchant_uid });
     return null;
-  } catch (e) {
-    const detail = e instanceof PortOneError || e instanceof Error ? e.message : String(e);
-    await logEvent('cancel_failed', base, { ...ids, reasonCode: 'portone_cancel_error', reason: detail });
-    logger.error('automatic cancel failed: money must be returned by hand', { impUid: payment.imp_uid, merchantUid: payment.merchant_uid });
-    return { code: 'portone_cancel_error', detail, attr: null };
   }
+  const result = await cancelUnrecordedPayment(deps, { orderId, payment, reason });
+  if (result.outcome === 'skipped') return null;
+  if (result.outcome === 'cancelled') {
+    await logEvent('cancel_succeeded', base, { ...ids, reason, cancel: result.payment });
+    return null;
+  }
+  const detail =
+    result.outcome === 'unknown'
+      ? `PortOne의 취소 결과를 확인하지 못했습니다: 자동으로 다시 확인합니다 (${result.error ?? ''})`
+      : result.outcome === 'unresolved'
+        ? `PortOne의 잔액이 취소 전후 어느 쪽과도 맞지 않습니다: 확인이 필요합니다 (${result.error ?? ''})`
+        : (result.error ?? 'PortOne 취소 실패');
+  await logEvent('cancel_failed', base, { ...ids, reasonCode: 'portone_cancel_error', reason: detail });
+  logger.error('automatic cancel not done: money must be returned', { impUid: payment.imp_uid, merchantUid: payment.merchant_uid, outcome: result.outcome, attempt: result.attempt?.id });
+  return { code: 'portone_cancel_error', detail, attr: null };
 }
-
