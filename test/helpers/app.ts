@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import { createApp } from '../../src/http/app.js';
 import { createPortOneClient, type PortOneClient } from '../../src/portone/client.js';
 import { startPortOneSimulator, type PortOneSimulator } from '../../src/portone/simulator.js';
-import { testConfig, testDb, testEnv } from './db.js';
+import { resetDb, testConfig, testDb, testEnv } from './db.js';
 import { parseConfig } from '../../src/config.js';
 import type { AppDeps } from '../../src/http/types.js';
 
@@ -45,6 +45,19 @@ export async function makeApp(opts: MakeAppOptions = {}): Promise<Express> {
   const sequelize = await testDb();
   const config = opts.env ? parseConfig({ ...testEnv, ...opts.env }) : testConfig;
   return createApp({ config, sequelize, portone: await portoneClient(), ...opts.deps });
+}
+
+/**
+ * What a payments test starts from: an emptied database, a new app and the shared simulator reset. Unless
+ * `simulatorWebhooks`, the simulator sends no webhook of its own: the test delivers each one (when, how often).
+ */
+export async function paymentsBed(opts: MakeAppOptions & { simulatorWebhooks?: boolean } = {}): Promise<{ app: Express; sim: PortOneSimulator }> {
+  await resetDb();
+  const app = await makeApp(opts);
+  const s = await portoneSim();
+  s.reset();
+  if (!opts.simulatorWebhooks) s.setWebhookUrl(undefined);
+  return { app, sim: s };
 }
 
 after(async () => {

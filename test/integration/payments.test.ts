@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { Express } from 'express';
 import { generate } from 'otplib';
-import { resetDb, testEnv } from '../helpers/db.js';
-import { makeApp, portoneSim, portoneClient } from '../helpers/app.js';
+import { testEnv } from '../helpers/db.js';
+import { paymentsBed, portoneClient } from '../helpers/app.js';
 import { asBuyer } from '../helpers/buyer.js';
 import { makeProduct, makeUser, makeOrder, daysFromNow } from '../helpers/fixtures.js';
 import { createApp } from '../../src/http/app.js';
@@ -32,13 +32,7 @@ const WEBHOOK = '/v1/shop/payment-histories/';
 describe('payments: PortOne webhook', () => {
   let app: Express;
   let sim: PortOneSimulator;
-  beforeEach(async () => {
-    await resetDb();
-    app = await makeApp();
-    sim = await portoneSim();
-    sim.reset();
-    sim.setWebhookUrl(undefined);
-  });
+  beforeEach(async () => ({ app, sim } = await paymentsBed()));
 
   async function buyNow(user: User, productId: string, extra: Record<string, unknown> = {}) {
     const res = await asBuyer(app, user).post('/v1/shop/orders/single/', { product: productId, options: [], customer_info: INFO, ...extra }).expect(201);
@@ -231,12 +225,7 @@ describe('payments: PortOne webhook', () => {
 describe('payments: refunds', () => {
   let app: Express;
   let sim: PortOneSimulator;
-  beforeEach(async () => {
-    await resetDb();
-    app = await makeApp();
-    sim = await portoneSim();
-    sim.reset();
-  });
+  beforeEach(async () => ({ app, sim } = await paymentsBed({ simulatorWebhooks: true })));
 
   /** A paid order through the real flow: buy-now / cart checkout, simulator payment, webhook. */
   async function paidOrder(user: User, productIds: string[]): Promise<{ id: string; impUid: string }> {

@@ -6,8 +6,8 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import type { Express } from 'express';
-import { resetDb, testDb } from '../helpers/db.js';
-import { makeApp, portoneSim, portoneClient } from '../helpers/app.js';
+import { testDb } from '../helpers/db.js';
+import { paymentsBed, portoneClient } from '../helpers/app.js';
 import { asBuyer } from '../helpers/buyer.js';
 import { makeProduct, makeUser } from '../helpers/fixtures.js';
 import { OrderProductRelation, PaymentHistory, PaymentWebhookEvent, RefundAttempt, SingleProductCart, type User } from '../../src/models/index.js';
@@ -21,13 +21,7 @@ describe('webhook: automatic cancels are recorded refund attempts', function () 
   this.timeout(30_000);
   let app: Express;
   let sim: PortOneSimulator;
-  beforeEach(async () => {
-    await resetDb();
-    app = await makeApp();
-    sim = await portoneSim();
-    sim.reset();
-    sim.setWebhookUrl(undefined);
-  });
+  beforeEach(async () => ({ app, sim } = await paymentsBed()));
 
   async function buyNow(user: User, productId: string) {
     return (await asBuyer(app, user).post('/v1/shop/orders/single/', { product: productId, options: [], customer_info: INFO }).expect(201)).body as { id: string; merchant_uid: string };

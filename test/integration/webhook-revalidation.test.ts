@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import type { Express } from 'express';
-import { resetDb } from '../helpers/db.js';
-import { makeApp, portoneSim } from '../helpers/app.js';
+import { paymentsBed } from '../helpers/app.js';
 import { asBuyer } from '../helpers/buyer.js';
 import { makeCategory, makeProduct, makeGroup, makeOption, makeUser, HOLDER } from '../helpers/fixtures.js';
 import { Option, OrderProductRelation, PaymentHistory, PaymentWebhookEvent, Product, TicketInfo, type User } from '../../src/models/index.js';
@@ -15,13 +14,7 @@ const WEBHOOK = '/v1/shop/payment-histories/';
 describe('webhook re-validation (ORDER_NOT_ORDERABLE)', () => {
   let app: Express;
   let sim: PortOneSimulator;
-  beforeEach(async () => {
-    await resetDb();
-    app = await makeApp();
-    sim = await portoneSim();
-    sim.reset();
-    sim.setWebhookUrl(undefined);
-  });
+  beforeEach(async () => ({ app, sim } = await paymentsBed()));
 
   async function cartCheckout(user: User, items: Array<Record<string, unknown>>) {
     const b = asBuyer(app, user);

@@ -6,8 +6,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import type { Express } from 'express';
-import { resetDb } from '../helpers/db.js';
-import { makeApp, portoneSim } from '../helpers/app.js';
+import { paymentsBed } from '../helpers/app.js';
 import { asBuyer } from '../helpers/buyer.js';
 import { makeProduct, makeUser } from '../helpers/fixtures.js';
 import { PaymentHistory, PaymentWebhookEvent } from '../../src/models/index.js';
@@ -19,12 +18,7 @@ const INFO = { name: '홍길동', phone: '010-1234-5678', email: 'gildong@exampl
 describe('reliability: webhook event rows for any body', () => {
   let app: Express;
   let sim: PortOneSimulator;
-  beforeEach(async () => {
-    await resetDb();
-    app = await makeApp();
-    sim = await portoneSim();
-    sim.reset();
-  });
+  beforeEach(async () => ({ app, sim } = await paymentsBed({ simulatorWebhooks: true })));
 
   it('a paid notification carrying a NUL byte is processed AND logged (the NUL stored escaped)', async () => {
     const p = await makeProduct({ price: 9000 });
