@@ -5,7 +5,6 @@
  * (merchant_uid) and, after commit, registers the amount with PortOne.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import { Op, QueryTypes, literal, type Sequelize, type Transaction } from 'sequelize';
 import {
   User,
@@ -33,8 +32,7 @@ import { snapshotItemsOf } from './snapshot-items.js';
 import { Messages, fieldError, type FieldError } from '../domain/messages.js';
 import type { Lang } from '../domain/i18n.js';
 import type { PortOneClient } from '../portone/client.js';
-import { loadOrderabilityFacts, asUuid, countsReadSql, PlanMissed, type LoadedFacts } from './orderability.js';
-import { parseCountRows } from './stock.js';
+import { loadOrderabilityFacts, asUuid, type LoadedFacts } from './orderability.js';
 import { lockCart, lockStock, lockStockUnlessSame, readCartItems, writeBuyNow, writeCartCheckout } from './checkout-sql.js';
 import { orderView, orderViewsFromRow, singleProductCartView, viewSql, type OrderDto, type ViewContext, type ViewRow } from './order-view.js';
 import { logger } from '../logger.js';
@@ -236,9 +234,6 @@ function customerInfoFrom(body: Record<string, unknown>, prefix: string): { erro
   return validateCustomerInfo(body as never, prefix);
 }
 
-/** Buy now's early write did not match the checks under the locks (a row changed in between): roll back, write again. */
-class WriteAgain extends Error {}
-
 /** Buy now: one unit in a single-product cart, prepared for payment at once (spec §5.5). */
 export async function checkoutSingle(deps: ShopDeps, c: CallContext, body: unknown): Promise<OrderDto> {
   const request = asItemRequest(body);
@@ -251,78 +246,50 @@ export async function checkoutSingle(deps: ShopDeps, c: CallContext, body: unkno
     .update(canonicalJson({ product: request.product ?? null, options: request.options ?? null, donation: request.donation_price ?? 0, info: info.value, holder: raw.ticket_info ?? null }))
     .digest('hex');
 
-  const attempt = (optimistic: boolean) => deps.sequelize.transaction(async (t) => {
+  const prepared = await deps.sequelize.transaction(async (t) => {
     // Lock late: the contended product and tag rows (a ticket rush buys one product) are locked as late as
-    // possible, so that as little as possible runs while they are held:
-    //   1. the buyer's row lock (per buyer: not contended) and the catalogue rows: the plan of which counts
-    //      to read, and the checks with every count 0 (what does not depend on the counts);
+    // possible, so that only two statements and the COMMIT run while they are held:
+    //   1. the buyer's row lock (per buyer: not contended) and the catalogue rows, to plan which counts to read;
     //   2. the double-click check and, unless it hits, the product's then its tags' row locks (id order);
-    //   3. under the locks, ONE statement: the locked rows re-read, the counts and every write + the view.
-    //      It is a NEW statement after the lock statement: in READ COMMITTED a statement's snapshot is taken
-    //      before a lock wait in it, so counts read by statement 2 would miss the hold the previous holder of
-    //      the lock has just committed. Its counts do not see its own writes (one statement, one snapshot).
-    //   Then the checks on the fresh rows and counts (pure): an error rolls everything back (the writes of
-    //   statement 3 with it) and answers as before; a check that passes with another outcome than step 1's
-    //   (a row changed in between: price, options) runs the checkout again without this shortcut. COMMIT.
-    // Without a valid request at step 1 (or when retried), statement 3 reads only, and 4. writes.
+    //   3. the locked rows re-read and the counts — a NEW statement: in READ COMMITTED a statement's snapshot
+    //      is taken before a lock wait in it, so counts read by statement 2 would miss the hold the previous
+    //      holder of the lock has just committed;
+    //   then the pure checks, 4. the writes and the view in one statement, and the COMMIT.
     const productId = asUuid(request.product);
     const plan = await loadOrderabilityFacts(deps.sequelize, c.userId, [request], { transaction: t, lang: c.lang, now: c.now, lockBuyer: c.userId, planOnly: true });
     if (!plan.buyerLocked) throw ShopError.validation([fieldError(Messages.SignIn.USER_NOT_SIGNED_IN, 'product')]);
     // A double-clicked "buy": the same request while its hold is live returns the same prepared cart.
     const same = await lockStockUnlessSame(deps.sequelize, c.userId, productId ? [productId] : [], info.value ? fingerprint : null, c.now, t);
     if (same?.preparedCartHash) return { id: same.id, snapshot: same.preparedCartSnapshot as { price: number }, view: null, free: false };
+    const facts = await loadOrderabilityFacts(deps.sequelize, c.userId, [request], { transaction: t, lang: c.lang, now: c.now, countIds: plan.countIds!, planCatalogue: plan.catalogue }); // locked above
+    const result = checkOrderability({ mode: 'SINGLE', request, facts: facts.factsFor(request), taken: facts.taken, now: c.now });
+    const errors = [...result.errors, ...info.errors];
+    if (errors.length || !info.value) throw ShopError.validation(errors);
 
-    const planned = checkOrderability({ mode: 'SINGLE', request, facts: plan.factsFor(request), taken: plan.taken, now: c.now });
-    const early = optimistic && planned.ok && !!info.value && info.errors.length === 0;
-    const outcome = (r: typeof planned) => ({ price: r.price, donationPrice: r.donationPrice, options: r.options, ticketInfo: r.ticketInfo });
-    const write = async (result: typeof planned, facts: LoadedFacts, also?: Parameters<typeof writeBuyNow>[3]) => {
-      const spcId = randomUUID();
-      const item = {
-        id: randomUUID(),
-        productId: facts.factsFor(request).product!.id,
-        price: result.price,
-        donationPrice: result.donationPrice,
-        options: result.options.map((o) => ({ id: randomUUID(), productOptionGroupId: o.product_option_group, productOptionId: o.product_option, customResponse: o.custom_response })),
-      };
-      const p = preparePayment(spcId, { id: randomUUID(), prepared_at: pythonIsoformat(c.now) }, [item], deps.secretKey);
-      const written = await writeBuyNow(
-        deps.sequelize,
-        {
-          userId: c.userId,
-          spcId,
-          item,
-          ticketInfo: result.ticketInfo,
-          fingerprint,
-          info: info.value!,
-          snapshot: p.snapshot,
-          hash: p.hash,
-          heldUntil: new Date(c.now.getTime() + deps.checkoutHoldMs),
-        },
-        { ...viewCtx(deps, c), transaction: t },
-        also,
-      );
-      return { spcId, p, ...written };
+    const spcId = randomUUID();
+    const item = {
+      id: randomUUID(),
+      productId: facts.factsFor(request).product!.id,
+      price: result.price,
+      donationPrice: result.donationPrice,
+      options: result.options.map((o) => ({ id: randomUUID(), productOptionGroupId: o.product_option_group, productOptionId: o.product_option, customResponse: o.custom_response })),
     };
-
-    let facts: LoadedFacts;
-    let done: Awaited<ReturnType<typeof write>>;
-    if (early) {
-      done = await write(planned, plan, (add) => countsReadSql(add, [request], plan.countIds!, c.userId, c.now));
-      const counts = parseCountRows(JSON.parse(done.read.counts ?? 'null') ?? []);
-      facts = await loadOrderabilityFacts(deps.sequelize, c.userId, [request], {
-        transaction: t, lang: c.lang, now: c.now, countIds: plan.countIds!, planCatalogue: plan.catalogue, prefetched: { catalogue: done.read.catalogue ?? null, counts },
-      });
-      const result = checkOrderability({ mode: 'SINGLE', request, facts: facts.factsFor(request), taken: facts.taken, now: c.now });
-      if (result.errors.length) throw ShopError.validation(result.errors);
-      if (!isDeepStrictEqual(outcome(result), outcome(planned)) || facts.factsFor(request).product?.id !== plan.factsFor(request).product?.id) throw new WriteAgain();
-    } else {
-      facts = await loadOrderabilityFacts(deps.sequelize, c.userId, [request], { transaction: t, lang: c.lang, now: c.now, countIds: plan.countIds!, planCatalogue: plan.catalogue }); // locked above
-      const result = checkOrderability({ mode: 'SINGLE', request, facts: facts.factsFor(request), taken: facts.taken, now: c.now });
-      const errors = [...result.errors, ...info.errors];
-      if (errors.length || !info.value) throw ShopError.validation(errors);
-      done = await write(result, facts);
-    }
-    const { spcId, p, view } = done;
+    const p = preparePayment(spcId, { id: randomUUID(), prepared_at: pythonIsoformat(c.now) }, [item], deps.secretKey);
+    const view = await writeBuyNow(
+      deps.sequelize,
+      {
+        userId: c.userId,
+        spcId,
+        item,
+        ticketInfo: result.ticketInfo,
+        fingerprint,
+        info: info.value,
+        snapshot: p.snapshot,
+        hash: p.hash,
+        heldUntil: new Date(c.now.getTime() + deps.checkoutHoldMs),
+      },
+      { ...viewCtx(deps, c), transaction: t },
+    );
     // a free item completes here, on the rows this transaction has just locked and validated
     if (p.amount === 0) {
       await completeFreeOrder(spcId, p.amount, t);
@@ -330,13 +297,6 @@ export async function checkoutSingle(deps: ShopDeps, c: CallContext, body: unkno
     }
     return { id: spcId, snapshot: p.snapshot, view, free: false };
   });
-  let prepared: Awaited<ReturnType<typeof attempt>>;
-  try {
-    prepared = await attempt(true);
-  } catch (e) {
-    if (!(e instanceof WriteAgain || e instanceof PlanMissed)) throw e;
-    prepared = await attempt(false); // rolled back: a catalogue row changed between the plan and the locks
-  }
   if (prepared.free) return (await orderView(prepared.id, viewCtx(deps, c)))!;
   const view = prepared.view ? prepared.view() : (await singleProductCartView(prepared.id, viewCtx(deps, c)))!;
   await registerWithPortOne(deps, view.merchant_uid!, prepared.snapshot.price);

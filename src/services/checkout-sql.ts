@@ -270,17 +270,7 @@ export interface BuyNowWrite {
  * audit rows of `createItem` + `SingleProductCart.create` + `CustomerInfo.create` + `spc.update(preparation)`,
  * in that order; then the buy-now cart's view (read here, built by the returned function — call it after COMMIT).
  */
-export async function writeBuyNow(
-  sequelize: Sequelize,
-  w: BuyNowWrite,
-  ctx: ViewContext & { transaction: Transaction },
-  /**
-   * Also read, in this statement, what `also` gives (CTEs and columns; `countsReadSql`): every sub-statement of
-   * one statement sees the same snapshot, taken when it starts, and none sees the rows the others write — so
-   * counts read here do not include this checkout's own new item and hold.
-   */
-  also?: (add: (value: unknown, type: string) => string) => { ctes: string; columns: string },
-): Promise<{ view: () => OrderDto; read: Record<string, string | null> }> {
+export async function writeBuyNow(sequelize: Sequelize, w: BuyNowWrite, ctx: ViewContext & { transaction: Transaction }): Promise<() => OrderDto> {
   const actor = currentActor();
   const at = Date.now();
   const p = new Params();
@@ -293,9 +283,7 @@ export async function writeBuyNow(
   const prepared = updateAudit({ ...created, updatedById: actor.userId }, preparation, actor.userId)!;
   const afterCreate = (alias: string) =>
     `(${auditJsonSql(SingleProductCart, alias)} || jsonb_build_object('preparedCartSnapshot', NULL, 'preparedCartHash', NULL, 'stockHeldUntil', NULL))`;
-  const extra = also?.((value, type) => p.add(value, type));
   const sql = `WITH
-    ${extra ? `${extra.ctes},` : ''}
     ${releaseHoldsCtes(p, w.userId, null)},
     ${itemCtes(p, w.item, 'NULL', actorId, at)},
     ${w.ticketInfo ? `item_ticket AS (${ticketInfoInsert(p, w.ticketInfo, actorId, ts)}),` : ''}
@@ -327,16 +315,14 @@ export async function writeBuyNow(
               SELECT 100002, 'single_product_carts', s.id::text, 'update', ${p.add(JSON.stringify(prepared.before), 'jsonb')},
                      ${p.add(JSON.stringify(prepared.after), 'jsonb')} FROM spc s) a
        ORDER BY a.k),
-    ${viewSql('ARRAY[]::uuid[]', { items: 'item', options: 'item_options', ticketInfos: w.ticketInfo ? 'item_ticket' : undefined })}${extra ? `,
-    ${extra.columns}` : ''}`;
-  const [row] = await sequelize.query<ViewRow & Record<string, string | null>>(sql, { bind: p.values, type: QueryTypes.SELECT, transaction: ctx.transaction });
+    ${viewSql('ARRAY[]::uuid[]', { items: 'item', options: 'item_options', ticketInfos: w.ticketInfo ? 'item_ticket' : undefined })}`;
+  const [row] = await sequelize.query<ViewRow>(sql, { bind: p.values, type: QueryTypes.SELECT, transaction: ctx.transaction });
   // the view is built by the caller after COMMIT: pure JS that need not run while the stock locks are held
-  const view = () => {
+  return () => {
     const spc = SingleProductCart.build({ id: w.spcId, userId: w.userId, orderProductRelationId: w.item.id, ...preparation, createdAt: new Date(at) }, { isNewRecord: false, raw: true });
     const info = CustomerInfo.build({ id: infoId, singleProductCartId: w.spcId, ...w.info }, { isNewRecord: false, raw: true });
     return singleProductCartViewFromRow(spc, info, row, ctx);
   };
-  return { view, read: row ?? {} };
 }
 
 export interface CartCheckoutWrite {

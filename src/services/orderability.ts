@@ -15,7 +15,7 @@ import type {
   UserTakenCounts,
 } from '../domain/cart/orderability.js';
 import { tr, type Lang } from '../domain/i18n.js';
-import { soldAndTakenCounts, soldAndTakenCountsSql, type SoldCounts } from './stock.js';
+import { soldAndTakenCounts, type SoldCounts } from './stock.js';
 import { hydrate, hydrateAll } from './json-rows.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -59,9 +59,8 @@ export interface LoadOptions {
    */
   lockCart?: boolean;
   /**
-   * Only read the rows (with `lockBuyer`: and lock the buyer), no counts (the facts have every count 0), and
-   * return which ids have a limited stock (`countIds`) — the plan of a later `countIds` read (lock late: read
-   * before the stock locks).
+   * Only read the rows (with `lockBuyer`: and lock the buyer) and return which ids have a limited stock
+   * (`countIds`), no counts — the plan of a later `countIds` read (lock late: read before the stock locks).
    */
   planOnly?: boolean;
   /**
@@ -74,12 +73,6 @@ export interface LoadOptions {
   countIds?: CountIds;
   /** with `countIds`: the plan read's rows (`catalogue` of its result), reused when this read finds the same text */
   planCatalogue?: { text: string; parsed: unknown };
-  /**
-   * with `countIds`: the rows (as JSON text of `catalogueReadSql`) and the counts (`countsReadSql`) already
-   * read by another statement under the stock locks (buy now reads them with its writes): no statement here
-   * (but a second count when the plan missed a limited id).
-   */
-  prefetched?: { catalogue: string | null; counts: { sold: SoldCounts; taken: UserTakenCounts } };
 }
 
 export interface LoadedFacts {
@@ -90,7 +83,7 @@ export interface LoadedFacts {
   productRows: Map<string, Product>;
   /** tag id → {stock, sold} for cross-item checks */
   tags: Map<string, { stock: number; sold: number; name: string }>;
-  /** with `planOnly` (facts with every count 0): the limited products, tags and options of the rows read — what to count (`countIds`) */
+  /** with `planOnly`: the limited products, tags and options of the rows read — what to count (`countIds`) */
   countIds?: CountIds;
   /** with `planOnly` + `lockBuyer`: the rows read, as JSON text and as models (`planCatalogue` of the later read) */
   catalogue?: { text: string; parsed: unknown };
@@ -112,20 +105,20 @@ interface CatalogueRow {
 
 /** The catalogue read's CTEs `p` (the live products of `products`, SQL uuid[]) and `g` (their option groups and those of `groups`). */
 const catalogueCtes = (products: string, groups: string) =>
-  `cat_p AS MATERIALIZED (SELECT * FROM products WHERE id = ANY(${products}) AND deleted_at IS NULL),
-   cat_g AS MATERIALIZED (SELECT * FROM option_groups WHERE (product_id IN (SELECT id FROM cat_p) OR id = ANY(${groups})) AND deleted_at IS NULL)`;
+  `p AS MATERIALIZED (SELECT * FROM products WHERE id = ANY(${products}) AND deleted_at IS NULL),
+   g AS MATERIALIZED (SELECT * FROM option_groups WHERE (product_id IN (SELECT id FROM p) OR id = ANY(${groups})) AND deleted_at IS NULL)`;
 
 /** The catalogue read's values (name, SQL) over `catalogueCtes`. */
 const CATALOGUE_SELECTS: Array<[keyof CatalogueRow, string]> = [
-  ['products', '(SELECT json_agg(p ORDER BY p.id) FROM cat_p p)'],
-  ['ticket_categories', '(SELECT json_agg(c.id) FROM categories c WHERE c.id IN (SELECT category_id FROM cat_p) AND c.is_ticket)'],
+  ['products', '(SELECT json_agg(p ORDER BY p.id) FROM p)'],
+  ['ticket_categories', '(SELECT json_agg(c.id) FROM categories c WHERE c.id IN (SELECT category_id FROM p) AND c.is_ticket)'],
   ['relations', `(SELECT json_agg(json_build_object('relation', r, 'tag', tg))
       FROM product_tag_relations r JOIN tags tg ON tg.id = r.tag_id AND tg.deleted_at IS NULL
-     WHERE r.product_id IN (SELECT id FROM cat_p) AND r.deleted_at IS NULL)`],
+     WHERE r.product_id IN (SELECT id FROM p) AND r.deleted_at IS NULL)`],
   ['groups', `(SELECT json_agg(json_build_object('group', g,
              'options', (SELECT json_agg(o ORDER BY o.priority) FROM options o WHERE o.group_id = g.id AND o.deleted_at IS NULL))
            ORDER BY g.priority, g.created_at DESC)
-      FROM cat_g g)`],
+      FROM g)`],
 ];
 
 /** The catalogue read's rows as models, and which of them have a limited stock (what to count). */
@@ -160,33 +153,11 @@ export function catalogueReadSql(products: string, groups: string): { ctes: stri
   return { ctes: catalogueCtes(products, groups), select: `json_build_object(${CATALOGUE_SELECTS.map(([name, sql]) => `'${name}', ${sql}`).join(', ')})` };
 }
 
-/**
- * Lock late, buy now: the rows (`catalogueReadSql`) and the counts (`soldAndTakenCountsSql`) as CTEs and two
- * text values `catalogue`, `counts` (json), to put in the write statement that runs under the stock locks;
- * `add` turns a value into a bound parameter of that statement. CTE names: cat_p, cat_g, c, mine.
- */
-export function countsReadSql(add: (value: unknown, type: string) => string, requests: readonly ItemRequest[], countIds: CountIds, userId: number, now: Date): { ctes: string; columns: string } {
-  const products = [...new Set(requests.map((r) => asUuid(r.product)).filter((x): x is string => !!x))];
-  const groups = [...new Set(requests.flatMap((r) => (Array.isArray(r.options) ? r.options : []).map((o) => (o && typeof o === 'object' ? asUuid(o.product_option_group) : null)).filter((x): x is string => !!x)))];
-  const counts = soldAndTakenCountsSql(countIds, userId, { now });
-  const types: Record<string, string> = { productIds: 'text', tagIds: 'text', optionIds: 'text', now: 'timestamptz', exclude: 'uuid', userId: 'integer' };
-  const values = counts.replacements;
-  const bound = (sql: string) => sql.replace(/(?<![:\w]):(productIds|tagIds|optionIds|now|exclude|userId)\b/g, (_, name: string) => add(values[name] instanceof Date ? (values[name] as Date).toISOString() : values[name], types[name]!));
-  const catalogue = catalogueReadSql(add(`{${products.join(',')}}`, 'text') + '::uuid[]', add(`{${groups.join(',')}}`, 'text') + '::uuid[]');
-  return {
-    ctes: `${bound(counts.ctes)}, ${catalogue.ctes}`,
-    columns: `${catalogue.select}::text AS catalogue, (SELECT json_agg(x) FROM (${bound(counts.selects.join('\n     UNION ALL\n     '))}) x)::text AS counts`,
-  };
-}
-
 /** What to count (`countIds`) for the rows of `catalogueReadSql` (as JSON text), and the rows to reuse (`planCatalogue`). */
 export function planOf(text: string | null): { countIds: CountIds; catalogue?: { text: string; parsed: unknown } } {
   const parsed = parseCatalogue(text ? (JSON.parse(text) as CatalogueRow) : null);
   return { countIds: parsed.limited, ...(text ? { catalogue: { text, parsed } } : {}) };
 }
-
-/** `prefetched` counts miss a limited id of the rows read (a stock or a tag changed since the plan): the caller rolls back and reads again. */
-export class PlanMissed extends Error {}
 
 export async function loadOrderabilityFacts(
   sequelize: Sequelize,
@@ -233,7 +204,7 @@ export async function loadOrderabilityFacts(
   let reused: ReturnType<typeof parseCatalogue> | null = null;
   if (opts.countIds) {
     // lock late: the rows and the counts in ONE statement (one snapshot, taken after the stock locks)
-    const r = opts.prefetched ? { ...opts.prefetched.counts, extra: opts.prefetched.catalogue } : await soldAndTakenCounts(sequelize, opts.countIds, userId, {
+    const r = await soldAndTakenCounts(sequelize, opts.countIds, userId, {
       transaction: t,
       now: opts.now,
       excludeHolderId: opts.excludeHolderId,
@@ -273,6 +244,7 @@ export async function loadOrderabilityFacts(
   const parsed = reused ?? parseCatalogue(rows);
   const { products, ticketCategories, relations, groups, limited } = parsed;
   const pids = products.map((p) => p.id);
+  if (opts.planOnly) return { taken: { product: new Map(), tag: new Map(), group: new Map(), option: new Map() }, products: new Map(), productRows: new Map(), tags: new Map(), ...(buyer ? { buyerLocked: true } : {}), countIds: limited, ...(catalogueText !== undefined ? { catalogue: { text: catalogueText, parsed } } : {}), factsFor: () => { throw new Error('planOnly: no facts'); } };
   const allOptionIds = groups.flatMap((g) => (g.get('options') as Option[]).map((o) => o.id));
   const strayOptionIds = [...optionIds].filter((id) => !allOptionIds.includes(id));
   const stray = strayOptionIds.length ? await Option.findAll({ where: { id: strayOptionIds }, attributes: ['id'], transaction: t }) : [];
@@ -286,12 +258,8 @@ export async function loadOrderabilityFacts(
   const useCombined =
     combined && opts.countIds &&
     covered(limited.productIds, opts.countIds.productIds) && covered(limited.tagIds, opts.countIds.tagIds) && covered(limited.optionIds, opts.countIds.optionIds);
-  // counts read with a statement's own writes must cover every limited id: a later count would see them
-  if (opts.prefetched && !useCombined) throw new PlanMissed();
   const keep = (m: Map<string, number>, ids: string[]) => new Map([...m].filter(([id]) => ids.includes(id)));
-  const { sold, taken, cart } = opts.planOnly
-    ? { sold: { product: new Map<string, number>(), tag: new Map<string, number>(), option: new Map<string, number>() }, taken: { product: new Map(), tag: new Map(), group: new Map(), option: new Map() }, cart: undefined }
-    : useCombined
+  const { sold, taken, cart } = useCombined
     ? {
         sold: { product: keep(combined!.sold.product, limited.productIds), tag: keep(combined!.sold.tag, limited.tagIds), option: keep(combined!.sold.option, limited.optionIds) },
         taken: combined!.taken,
@@ -370,7 +338,6 @@ export async function loadOrderabilityFacts(
     productRows: new Map(products.map((p) => [p.id, p])),
     tags: tagInfo,
     ...(buyer ? { buyerLocked: true } : {}),
-    ...(opts.planOnly ? { countIds: limited, ...(catalogueText !== undefined ? { catalogue: { text: catalogueText, parsed } } : {}) } : {}),
     ...(opts.lockCart ? { cart: cart ? hydrate(Order, cart) : null } : {}),
     factsFor(request) {
       const pid = asUuid(request.product);

@@ -129,30 +129,6 @@ export async function soldCounts(sequelize: Sequelize, ids: CountIds, opts: Sold
 }
 
 /**
- * The SQL of `soldAndTakenCounts` as parts to put in another statement: CTEs, the SELECTs of its rows
- * (kind, id, n, cart, purchased) and the values of its named parameters; `parseCountRows` reads the rows.
- */
-export function soldAndTakenCountsSql(ids: CountIds, userId: number, opts: SoldCountOptions = {}): { ctes: string; selects: string[]; replacements: Record<string, unknown> } {
-  const q = soldCountsSql(ids);
-  return {
-    ctes: `${q ? `${q.cte}, ` : ''}${TAKEN_CTE}`,
-    selects: [...(q?.selects ?? []), ...TAKEN_SELECTS.map((t) => t.replace(/^SELECT '(\w+)'/, "SELECT 'taken:$1'"))],
-    replacements: { ...soldReplacements(ids, opts), userId },
-  };
-}
-
-/** The rows of `soldAndTakenCountsSql`'s SELECTs as counts. */
-export function parseCountRows(rows: Array<{ kind: string; id: string; n: number | null; cart: number | null; purchased: number | null }>): { sold: SoldCounts; taken: TakenCounts } {
-  const sold: SoldCounts = { product: new Map(), tag: new Map(), option: new Map() };
-  const taken: TakenCounts = { product: new Map(), tag: new Map(), group: new Map(), option: new Map() };
-  for (const r of rows) {
-    if (r.kind.startsWith('taken:')) taken[r.kind.slice(6) as keyof TakenCounts].set(r.id, { cart: Number(r.cart), purchased: Number(r.purchased) });
-    else sold[r.kind as keyof SoldCounts].set(r.id, Number(r.n));
-  }
-  return { sold, taken };
-}
-
-/**
  * `soldCounts` and `takenCounts` in one statement (one round trip instead of two: the cart and checkout paths
  * need both). Same rules, same results.
  */
