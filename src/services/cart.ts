@@ -261,7 +261,7 @@ export async function checkoutSingle(deps: ShopDeps, c: CallContext, body: unkno
     // A double-clicked "buy": the same request while its hold is live returns the same prepared cart.
     const same = await lockStockUnlessSame(deps.sequelize, c.userId, productId ? [productId] : [], info.value ? fingerprint : null, c.now, t);
     if (same?.preparedCartHash) return { id: same.id, snapshot: same.preparedCartSnapshot as { price: number }, view: null, free: false };
-    const facts = await loadOrderabilityFacts(deps.sequelize, c.userId, [request], { transaction: t, lang: c.lang, now: c.now, countIds: plan.countIds!, planCatalogue: plan.catalogue }); // locked above
+    const facts = await loadOrderabilityFacts(deps.sequelize, c.userId, [request], { transaction: t, lang: c.lang, now: c.now, countIds: plan.countIds! }); // locked above
     const result = checkOrderability({ mode: 'SINGLE', request, facts: facts.factsFor(request), taken: facts.taken, now: c.now });
     const errors = [...result.errors, ...info.errors];
     if (errors.length || !info.value) throw ShopError.validation(errors);
@@ -298,7 +298,7 @@ export async function checkoutSingle(deps: ShopDeps, c: CallContext, body: unkno
     return { id: spcId, snapshot: p.snapshot, view, free: false };
   });
   if (prepared.free) return (await orderView(prepared.id, viewCtx(deps, c)))!;
-  const view = prepared.view ? prepared.view() : (await singleProductCartView(prepared.id, viewCtx(deps, c)))!;
+  const view = prepared.view ?? (await singleProductCartView(prepared.id, viewCtx(deps, c)))!;
   await registerWithPortOne(deps, view.merchant_uid!, prepared.snapshot.price);
   return view;
 }
@@ -319,9 +319,9 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
     // is taken before a lock wait in it, so counts read with the lock wait would miss the previous holder's hold.
     await lockBuyer(c.userId, t);
     const cart = await lockCart(deps.sequelize, c.userId, t);
-    const { items: oprs, options: answers, info: existingInfo, holders, plan } = cart
+    const { items: oprs, options: answers, info: existingInfo, holders, countIds } = cart
       ? await readCartItems(deps.sequelize, cart, t)
-      : { items: [], options: [], info: null, holders: new Set<string>(), plan: undefined };
+      : { items: [], options: [], info: null, holders: new Set<string>(), countIds: undefined };
     if (!cart || oprs.length === 0) throw ShopError.validation([fieldError(Messages.Cart.EMPTY, null)]);
 
     const sameInfo =
@@ -344,8 +344,7 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
       lang: c.lang,
       now: c.now,
       excludeHolderId: cart.id, // locked above
-      countIds: plan!.countIds,
-      planCatalogue: plan!.catalogue,
+      countIds,
     });
     const errors: FieldError[] = [...info.errors];
     const ordered = sortForCartCheck(items.map((item, index) => ({ item, index, price: item.price })));

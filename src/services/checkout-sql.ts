@@ -30,7 +30,7 @@ import { Order, OrderProductRelation, OrderProductOptionRelation, SingleProductC
 import { currentActor } from '../context.js';
 import { hydrate, hydrateAll } from './json-rows.js';
 import { singleProductCartViewFromRow, viewSql, type OrderDto, type ViewContext, type ViewRow } from './order-view.js';
-import { catalogueReadSql, planOf, stockLockCtes } from './orderability.js';
+import { catalogueReadSql, countIdsOf, stockLockCtes } from './orderability.js';
 import { CART_LOCK_CTE } from './stock.js';
 import type { CustomerInfo as CustomerInfoValue } from '../domain/cart/customer-info.js';
 import type { TicketInfoValue } from '../domain/cart/ticket-info.js';
@@ -164,12 +164,12 @@ export async function lockCart(sequelize: Sequelize, userId: number, t: Transact
  * products and answered groups (`countIds`: what a later `loadOrderabilityFacts(…, { countIds })` counts).
  * No stock lock: lock late — the contended product and tag rows are locked by `lockStock`, after this.
  */
-export async function readCartItems(sequelize: Sequelize, cart: Order, t: Transaction): Promise<Omit<LockedCart, 'cart'> & { plan: ReturnType<typeof planOf> }> {
+export async function readCartItems(sequelize: Sequelize, cart: Order, t: Transaction): Promise<Omit<LockedCart, 'cart'> & { countIds: ReturnType<typeof countIdsOf> }> {
   const catalogue = catalogueReadSql(
     'ARRAY(SELECT DISTINCT product_id FROM i)',
     'ARRAY(SELECT x.product_option_group_id FROM order_product_option_relations x WHERE x.order_product_relation_id IN (SELECT id FROM i) AND x.deleted_at IS NULL)',
   );
-  const [row] = await sequelize.query<{ items: unknown[] | null; options: unknown[] | null; info: Record<string, unknown> | null; holders: string[] | null; catalogue: string | null }>(
+  const [row] = await sequelize.query<{ items: unknown[] | null; options: unknown[] | null; info: Record<string, unknown> | null; holders: string[] | null; catalogue: unknown }>(
     `WITH i AS MATERIALIZED (SELECT * FROM order_product_relations WHERE order_id = $1 AND deleted_at IS NULL),
           ${catalogue.ctes}
      SELECT (SELECT json_agg(i ORDER BY i.created_at, i.id) FROM i) AS items,
@@ -178,7 +178,7 @@ export async function readCartItems(sequelize: Sequelize, cart: Order, t: Transa
             (SELECT row_to_json(c) FROM customer_infos c WHERE c.order_id = $1 AND c.deleted_at IS NULL LIMIT 1) AS info,
             (SELECT json_agg(ti.order_product_relation_id) FROM ticket_infos ti
               WHERE ti.order_product_relation_id IN (SELECT id FROM i) AND ti.deleted_at IS NULL) AS holders,
-            ${catalogue.select}::text AS catalogue`,
+            ${catalogue.select} AS catalogue`,
     { bind: [cart.id], type: QueryTypes.SELECT, transaction: t },
   );
   return {
@@ -186,7 +186,7 @@ export async function readCartItems(sequelize: Sequelize, cart: Order, t: Transa
     options: hydrateAll(OrderProductOptionRelation, row?.options as never),
     info: row?.info ? hydrate(CustomerInfo, row.info) : null,
     holders: new Set(row?.holders ?? []),
-    plan: planOf(row?.catalogue ?? null),
+    countIds: countIdsOf(row?.catalogue ?? null),
   };
 }
 
@@ -268,9 +268,9 @@ export interface BuyNowWrite {
  * Buy now's writes and its answer in ONE statement: the buyer's other holds released, the item and its
  * option answers, the buy-now cart, its customer info, the cart's preparation (snapshot, hash, hold) and the
  * audit rows of `createItem` + `SingleProductCart.create` + `CustomerInfo.create` + `spc.update(preparation)`,
- * in that order; then the buy-now cart's view (read here, built by the returned function — call it after COMMIT).
+ * in that order; then the buy-now cart's view.
  */
-export async function writeBuyNow(sequelize: Sequelize, w: BuyNowWrite, ctx: ViewContext & { transaction: Transaction }): Promise<() => OrderDto> {
+export async function writeBuyNow(sequelize: Sequelize, w: BuyNowWrite, ctx: ViewContext & { transaction: Transaction }): Promise<OrderDto> {
   const actor = currentActor();
   const at = Date.now();
   const p = new Params();
@@ -317,12 +317,9 @@ export async function writeBuyNow(sequelize: Sequelize, w: BuyNowWrite, ctx: Vie
        ORDER BY a.k),
     ${viewSql('ARRAY[]::uuid[]', { items: 'item', options: 'item_options', ticketInfos: w.ticketInfo ? 'item_ticket' : undefined })}`;
   const [row] = await sequelize.query<ViewRow>(sql, { bind: p.values, type: QueryTypes.SELECT, transaction: ctx.transaction });
-  // the view is built by the caller after COMMIT: pure JS that need not run while the stock locks are held
-  return () => {
-    const spc = SingleProductCart.build({ id: w.spcId, userId: w.userId, orderProductRelationId: w.item.id, ...preparation, createdAt: new Date(at) }, { isNewRecord: false, raw: true });
-    const info = CustomerInfo.build({ id: infoId, singleProductCartId: w.spcId, ...w.info }, { isNewRecord: false, raw: true });
-    return singleProductCartViewFromRow(spc, info, row, ctx);
-  };
+  const spc = SingleProductCart.build({ id: w.spcId, userId: w.userId, orderProductRelationId: w.item.id, ...preparation, createdAt: new Date(at) }, { isNewRecord: false, raw: true });
+  const info = CustomerInfo.build({ id: infoId, singleProductCartId: w.spcId, ...w.info }, { isNewRecord: false, raw: true });
+  return singleProductCartViewFromRow(spc, info, row, ctx);
 }
 
 export interface CartCheckoutWrite {

@@ -71,8 +71,6 @@ export interface LoadOptions {
    * holder committed (its hold) — that is why the locks and the counts are never one statement.
    */
   countIds?: CountIds;
-  /** with `countIds`: the plan read's rows (`catalogue` of its result), reused when this read finds the same text */
-  planCatalogue?: { text: string; parsed: unknown };
 }
 
 export interface LoadedFacts {
@@ -85,8 +83,6 @@ export interface LoadedFacts {
   tags: Map<string, { stock: number; sold: number; name: string }>;
   /** with `planOnly`: the limited products, tags and options of the rows read — what to count (`countIds`) */
   countIds?: CountIds;
-  /** with `planOnly` + `lockBuyer`: the rows read, as JSON text and as models (`planCatalogue` of the later read) */
-  catalogue?: { text: string; parsed: unknown };
   /** with `lockBuyer`: the buyer's row exists and is now locked (else nothing else was loaded) */
   buyerLocked?: boolean;
   /** with `lockCart`: the buyer's cart, locked FOR UPDATE, or null when they have none */
@@ -153,10 +149,9 @@ export function catalogueReadSql(products: string, groups: string): { ctes: stri
   return { ctes: catalogueCtes(products, groups), select: `json_build_object(${CATALOGUE_SELECTS.map(([name, sql]) => `'${name}', ${sql}`).join(', ')})` };
 }
 
-/** What to count (`countIds`) for the rows of `catalogueReadSql` (as JSON text), and the rows to reuse (`planCatalogue`). */
-export function planOf(text: string | null): { countIds: CountIds; catalogue?: { text: string; parsed: unknown } } {
-  const parsed = parseCatalogue(text ? (JSON.parse(text) as CatalogueRow) : null);
-  return { countIds: parsed.limited, ...(text ? { catalogue: { text, parsed } } : {}) };
+/** What to count (`countIds`) for the rows of `catalogueReadSql`. */
+export function countIdsOf(rows: unknown): CountIds {
+  return parseCatalogue(rows as CatalogueRow | null).limited;
 }
 
 export async function loadOrderabilityFacts(
@@ -200,8 +195,6 @@ export async function loadOrderabilityFacts(
   if (opts.countIds && (buyer || opts.lockCart)) throw new Error('countIds reads the rows with the counts: lock the buyer first');
   let combined: { sold: SoldCounts; taken: UserTakenCounts } | null = null;
   let rows: CatalogueRow | null = null;
-  let catalogueText: string | undefined;
-  let reused: ReturnType<typeof parseCatalogue> | null = null;
   if (opts.countIds) {
     // lock late: the rows and the counts in ONE statement (one snapshot, taken after the stock locks)
     const r = await soldAndTakenCounts(sequelize, opts.countIds, userId, {
@@ -214,20 +207,7 @@ export async function loadOrderabilityFacts(
       },
     });
     combined = { sold: r.sold, taken: r.taken };
-    // the same rows as the plan read (same JSON text): its models are reused (no model building while the
-    // stock locks are held); any difference — a row changed in between — builds them from this read
-    if (opts.planCatalogue && r.extra === opts.planCatalogue.text) reused = opts.planCatalogue.parsed as ReturnType<typeof parseCatalogue>;
-    else rows = r.extra ? (JSON.parse(r.extra) as CatalogueRow) : null;
-  } else if (opts.planOnly && buyer) {
-    // the rows as one JSON text: a later read under the locks that finds the same text reuses these models
-    const [r] = await sequelize.query<{ buyer: number | null; catalogue: string }>(
-      `WITH u AS (SELECT id FROM users WHERE id = $3 FOR UPDATE),
-            ${catalogueCtes('$1::uuid[]', '$2::uuid[]')}
-       SELECT (SELECT id FROM u) AS buyer, ${catalogueReadSql('$1::uuid[]', '$2::uuid[]').select}::text AS catalogue`,
-      { bind: [requestedProducts, requestedGroups, opts.lockBuyer], type: QueryTypes.SELECT, transaction: t },
-    );
-    rows = r ? { ...(JSON.parse(r.catalogue) as CatalogueRow), buyer: r.buyer } : null;
-    catalogueText = r?.catalogue;
+    rows = r.extra ? (JSON.parse(r.extra) as CatalogueRow) : null;
   } else if (productIds.size || groupIds.size || buyer) {
     [rows] = await sequelize.query<CatalogueRow>(
       `WITH ${buyer ? 'u AS (SELECT id FROM users WHERE id = $3 FOR UPDATE),' : ''}
@@ -241,10 +221,9 @@ export async function loadOrderabilityFacts(
   if (buyer && rows?.buyer == null) {
     return { taken: { product: new Map(), tag: new Map(), group: new Map(), option: new Map() }, products: new Map(), productRows: new Map(), tags: new Map(), buyerLocked: false, factsFor: () => ({ product: null, foreignOptionGroups: [], existingOptionIds: new Set() }) };
   }
-  const parsed = reused ?? parseCatalogue(rows);
-  const { products, ticketCategories, relations, groups, limited } = parsed;
+  const { products, ticketCategories, relations, groups, limited } = parseCatalogue(rows);
   const pids = products.map((p) => p.id);
-  if (opts.planOnly) return { taken: { product: new Map(), tag: new Map(), group: new Map(), option: new Map() }, products: new Map(), productRows: new Map(), tags: new Map(), ...(buyer ? { buyerLocked: true } : {}), countIds: limited, ...(catalogueText !== undefined ? { catalogue: { text: catalogueText, parsed } } : {}), factsFor: () => { throw new Error('planOnly: no facts'); } };
+  if (opts.planOnly) return { taken: { product: new Map(), tag: new Map(), group: new Map(), option: new Map() }, products: new Map(), productRows: new Map(), tags: new Map(), ...(buyer ? { buyerLocked: true } : {}), countIds: limited, factsFor: () => { throw new Error('planOnly: no facts'); } };
   const allOptionIds = groups.flatMap((g) => (g.get('options') as Option[]).map((o) => o.id));
   const strayOptionIds = [...optionIds].filter((id) => !allOptionIds.includes(id));
   const stray = strayOptionIds.length ? await Option.findAll({ where: { id: strayOptionIds }, attributes: ['id'], transaction: t }) : [];
