@@ -33,7 +33,7 @@ import { Messages, fieldError, type FieldError } from '../domain/messages.js';
 import type { Lang } from '../domain/i18n.js';
 import type { PortOneClient } from '../portone/client.js';
 import { loadOrderabilityFacts, asUuid, type LoadedFacts } from './orderability.js';
-import { lockCart, lockStock, lockStockUnlessSame, readCartItems, writeBuyNow, writeCartCheckout } from './checkout-sql.js';
+import { lockCheckout, lockCart, lockCartItems, writeBuyNow, writeCartCheckout } from './checkout-sql.js';
 import { orderView, orderViewsFromRow, singleProductCartView, viewSql, type OrderDto, type ViewContext, type ViewRow } from './order-view.js';
 import { logger } from '../logger.js';
 import { ServiceError as ShopError } from './errors.js';
@@ -247,21 +247,20 @@ export async function checkoutSingle(deps: ShopDeps, c: CallContext, body: unkno
     .digest('hex');
 
   const prepared = await deps.sequelize.transaction(async (t) => {
-    // Lock late: the contended product and tag rows (a ticket rush buys one product) are locked as late as
-    // possible, so that only two statements and the COMMIT run while they are held:
-    //   1. the buyer's row lock (per buyer: not contended) and the catalogue rows, to plan which counts to read;
-    //   2. the double-click check and, unless it hits, the product's then its tags' row locks (id order);
-    //   3. the locked rows re-read and the counts — a NEW statement: in READ COMMITTED a statement's snapshot
-    //      is taken before a lock wait in it, so counts read by statement 2 would miss the hold the previous
-    //      holder of the lock has just committed;
-    //   then the pure checks, 4. the writes and the view in one statement, and the COMMIT.
+    // the buyer's row, then the product's and its tags' rows (one statement; checkout-sql.ts)
     const productId = asUuid(request.product);
-    const plan = await loadOrderabilityFacts(deps.sequelize, c.userId, [request], { transaction: t, lang: c.lang, now: c.now, lockBuyer: c.userId, planOnly: true });
-    if (!plan.buyerLocked) throw ShopError.validation([fieldError(Messages.SignIn.USER_NOT_SIGNED_IN, 'product')]);
-    // A double-clicked "buy": the same request while its hold is live returns the same prepared cart.
-    const same = await lockStockUnlessSame(deps.sequelize, c.userId, productId ? [productId] : [], info.value ? fingerprint : null, c.now, t);
-    if (same?.preparedCartHash) return { id: same.id, snapshot: same.preparedCartSnapshot as { price: number }, view: null, free: false };
-    const facts = await loadOrderabilityFacts(deps.sequelize, c.userId, [request], { transaction: t, lang: c.lang, now: c.now, countIds: plan.countIds! }); // locked above
+    if (!(await lockCheckout(deps.sequelize, c.userId, productId ? [productId] : [], t))) {
+      throw ShopError.validation([fieldError(Messages.SignIn.USER_NOT_SIGNED_IN, 'product')]);
+    }
+    if (info.value) {
+      // A double-clicked "buy": the same request while its hold is live returns the same prepared cart.
+      const same = await SingleProductCart.findOne({
+        where: { userId: c.userId, requestFingerprint: fingerprint, stockHeldUntil: { [Op.gt]: c.now } },
+        transaction: t,
+      });
+      if (same?.preparedCartHash) return { id: same.id, snapshot: same.preparedCartSnapshot as { price: number }, view: null, free: false };
+    }
+    const facts = await loadOrderabilityFacts(deps.sequelize, c.userId, [request], { transaction: t, lang: c.lang, now: c.now }); // locked above
     const result = checkOrderability({ mode: 'SINGLE', request, facts: facts.factsFor(request), taken: facts.taken, now: c.now });
     const errors = [...result.errors, ...info.errors];
     if (errors.length || !info.value) throw ShopError.validation(errors);
@@ -312,16 +311,12 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
   const mode: OrderabilityMode = 'CART';
 
   const prepared = await deps.sequelize.transaction(async (t) => {
-    // locks: the buyer, the cart, then the items' products and their tags (checkout-sql.ts). Lock late: the
-    // contended product and tag rows are locked last, after the cart is read and the double-click check, so
-    // that only the re-read with the counts, the pure checks, the writes and the COMMIT run under them. The
-    // counts are read by a NEW statement after the lock statement: in READ COMMITTED a statement's snapshot
-    // is taken before a lock wait in it, so counts read with the lock wait would miss the previous holder's hold.
+    // locks: the buyer, the cart, then the items' products and their tags (checkout-sql.ts)
     await lockBuyer(c.userId, t);
     const cart = await lockCart(deps.sequelize, c.userId, t);
-    const { items: oprs, options: answers, info: existingInfo, holders, countIds } = cart
-      ? await readCartItems(deps.sequelize, cart, t)
-      : { items: [], options: [], info: null, holders: new Set<string>(), countIds: undefined };
+    const { items: oprs, options: answers, info: existingInfo, holders } = cart
+      ? await lockCartItems(deps.sequelize, cart, t)
+      : { items: [], options: [], info: null, holders: new Set<string>() };
     if (!cart || oprs.length === 0) throw ShopError.validation([fieldError(Messages.Cart.EMPTY, null)]);
 
     const sameInfo =
@@ -338,13 +333,11 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
       donation_price: i.donationPrice,
       options: i.options.map((o) => ({ product_option_group: o.productOptionGroupId, product_option: o.productOptionId, custom_response: o.customResponse })),
     }));
-    await lockStock(deps.sequelize, [...new Set(oprs.map((o) => o.productId))], t);
     const facts = await loadOrderabilityFacts(deps.sequelize, c.userId, requests, {
       transaction: t,
       lang: c.lang,
       now: c.now,
       excludeHolderId: cart.id, // locked above
-      countIds,
     });
     const errors: FieldError[] = [...info.errors];
     const ordered = sortForCartCheck(items.map((item, index) => ({ item, index, price: item.price })));

@@ -7,11 +7,8 @@
  * Each statement lives here once:
  *   - `lockCheckout`        the buyer's row, then the products' and their tags' rows (id order) — the lock
  *                           order of every stock-claiming path (`stockLockCtes`, shared with the webhook);
- *   - `lockStockUnlessSame` buy now's double-click check, then the locks of the product and its tags — after
- *                           the buyer's lock, before the counts (lock late: see `checkoutSingle`);
- *   - `readCartItems`       the cart's items, option answers, ticket holders and customer info, read under the cart's lock,
- *                           with their catalogue rows (to plan the counts);
- *   - `lockStock`           the locks of the cart's products and their tags (lock late: see `checkoutCart`);
+ *   - `lockCartItems`       the cart's items, option answers, ticket holders and customer info, read under the cart's lock,
+ *                           and the locks of their products and tags;
  *   - `writeBuyNow`         releases the buyer's other holds and writes the item, its answers, the buy-now
  *                           cart (prepared and held), its customer info and their audit rows, and reads the
  *                           buy-now cart's view — one statement;
@@ -30,7 +27,7 @@ import { Order, OrderProductRelation, OrderProductOptionRelation, SingleProductC
 import { currentActor } from '../context.js';
 import { hydrate, hydrateAll } from './json-rows.js';
 import { singleProductCartViewFromRow, viewSql, type OrderDto, type ViewContext, type ViewRow } from './order-view.js';
-import { catalogueReadSql, countIdsOf, stockLockCtes } from './orderability.js';
+import { stockLockCtes } from './orderability.js';
 import { CART_LOCK_CTE } from './stock.js';
 import type { CustomerInfo as CustomerInfoValue } from '../domain/cart/customer-info.js';
 import type { TicketInfoValue } from '../domain/cart/ticket-info.js';
@@ -106,36 +103,6 @@ export async function lockCheckout(sequelize: Sequelize, userId: number, product
   return Number(row?.buyer) > 0;
 }
 
-/**
- * Buy now, lock late — the statement after the buyer's lock (`loadOrderabilityFacts(…, { lockBuyer, planOnly })`):
- * a double-clicked buy's live prepared buy-now cart (as `SingleProductCart.findOne({ userId,
- * requestFingerprint, stockHeldUntil > now })`; `fingerprint` null: no such check), and only when there is
- * none, the locks of these products and their tags (id order; the buyer's row, locked before, keeps the
- * order user → products → tags). This statement starts after the buyer's lock was granted, so its snapshot
- * sees what an earlier request of this buyer committed. The counts are NOT read here: they must come from
- * a later statement, whose snapshot is taken after these locks were granted.
- */
-export async function lockStockUnlessSame(
-  sequelize: Sequelize,
-  userId: number,
-  productIds: string[],
-  fingerprint: string | null,
-  now: Date,
-  t: Transaction,
-): Promise<SingleProductCart | null> {
-  const [row] = await sequelize.query<{ same: Record<string, unknown> | null }>(
-    `WITH same AS MATERIALIZED (
-            SELECT s.* FROM single_product_carts s
-             WHERE $2::text IS NOT NULL AND s.user_id = $1 AND s.request_fingerprint = $2::text AND s.stock_held_until > $3::timestamptz
-               AND s.deleted_at IS NULL
-             LIMIT 1),
-          ${stockLockCtes('$4::uuid[]', 'NOT EXISTS (SELECT 1 FROM same WHERE same.prepared_cart_hash IS NOT NULL)')}
-     SELECT (SELECT row_to_json(same) FROM same) AS same, (SELECT count(*) FROM locked_products) AS products, (SELECT count(*) FROM locked_tags) AS tags`,
-    { bind: [userId, fingerprint, now.toISOString(), productIds], type: QueryTypes.SELECT, transaction: t },
-  );
-  return row?.same ? hydrate(SingleProductCart, row.same) : null;
-}
-
 export interface LockedCart {
   cart: Order;
   items: OrderProductRelation[];
@@ -160,25 +127,20 @@ export async function lockCart(sequelize: Sequelize, userId: number, t: Transact
 
 /**
  * The locked cart's live items (created_at, id), their live option answers and its customer info — read after
- * the cart's lock, so no other writer of the cart is half-way — and the catalogue rows of the items'
- * products and answered groups (`countIds`: what a later `loadOrderabilityFacts(…, { countIds })` counts).
- * No stock lock: lock late — the contended product and tag rows are locked by `lockStock`, after this.
+ * the cart's lock, so no other writer of the cart is half-way — and the locks of the items' products and
+ * their tags (id order, after the cart's: user → order → products → tags).
  */
-export async function readCartItems(sequelize: Sequelize, cart: Order, t: Transaction): Promise<Omit<LockedCart, 'cart'> & { countIds: ReturnType<typeof countIdsOf> }> {
-  const catalogue = catalogueReadSql(
-    'ARRAY(SELECT DISTINCT product_id FROM i)',
-    'ARRAY(SELECT x.product_option_group_id FROM order_product_option_relations x WHERE x.order_product_relation_id IN (SELECT id FROM i) AND x.deleted_at IS NULL)',
-  );
-  const [row] = await sequelize.query<{ items: unknown[] | null; options: unknown[] | null; info: Record<string, unknown> | null; holders: string[] | null; catalogue: unknown }>(
+export async function lockCartItems(sequelize: Sequelize, cart: Order, t: Transaction): Promise<Omit<LockedCart, 'cart'>> {
+  const [row] = await sequelize.query<{ items: unknown[] | null; options: unknown[] | null; info: Record<string, unknown> | null; holders: string[] | null }>(
     `WITH i AS MATERIALIZED (SELECT * FROM order_product_relations WHERE order_id = $1 AND deleted_at IS NULL),
-          ${catalogue.ctes}
-     SELECT (SELECT json_agg(i ORDER BY i.created_at, i.id) FROM i) AS items,
+          ${stockLockCtes('ARRAY(SELECT DISTINCT product_id FROM i)', 'true')}
+     SELECT (SELECT count(*) FROM locked_products) AS products, (SELECT count(*) FROM locked_tags) AS tags,
+            (SELECT json_agg(i ORDER BY i.created_at, i.id) FROM i) AS items,
             (SELECT json_agg(x ORDER BY x.created_at, x.id) FROM order_product_option_relations x
               WHERE x.order_product_relation_id IN (SELECT id FROM i) AND x.deleted_at IS NULL) AS options,
             (SELECT row_to_json(c) FROM customer_infos c WHERE c.order_id = $1 AND c.deleted_at IS NULL LIMIT 1) AS info,
             (SELECT json_agg(ti.order_product_relation_id) FROM ticket_infos ti
-              WHERE ti.order_product_relation_id IN (SELECT id FROM i) AND ti.deleted_at IS NULL) AS holders,
-            ${catalogue.select} AS catalogue`,
+              WHERE ti.order_product_relation_id IN (SELECT id FROM i) AND ti.deleted_at IS NULL) AS holders`,
     { bind: [cart.id], type: QueryTypes.SELECT, transaction: t },
   );
   return {
@@ -186,21 +148,7 @@ export async function readCartItems(sequelize: Sequelize, cart: Order, t: Transa
     options: hydrateAll(OrderProductOptionRelation, row?.options as never),
     info: row?.info ? hydrate(CustomerInfo, row.info) : null,
     holders: new Set(row?.holders ?? []),
-    countIds: countIdsOf(row?.catalogue ?? null),
   };
-}
-
-/**
- * The locks of these products' rows, then of their tags' rows (id order) — the contended locks of a checkout,
- * taken after the buyer's (and the cart's) lock. Nothing else is read here: the counts must come from a later
- * statement, whose snapshot is taken after these locks were granted (READ COMMITTED).
- */
-export async function lockStock(sequelize: Sequelize, productIds: string[], t: Transaction): Promise<void> {
-  await sequelize.query(`WITH ${stockLockCtes('$1::uuid[]', 'true')} SELECT (SELECT count(*) FROM locked_products) AS products, (SELECT count(*) FROM locked_tags) AS tags`, {
-    bind: [productIds],
-    type: QueryTypes.SELECT,
-    transaction: t,
-  });
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import type {
   UserTakenCounts,
 } from '../domain/cart/orderability.js';
 import { tr, type Lang } from '../domain/i18n.js';
-import { soldAndTakenCounts, type SoldCounts } from './stock.js';
+import { soldAndTakenCounts } from './stock.js';
 import { hydrate, hydrateAll } from './json-rows.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -58,19 +58,6 @@ export interface LoadOptions {
    * the counts — it runs after the buyer's lock, so it sees what an earlier request of this buyer committed.
    */
   lockCart?: boolean;
-  /**
-   * Only read the rows (with `lockBuyer`: and lock the buyer) and return which ids have a limited stock
-   * (`countIds`), no counts — the plan of a later `countIds` read (lock late: read before the stock locks).
-   */
-  planOnly?: boolean;
-  /**
-   * Read the rows and the counts of these ids in ONE statement (a plan from `planOnly`; ids that the rows
-   * read now make limited but the plan lacks are counted by a second statement). Under the stock locks taken
-   * by an EARLIER statement: in READ COMMITTED a statement's snapshot is taken when it starts, before any
-   * lock wait in it, so counts read in the statement that waited for the locks would miss what the previous
-   * holder committed (its hold) — that is why the locks and the counts are never one statement.
-   */
-  countIds?: CountIds;
 }
 
 export interface LoadedFacts {
@@ -81,77 +68,10 @@ export interface LoadedFacts {
   productRows: Map<string, Product>;
   /** tag id → {stock, sold} for cross-item checks */
   tags: Map<string, { stock: number; sold: number; name: string }>;
-  /** with `planOnly`: the limited products, tags and options of the rows read — what to count (`countIds`) */
-  countIds?: CountIds;
   /** with `lockBuyer`: the buyer's row exists and is now locked (else nothing else was loaded) */
   buyerLocked?: boolean;
   /** with `lockCart`: the buyer's cart, locked FOR UPDATE, or null when they have none */
   cart?: Order | null;
-}
-
-type CountIds = { productIds: string[]; tagIds: string[]; optionIds: string[] };
-type J = Array<Record<string, unknown>> | null;
-interface CatalogueRow {
-  buyer?: number | null;
-  products: J;
-  ticket_categories: string[] | null;
-  relations: Array<{ relation: Record<string, unknown>; tag: Record<string, unknown> }> | null;
-  groups: Array<{ group: Record<string, unknown>; options: J }> | null;
-}
-
-/** The catalogue read's CTEs `p` (the live products of `products`, SQL uuid[]) and `g` (their option groups and those of `groups`). */
-const catalogueCtes = (products: string, groups: string) =>
-  `p AS MATERIALIZED (SELECT * FROM products WHERE id = ANY(${products}) AND deleted_at IS NULL),
-   g AS MATERIALIZED (SELECT * FROM option_groups WHERE (product_id IN (SELECT id FROM p) OR id = ANY(${groups})) AND deleted_at IS NULL)`;
-
-/** The catalogue read's values (name, SQL) over `catalogueCtes`. */
-const CATALOGUE_SELECTS: Array<[keyof CatalogueRow, string]> = [
-  ['products', '(SELECT json_agg(p ORDER BY p.id) FROM p)'],
-  ['ticket_categories', '(SELECT json_agg(c.id) FROM categories c WHERE c.id IN (SELECT category_id FROM p) AND c.is_ticket)'],
-  ['relations', `(SELECT json_agg(json_build_object('relation', r, 'tag', tg))
-      FROM product_tag_relations r JOIN tags tg ON tg.id = r.tag_id AND tg.deleted_at IS NULL
-     WHERE r.product_id IN (SELECT id FROM p) AND r.deleted_at IS NULL)`],
-  ['groups', `(SELECT json_agg(json_build_object('group', g,
-             'options', (SELECT json_agg(o ORDER BY o.priority) FROM options o WHERE o.group_id = g.id AND o.deleted_at IS NULL))
-           ORDER BY g.priority, g.created_at DESC)
-      FROM g)`],
-];
-
-/** The catalogue read's rows as models, and which of them have a limited stock (what to count). */
-function parseCatalogue(rows: CatalogueRow | null) {
-  const products = hydrateAll(Product, rows?.products);
-  const ticketCategories = new Set(rows?.ticket_categories ?? []);
-  const relations = (rows?.relations ?? []).map((x) => {
-    const r = hydrate(ProductTagRelation, x.relation);
-    r.setDataValue('tag' as never, hydrate(Tag, x.tag) as never);
-    return r;
-  });
-  const groups = (rows?.groups ?? []).map((x) => {
-    const g = hydrate(OptionGroup, x.group);
-    g.setDataValue('options' as never, hydrateAll(Option, x.options) as never);
-    return g;
-  });
-  // Sold counts only for what has a limited stock: an unlimited one (stock 0) is never sold out, whatever it
-  // sold (`leftover` is null), and counting e.g. a shop-wide tag's units costs milliseconds per call.
-  const limited: CountIds = {
-    productIds: products.filter((p) => p.stock !== 0).map((p) => p.id),
-    tagIds: [...new Set(relations.filter((r) => (r.get('tag') as Tag).stock !== 0).map((r) => r.tagId))].sort(),
-    optionIds: groups.flatMap((g) => (g.get('options') as Option[]).filter((o) => o.stock !== 0).map((o) => o.id)),
-  };
-  return { products, ticketCategories, relations, groups, limited };
-}
-
-/**
- * The catalogue read as SQL to put in another statement (lock late: the cart checkout reads it with the
- * cart's items, before the stock locks): CTEs `p`, `g` and a json value of the rows for `countIdsOf`.
- */
-export function catalogueReadSql(products: string, groups: string): { ctes: string; select: string } {
-  return { ctes: catalogueCtes(products, groups), select: `json_build_object(${CATALOGUE_SELECTS.map(([name, sql]) => `'${name}', ${sql}`).join(', ')})` };
-}
-
-/** What to count (`countIds`) for the rows of `catalogueReadSql`. */
-export function countIdsOf(rows: unknown): CountIds {
-  return parseCatalogue(rows as CatalogueRow | null).limited;
 }
 
 export async function loadOrderabilityFacts(
@@ -189,67 +109,65 @@ export async function loadOrderabilityFacts(
   // The rows themselves in one statement (after the locks, so the latest committed versions): the live
   // products asked for (id order), their live tag relations with live tags, and the live option groups of
   // those products or asked for by id (priority, newest first) with their live options (priority).
+  type J = Array<Record<string, unknown>> | null;
   if (opts.lockBuyer !== undefined && opts.lock) throw new Error('lockBuyer is for the unlocked read only: lock the buyer first');
   const buyer = opts.lockBuyer !== undefined;
   if (opts.lockCart && (!buyer || opts.lockBuyer !== userId)) throw new Error('lockCart needs the buyer locked first (lockBuyer: userId)');
-  if (opts.countIds && (buyer || opts.lockCart)) throw new Error('countIds reads the rows with the counts: lock the buyer first');
-  let combined: { sold: SoldCounts; taken: UserTakenCounts } | null = null;
-  let rows: CatalogueRow | null = null;
-  if (opts.countIds) {
-    // lock late: the rows and the counts in ONE statement (one snapshot, taken after the stock locks)
-    const r = await soldAndTakenCounts(sequelize, opts.countIds, userId, {
-      transaction: t,
-      now: opts.now,
-      excludeHolderId: opts.excludeHolderId,
-      extra: {
-        ...catalogueReadSql('CAST(:catalogueProducts AS uuid[])', 'CAST(:catalogueGroups AS uuid[])'),
-        replacements: { catalogueProducts: `{${requestedProducts.join(',')}}`, catalogueGroups: `{${requestedGroups.join(',')}}` },
-      },
-    });
-    combined = { sold: r.sold, taken: r.taken };
-    rows = r.extra ? (JSON.parse(r.extra) as CatalogueRow) : null;
-  } else if (productIds.size || groupIds.size || buyer) {
-    [rows] = await sequelize.query<CatalogueRow>(
-      `WITH ${buyer ? 'u AS (SELECT id FROM users WHERE id = $3 FOR UPDATE),' : ''}
-            ${catalogueCtes('$1::uuid[]', '$2::uuid[]')}
-       SELECT
-         ${buyer ? '(SELECT id FROM u) AS buyer,' : ''}
-         ${CATALOGUE_SELECTS.map(([name, sql]) => `${sql} AS ${name}`).join(',\n         ')}`,
-      { bind: buyer ? [requestedProducts, requestedGroups, opts.lockBuyer] : [requestedProducts, requestedGroups], type: QueryTypes.SELECT, transaction: t },
-    );
-  }
+  const [rows] = productIds.size || groupIds.size || buyer
+    ? await sequelize.query<{ buyer: number | null; products: J; ticket_categories: string[] | null; relations: Array<{ relation: Record<string, unknown>; tag: Record<string, unknown> }> | null; groups: Array<{ group: Record<string, unknown>; options: J }> | null }>(
+        `WITH ${buyer ? 'u AS (SELECT id FROM users WHERE id = $3 FOR UPDATE),' : ''}
+              p AS MATERIALIZED (SELECT * FROM products WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL),
+              g AS MATERIALIZED (SELECT * FROM option_groups
+                                  WHERE (product_id IN (SELECT id FROM p) OR id = ANY($2::uuid[])) AND deleted_at IS NULL)
+         SELECT
+           ${buyer ? '(SELECT id FROM u) AS buyer,' : ''}
+           (SELECT json_agg(p ORDER BY p.id) FROM p) AS products,
+           (SELECT json_agg(c.id) FROM categories c WHERE c.id IN (SELECT category_id FROM p) AND c.is_ticket) AS ticket_categories,
+           (SELECT json_agg(json_build_object('relation', r, 'tag', tg))
+              FROM product_tag_relations r JOIN tags tg ON tg.id = r.tag_id AND tg.deleted_at IS NULL
+             WHERE r.product_id IN (SELECT id FROM p) AND r.deleted_at IS NULL) AS relations,
+           (SELECT json_agg(json_build_object('group', g,
+                     'options', (SELECT json_agg(o ORDER BY o.priority) FROM options o WHERE o.group_id = g.id AND o.deleted_at IS NULL))
+                   ORDER BY g.priority, g.created_at DESC)
+              FROM g) AS groups`,
+        { bind: buyer ? [requestedProducts, requestedGroups, opts.lockBuyer] : [requestedProducts, requestedGroups], type: QueryTypes.SELECT, transaction: t },
+      )
+    : [null];
   if (buyer && rows?.buyer == null) {
     return { taken: { product: new Map(), tag: new Map(), group: new Map(), option: new Map() }, products: new Map(), productRows: new Map(), tags: new Map(), buyerLocked: false, factsFor: () => ({ product: null, foreignOptionGroups: [], existingOptionIds: new Set() }) };
   }
-  const { products, ticketCategories, relations, groups, limited } = parseCatalogue(rows);
+  const products = hydrateAll(Product, rows?.products);
+  const ticketCategories = new Set(rows?.ticket_categories ?? []);
   const pids = products.map((p) => p.id);
-  if (opts.planOnly) return { taken: { product: new Map(), tag: new Map(), group: new Map(), option: new Map() }, products: new Map(), productRows: new Map(), tags: new Map(), ...(buyer ? { buyerLocked: true } : {}), countIds: limited, factsFor: () => { throw new Error('planOnly: no facts'); } };
+  const relations = (rows?.relations ?? []).map((x) => {
+    const r = hydrate(ProductTagRelation, x.relation);
+    r.setDataValue('tag' as never, hydrate(Tag, x.tag) as never);
+    return r;
+  });
+  const groups = (rows?.groups ?? []).map((x) => {
+    const g = hydrate(OptionGroup, x.group);
+    g.setDataValue('options' as never, hydrateAll(Option, x.options) as never);
+    return g;
+  });
   const allOptionIds = groups.flatMap((g) => (g.get('options') as Option[]).map((o) => o.id));
   const strayOptionIds = [...optionIds].filter((id) => !allOptionIds.includes(id));
   const stray = strayOptionIds.length ? await Option.findAll({ where: { id: strayOptionIds }, attributes: ['id'], transaction: t }) : [];
   const foreignProductIds = [...new Set(groups.filter((g) => !pids.includes(g.productId)).map((g) => g.productId))];
   const foreignProducts = foreignProductIds.length ? await Product.findAll({ where: { id: foreignProductIds }, attributes: ['id', 'nameKo', 'nameEn'], transaction: t }) : [];
 
-  // With `countIds` the counts were read with the rows — valid when they cover every limited id of the rows
-  // as read now (the plan came from an earlier read: a stock or tag changed since needs its own count);
-  // only the limited ids' counts are kept, so the facts are exactly those of a separate count.
-  const covered = (ids: string[], planned: string[]) => ids.every((id) => planned.includes(id));
-  const useCombined =
-    combined && opts.countIds &&
-    covered(limited.productIds, opts.countIds.productIds) && covered(limited.tagIds, opts.countIds.tagIds) && covered(limited.optionIds, opts.countIds.optionIds);
-  const keep = (m: Map<string, number>, ids: string[]) => new Map([...m].filter(([id]) => ids.includes(id)));
-  const { sold, taken, cart } = useCombined
-    ? {
-        sold: { product: keep(combined!.sold.product, limited.productIds), tag: keep(combined!.sold.tag, limited.tagIds), option: keep(combined!.sold.option, limited.optionIds) },
-        taken: combined!.taken,
-        cart: undefined,
-      }
-    : await soldAndTakenCounts(sequelize, limited, userId, {
-        transaction: t,
-        now: opts.now,
-        excludeHolderId: opts.excludeHolderId,
-        lockCart: opts.lockCart,
-      });
+  // Sold counts only for what has a limited stock: an unlimited one (stock 0) is never sold out, whatever it
+  // sold (`leftover` is null), and counting e.g. a shop-wide tag's units costs milliseconds per call.
+  const limited = {
+    productIds: products.filter((p) => p.stock !== 0).map((p) => p.id),
+    tagIds: [...new Set(relations.filter((r) => (r.get('tag') as Tag).stock !== 0).map((r) => r.tagId))].sort(),
+    optionIds: groups.flatMap((g) => (g.get('options') as Option[]).filter((o) => o.stock !== 0).map((o) => o.id)),
+  };
+  const { sold, taken, cart } = await soldAndTakenCounts(sequelize, limited, userId, {
+    transaction: t,
+    now: opts.now,
+    excludeHolderId: opts.excludeHolderId,
+    lockCart: opts.lockCart,
+  });
 
   const lang = opts.lang;
   const toGroupFacts = (g: OptionGroup): OptionGroupFacts => ({

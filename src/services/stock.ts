@@ -144,34 +144,25 @@ export async function soldAndTakenCounts(
      * a cart another request of this buyer created is seen (the lock order user → order stays).
      */
     lockCart?: boolean;
-    /**
-     * Also read something else in this statement (same snapshot): `ctes` are added to its WITH, `select` is
-     * an expression of one text value, returned as `extra`; its `replacements` are merged in.
-     */
-    extra?: { ctes: string; select: string; replacements: Record<string, unknown> };
   } = {},
-): Promise<{ sold: SoldCounts; taken: TakenCounts; cart?: Record<string, unknown> | null; extra?: string | null }> {
+): Promise<{ sold: SoldCounts; taken: TakenCounts; cart?: Record<string, unknown> | null }> {
   const sold: SoldCounts = { product: new Map(), tag: new Map(), option: new Map() };
   const taken: TakenCounts = { product: new Map(), tag: new Map(), group: new Map(), option: new Map() };
   const q = soldCountsSql(ids);
   const cartCte = opts.lockCart ? `, ${CART_LOCK_CTE}` : '';
   const cartSelect = opts.lockCart ? [`SELECT 'cart', row_to_json(cart)::text, NULL::bigint, NULL::bigint, NULL::bigint FROM cart`] : [];
-  const extraCte = opts.extra ? `, ${opts.extra.ctes}` : '';
-  const extraSelect = opts.extra ? [`SELECT 'extra', (${opts.extra.select})::text, NULL::bigint, NULL::bigint, NULL::bigint`] : [];
   const rows = await sequelize.query<{ kind: string; id: string; n: number | null; cart: number | null; purchased: number | null }>(
-    `WITH ${q ? `${q.cte}, ` : ''}${TAKEN_CTE}${cartCte}${extraCte}
-     ${[...(q?.selects ?? []), ...TAKEN_SELECTS.map((t) => t.replace(/^SELECT '(\w+)'/, "SELECT 'taken:$1'")), ...cartSelect, ...extraSelect].join('\n     UNION ALL\n     ')}`,
-    { type: QueryTypes.SELECT, transaction: opts.transaction, replacements: { ...soldReplacements(ids, opts), userId, ...(opts.extra?.replacements ?? {}) } },
+    `WITH ${q ? `${q.cte}, ` : ''}${TAKEN_CTE}${cartCte}
+     ${[...(q?.selects ?? []), ...TAKEN_SELECTS.map((t) => t.replace(/^SELECT '(\w+)'/, "SELECT 'taken:$1'")), ...cartSelect].join('\n     UNION ALL\n     ')}`,
+    { type: QueryTypes.SELECT, transaction: opts.transaction, replacements: { ...soldReplacements(ids, opts), userId } },
   );
   let cart: Record<string, unknown> | null = null;
-  let extra: string | null = null;
   for (const r of rows) {
-    if (r.kind === 'extra') extra = r.id;
-    else if (r.kind === 'cart') cart = JSON.parse(r.id) as Record<string, unknown>;
+    if (r.kind === 'cart') cart = JSON.parse(r.id) as Record<string, unknown>;
     else if (r.kind.startsWith('taken:')) taken[r.kind.slice(6) as keyof TakenCounts].set(r.id, { cart: Number(r.cart), purchased: Number(r.purchased) });
     else sold[r.kind as keyof SoldCounts].set(r.id, Number(r.n));
   }
-  return { sold, taken, ...(opts.lockCart ? { cart } : {}), ...(opts.extra ? { extra } : {}) };
+  return opts.lockCart ? { sold, taken, cart } : { sold, taken };
 }
 
 /** The buyer's cart row, locked: the same rows, order and lock as `findCart(userId, t, true)` (cart.ts). */
