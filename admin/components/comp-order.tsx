@@ -9,26 +9,11 @@
 import React, { useEffect, useMemo, useState } from 'react';
 import { ApiClient, useNotice, type ActionProps } from 'adminjs';
 import { Box, Button, H3, Input, Label, MessageBox, Text, TextArea } from '@adminjs/design-system';
+import type { CompCatalogueProduct } from '../../src/services/comp-orders.js';
 
-interface Group {
-  id: string;
-  name: string;
-  isCustomResponse: boolean;
-  customResponsePattern: string | null;
-  minQuantityPerProduct: number;
-  placeholderMode: string;
-  options: Array<{ id: string; name: string; additionalPrice: number }>;
-}
-interface Product {
-  id: string;
-  name: string;
-  category: string;
-  price: number;
-  leftover: number | null;
-  isTicket: boolean;
-  saleStatus: string;
-  optionGroups: Group[];
-}
+// the service's shape of the form's catalogue (a type-only import: erased from the browser bundle)
+type Product = CompCatalogueProduct;
+type Group = Product['optionGroups'][number];
 interface Line {
   product: string;
   quantity: number;
