@@ -30,12 +30,15 @@ export function enableQueryStats(): void {
   pg.Client.prototype.query = function patchedQuery(this: pg.Client, ...args: unknown[]) {
     const counter = storage.getStore();
     if (counter) {
-      const first = args[0] as string | { text?: string } | undefined;
-      const text = typeof first === 'string' ? first : (first?.text ?? '');
-      if (TX_CONTROL.test(text)) totals.transactionStatements++;
-      else {
-        counter.queries++;
-        totals.queries++;
+      const first = args[0] as string | { text?: string; counted?: string[] } | undefined;
+      // a message of several statements (src/db/pipeline.ts) counts each of them
+      const texts = typeof first === 'string' ? [first] : (first?.counted ?? [first?.text ?? '']);
+      for (const text of texts) {
+        if (TX_CONTROL.test(text)) totals.transactionStatements++;
+        else {
+          counter.queries++;
+          totals.queries++;
+        }
       }
     }
     return original.apply(this, args);

@@ -33,7 +33,8 @@ import { Messages, fieldError, type FieldError } from '../domain/messages.js';
 import type { Lang } from '../domain/i18n.js';
 import type { PortOneClient } from '../portone/client.js';
 import { loadOrderabilityFacts, asUuid, type LoadedFacts } from './orderability.js';
-import { lockCheckout, lockCart, lockCartItems, writeBuyNow, writeCartCheckout } from './checkout-sql.js';
+import { lockCheckout, lockCartCheckout, sendSameBuyNow, writeBuyNow, writeCartCheckout } from './checkout-sql.js';
+import { inTransaction } from '../db/pipeline.js';
 import { orderView, orderViewsFromRow, singleProductCartView, viewSql, type OrderDto, type ViewContext, type ViewRow } from './order-view.js';
 import { logger } from '../logger.js';
 import { ServiceError as ShopError } from './errors.js';
@@ -246,21 +247,19 @@ export async function checkoutSingle(deps: ShopDeps, c: CallContext, body: unkno
     .update(canonicalJson({ product: request.product ?? null, options: request.options ?? null, donation: request.donation_price ?? 0, info: info.value, holder: raw.ticket_info ?? null }))
     .digest('hex');
 
-  const prepared = await deps.sequelize.transaction(async (t) => {
-    // the buyer's row, then the product's and its tags' rows (one statement; checkout-sql.ts)
+  const prepared = await inTransaction(deps.sequelize, async (t) => {
+    // Under the stock locks every app round trip is lock time (src/db/pipeline.ts): the lock statement (the
+    // buyer's row, then the product's and its tags' rows), the double-click lookup, the catalogue rows and
+    // the counts go out together — each runs after the one before it, so the reads see what the lock's
+    // holder before us committed — and the writes go out with the COMMIT.
     const productId = asUuid(request.product);
-    if (!(await lockCheckout(deps.sequelize, c.userId, productId ? [productId] : [], t))) {
-      throw ShopError.validation([fieldError(Messages.SignIn.USER_NOT_SIGNED_IN, 'product')]);
-    }
-    if (info.value) {
-      // A double-clicked "buy": the same request while its hold is live returns the same prepared cart.
-      const same = await SingleProductCart.findOne({
-        where: { userId: c.userId, requestFingerprint: fingerprint, stockHeldUntil: { [Op.gt]: c.now } },
-        transaction: t,
-      });
-      if (same?.preparedCartHash) return { id: same.id, snapshot: same.preparedCartSnapshot as { price: number }, view: null, free: false };
-    }
-    const facts = await loadOrderabilityFacts(deps.sequelize, c.userId, [request], { transaction: t, lang: c.lang, now: c.now }); // locked above
+    const locked = lockCheckout(deps.sequelize, c.userId, productId ? [productId] : [], t);
+    const sameSent = info.value ? sendSameBuyNow(deps.sequelize, t, c.userId, fingerprint, c.now) : Promise.resolve(null);
+    const factsSent = loadOrderabilityFacts(deps.sequelize, c.userId, [request], { transaction: t, lang: c.lang, now: c.now, pipelined: true });
+    const [buyerThere, same, facts] = await Promise.all([locked, sameSent, factsSent]);
+    if (!buyerThere) throw ShopError.validation([fieldError(Messages.SignIn.USER_NOT_SIGNED_IN, 'product')]);
+    // A double-clicked "buy": the same request while its hold is live returns the same prepared cart.
+    if (same?.preparedCartHash) return { id: same.id, snapshot: same.preparedCartSnapshot as { price: number }, view: null, free: false };
     const result = checkOrderability({ mode: 'SINGLE', request, facts: facts.factsFor(request), taken: facts.taken, now: c.now });
     const errors = [...result.errors, ...info.errors];
     if (errors.length || !info.value) throw ShopError.validation(errors);
@@ -288,6 +287,7 @@ export async function checkoutSingle(deps: ShopDeps, c: CallContext, body: unkno
         heldUntil: new Date(c.now.getTime() + deps.checkoutHoldMs),
       },
       { ...viewCtx(deps, c), transaction: t },
+      p.amount !== 0, // a paid item: the writes end the transaction; a free one completes below first
     );
     // a free item completes here, on the rows this transaction has just locked and validated
     if (p.amount === 0) {
@@ -310,13 +310,13 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
   const info = customerInfoFrom(body as Record<string, unknown>, '');
   const mode: OrderabilityMode = 'CART';
 
-  const prepared = await deps.sequelize.transaction(async (t) => {
-    // locks: the buyer, the cart, then the items' products and their tags (checkout-sql.ts)
-    await lockBuyer(c.userId, t);
-    const cart = await lockCart(deps.sequelize, c.userId, t);
-    const { items: oprs, options: answers, info: existingInfo, holders } = cart
-      ? await lockCartItems(deps.sequelize, cart, t)
-      : { items: [], options: [], info: null, holders: new Set<string>() };
+  const prepared = await inTransaction(deps.sequelize, async (t) => {
+    // locks: the buyer, the cart, then the items' products and their tags, in one message (checkout-sql.ts);
+    // under them two more: the catalogue rows with the counts, then the writes with the COMMIT (pipeline.ts)
+    const locked = await lockCartCheckout(deps.sequelize, c.userId, t);
+    if (!locked.buyer) throw ShopError.validation([fieldError(Messages.SignIn.USER_NOT_SIGNED_IN, 'product')]);
+    const cart = locked.cart?.cart ?? null;
+    const { items: oprs, options: answers, info: existingInfo, holders } = locked.cart ?? { items: [], options: [], info: null, holders: new Set<string>() };
     if (!cart || oprs.length === 0) throw ShopError.validation([fieldError(Messages.Cart.EMPTY, null)]);
 
     const sameInfo =
@@ -338,6 +338,7 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
       lang: c.lang,
       now: c.now,
       excludeHolderId: cart.id, // locked above
+      pipelined: true,
     });
     const errors: FieldError[] = [...info.errors];
     const ordered = sortForCartCheck(items.map((item, index) => ({ item, index, price: item.price })));
@@ -376,6 +377,7 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
         heldUntil: new Date(c.now.getTime() + deps.checkoutHoldMs),
       },
       t,
+      p.amount !== 0, // a paid cart: the writes end the transaction; a free one completes below first
     );
     if (p.amount === 0) await completeFreeOrder(cart.id, p.amount, t);
     return { id: cart.id, price: p.amount };

@@ -7,13 +7,16 @@
  * Each statement lives here once:
  *   - `lockCheckout`        the buyer's row, then the products' and their tags' rows (id order) — the lock
  *                           order of every stock-claiming path (`stockLockCtes`, shared with the webhook);
- *   - `lockCartItems`       the cart's items, option answers, ticket holders and customer info, read under the cart's lock,
- *                           and the locks of their products and tags;
+ *   - `lockCartCheckout`    the buyer's row, the cart's, then the cart's items, option answers, ticket holders
+ *                           and customer info, read under the cart's lock, with the locks of their products
+ *                           and tags (three statements in one message);
  *   - `writeBuyNow`         releases the buyer's other holds and writes the item, its answers, the buy-now
  *                           cart (prepared and held), its customer info and their audit rows, and reads the
  *                           buy-now cart's view — one statement;
  *   - `writeCartCheckout`   releases the other holds, re-prices items, writes the customer info and the
  *                           prepared, held cart, with their audit rows — one statement.
+ * The statements under the stock locks go out through src/db/pipeline.ts (several per message, the writes
+ * with the COMMIT): in a rush the rate is 1 / how long the hot product's lock is held.
  *
  * Audit rows: a created row's `after` is built in SQL from the row as written (`auditJsonSql`, the content
  * the afterCreate hook writes); an update's `before` / `after` hold exactly the fields that change, plus
@@ -25,6 +28,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { Order, OrderProductRelation, OrderProductOptionRelation, SingleProductCart, CustomerInfo, TicketInfo, auditJsonSql } from '../models/index.js';
 import { currentActor } from '../context.js';
+import { send, commitWith, positional } from '../db/pipeline.js';
 import { hydrate, hydrateAll } from './json-rows.js';
 import { singleProductCartViewFromRow, viewSql, type OrderDto, type ViewContext, type ViewRow } from './order-view.js';
 import { stockLockCtes } from './orderability.js';
@@ -91,16 +95,39 @@ export const AUDIT_RECORDSET = `jsonb_to_recordset(%s) AS x(k int, table_name te
 
 /**
  * Lock the buyer's row, then the rows of these products and of their tags (id order), in one statement.
- * False when the buyer's row is gone (nothing else is locked then).
+ * False when the buyer's row is gone (nothing else is locked then). The statement is handed to the
+ * connection at the call (src/db/pipeline.ts): statements sent right after it run once it has its locks.
  */
-export async function lockCheckout(sequelize: Sequelize, userId: number, productIds: string[], t: Transaction): Promise<boolean> {
-  const [row] = await sequelize.query<{ buyer: number }>(
+export function lockCheckout(sequelize: Sequelize, userId: number, productIds: string[], t: Transaction): Promise<boolean> {
+  return send<{ buyer: number }>(
+    sequelize,
+    t,
     `WITH u AS MATERIALIZED (SELECT id FROM users WHERE id = $1 FOR UPDATE),
           ${stockLockCtes('$2::uuid[]', 'EXISTS (SELECT 1 FROM u)')}
      SELECT (SELECT count(*) FROM u) AS buyer, (SELECT count(*) FROM locked_products) AS products, (SELECT count(*) FROM locked_tags) AS tags`,
-    { bind: [userId, productIds], type: QueryTypes.SELECT, transaction: t },
-  );
-  return Number(row?.buyer) > 0;
+    { bind: [userId, productIds] },
+  ).then(([row]) => Number(row?.buyer) > 0);
+}
+
+/**
+ * The buyer's live buy-now cart made by the same request (`fingerprint`) and still held at `now` — a
+ * double-clicked "buy" — as `SingleProductCart.findOne` would find it; sent at the call (after the buyer's
+ * lock statement: src/db/pipeline.ts).
+ */
+export function sendSameBuyNow(
+  sequelize: Sequelize,
+  t: Transaction,
+  userId: number,
+  fingerprint: string,
+  now: Date,
+): Promise<{ id: string; preparedCartHash: string | null; preparedCartSnapshot: unknown } | null> {
+  return send<{ id: string; prepared_cart_hash: string | null; prepared_cart_snapshot: unknown }>(
+    sequelize,
+    t,
+    `SELECT id, prepared_cart_hash, prepared_cart_snapshot FROM single_product_carts
+      WHERE user_id = $1 AND request_fingerprint = $2 AND stock_held_until > $3 AND deleted_at IS NULL LIMIT 1`,
+    { bind: [userId, fingerprint, now.toISOString()] },
+  ).then(([r]) => (r ? { id: r.id, preparedCartHash: r.prepared_cart_hash, preparedCartSnapshot: r.prepared_cart_snapshot } : null));
 }
 
 export interface LockedCart {
@@ -113,42 +140,57 @@ export interface LockedCart {
 }
 
 /**
- * The buyer's cart (as `findCart(userId, t, true)`: locked FOR UPDATE) — or null. Call under the buyer's
- * lock: this statement's snapshot is then taken after it, so a cart another request of this buyer created
- * is seen.
+ * Cart checkout's locks and reads, handed to the connection at the call as three statements in one message
+ * (src/db/pipeline.ts), each run after the one before it has its locks, so each sees what the previous holder
+ * of those locks committed:
+ *   1. the buyer's row (FOR UPDATE) — false when it is gone;
+ *   2. the buyer's cart (as `findCart(userId, t, true)`: locked FOR UPDATE), or null;
+ *   3. that cart's live items (created_at, id), their live option answers, its customer info and the items'
+ *      ticket holders — read after the cart's lock, so no other writer of the cart is half-way — and the locks
+ *      of the items' products and their tags (id order, after the cart's: user → order → products → tags).
+ * Statement 3 finds the cart again by the same rule (re-locking a row this transaction holds is free) and
+ * names the one it read: the buyer's lock keeps every other checkout and cart change of this buyer out, so
+ * it is the cart of statement 2; `lockCartCheckout` refuses the odd case where it is not.
  */
-export async function lockCart(sequelize: Sequelize, userId: number, t: Transaction): Promise<Order | null> {
-  const [row] = await sequelize.query<{ cart: Record<string, unknown> | null }>(
-    `WITH ${CART_LOCK_CTE} SELECT (SELECT row_to_json(cart) FROM cart) AS cart`,
-    { replacements: { userId }, type: QueryTypes.SELECT, transaction: t },
-  );
-  return row?.cart ? hydrate(Order, row.cart) : null;
-}
-
-/**
- * The locked cart's live items (created_at, id), their live option answers and its customer info — read after
- * the cart's lock, so no other writer of the cart is half-way — and the locks of the items' products and
- * their tags (id order, after the cart's: user → order → products → tags).
- */
-export async function lockCartItems(sequelize: Sequelize, cart: Order, t: Transaction): Promise<Omit<LockedCart, 'cart'>> {
-  const [row] = await sequelize.query<{ items: unknown[] | null; options: unknown[] | null; info: Record<string, unknown> | null; holders: string[] | null }>(
-    `WITH i AS MATERIALIZED (SELECT * FROM order_product_relations WHERE order_id = $1 AND deleted_at IS NULL),
+export function lockCartCheckout(
+  sequelize: Sequelize,
+  userId: number,
+  t: Transaction,
+): Promise<{ buyer: boolean; cart: LockedCart | null }> {
+  const buyer = send<{ id: number }>(sequelize, t, `SELECT id FROM users WHERE id = $1 FOR UPDATE`, { bind: [userId] });
+  const cartLock = positional(`WITH ${CART_LOCK_CTE} SELECT (SELECT row_to_json(cart) FROM cart) AS cart`, { userId });
+  const cart = send<{ cart: Record<string, unknown> | null }>(sequelize, t, cartLock.sql, { bind: cartLock.bind });
+  const itemsLock = positional(
+    `WITH ${CART_LOCK_CTE},
+          i AS MATERIALIZED (SELECT * FROM order_product_relations WHERE order_id = (SELECT id FROM cart) AND deleted_at IS NULL),
           ${stockLockCtes('ARRAY(SELECT DISTINCT product_id FROM i)', 'true')}
-     SELECT (SELECT count(*) FROM locked_products) AS products, (SELECT count(*) FROM locked_tags) AS tags,
+     SELECT (SELECT id FROM cart) AS cart_id, (SELECT count(*) FROM locked_products) AS products, (SELECT count(*) FROM locked_tags) AS tags,
             (SELECT json_agg(i ORDER BY i.created_at, i.id) FROM i) AS items,
             (SELECT json_agg(x ORDER BY x.created_at, x.id) FROM order_product_option_relations x
               WHERE x.order_product_relation_id IN (SELECT id FROM i) AND x.deleted_at IS NULL) AS options,
-            (SELECT row_to_json(c) FROM customer_infos c WHERE c.order_id = $1 AND c.deleted_at IS NULL LIMIT 1) AS info,
+            (SELECT row_to_json(c) FROM customer_infos c WHERE c.order_id = (SELECT id FROM cart) AND c.deleted_at IS NULL LIMIT 1) AS info,
             (SELECT json_agg(ti.order_product_relation_id) FROM ticket_infos ti
               WHERE ti.order_product_relation_id IN (SELECT id FROM i) AND ti.deleted_at IS NULL) AS holders`,
-    { bind: [cart.id], type: QueryTypes.SELECT, transaction: t },
+    { userId },
   );
-  return {
-    items: hydrateAll(OrderProductRelation, row?.items as never),
-    options: hydrateAll(OrderProductOptionRelation, row?.options as never),
-    info: row?.info ? hydrate(CustomerInfo, row.info) : null,
-    holders: new Set(row?.holders ?? []),
-  };
+  type ItemsRow = { cart_id: string | null; items: unknown[] | null; options: unknown[] | null; info: Record<string, unknown> | null; holders: string[] | null };
+  const items = send<ItemsRow>(sequelize, t, itemsLock.sql, { bind: itemsLock.bind });
+  return Promise.all([buyer, cart, items]).then(([[u], [c], [row]]) => {
+    if (!u) return { buyer: false, cart: null };
+    if (!c?.cart) return { buyer: true, cart: null };
+    const order = hydrate(Order, c.cart);
+    if (row?.cart_id !== order.id) throw new Error(`cart checkout: locked cart ${order.id} but read the items of ${row?.cart_id ?? 'none'}`);
+    return {
+      buyer: true,
+      cart: {
+        cart: order,
+        items: hydrateAll(OrderProductRelation, row.items as never),
+        options: hydrateAll(OrderProductOptionRelation, row.options as never),
+        info: row.info ? hydrate(CustomerInfo, row.info) : null,
+        holders: new Set(row.holders ?? []),
+      },
+    };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -218,7 +260,13 @@ export interface BuyNowWrite {
  * audit rows of `createItem` + `SingleProductCart.create` + `CustomerInfo.create` + `spc.update(preparation)`,
  * in that order; then the buy-now cart's view.
  */
-export async function writeBuyNow(sequelize: Sequelize, w: BuyNowWrite, ctx: ViewContext & { transaction: Transaction }): Promise<OrderDto> {
+export async function writeBuyNow(
+  sequelize: Sequelize,
+  w: BuyNowWrite,
+  ctx: ViewContext & { transaction: Transaction },
+  /** send the COMMIT right behind the statement (src/db/pipeline.ts): the transaction ends with it */
+  commit = false,
+): Promise<OrderDto> {
   const actor = currentActor();
   const at = Date.now();
   const p = new Params();
@@ -264,7 +312,9 @@ export async function writeBuyNow(sequelize: Sequelize, w: BuyNowWrite, ctx: Vie
                      ${p.add(JSON.stringify(prepared.after), 'jsonb')} FROM spc s) a
        ORDER BY a.k),
     ${viewSql('ARRAY[]::uuid[]', { items: 'item', options: 'item_options', ticketInfos: w.ticketInfo ? 'item_ticket' : undefined })}`;
-  const [row] = await sequelize.query<ViewRow>(sql, { bind: p.values, type: QueryTypes.SELECT, transaction: ctx.transaction });
+  const [row] = commit
+    ? await commitWith<ViewRow>(sequelize, ctx.transaction, sql, { bind: p.values })
+    : await sequelize.query<ViewRow>(sql, { bind: p.values, type: QueryTypes.SELECT, transaction: ctx.transaction });
   const spc = SingleProductCart.build({ id: w.spcId, userId: w.userId, orderProductRelationId: w.item.id, ...preparation, createdAt: new Date(at) }, { isNewRecord: false, raw: true });
   const info = CustomerInfo.build({ id: infoId, singleProductCartId: w.spcId, ...w.info }, { isNewRecord: false, raw: true });
   return singleProductCartViewFromRow(spc, info, row, ctx);
@@ -288,7 +338,13 @@ export interface CartCheckoutWrite {
  * info (updated, or created), the cart's name and preparation (snapshot, hash, hold), and the audit rows the
  * generic path writes for them, in its order (each re-priced item, the info, the cart).
  */
-export async function writeCartCheckout(sequelize: Sequelize, w: CartCheckoutWrite, t: Transaction): Promise<void> {
+export async function writeCartCheckout(
+  sequelize: Sequelize,
+  w: CartCheckoutWrite,
+  t: Transaction,
+  /** send the COMMIT right behind the statement (src/db/pipeline.ts): the transaction ends with it */
+  commit = false,
+): Promise<void> {
   const actor = currentActor();
   const at = Date.now();
   const p = new Params();
@@ -352,5 +408,7 @@ export async function writeCartCheckout(sequelize: Sequelize, w: CartCheckoutWri
       INSERT INTO audit_logs (table_name, record_id, action, actor_user_id, actor_label, before, after, created_at)
       SELECT a.table_name, a.record_id, a.action, ${actorId}, ${p.add(actor.label, 'text')}, a.before, a.after, ${ts}
         FROM (${auditSources.join(' UNION ALL ')}) a ORDER BY a.k)`);
-  await sequelize.query(`WITH ${ctes.join(',\n    ')} SELECT 1`, { bind: p.values, type: QueryTypes.SELECT, transaction: t });
+  const sql = `WITH ${ctes.join(',\n    ')} SELECT 1`;
+  if (commit) await commitWith(sequelize, t, sql, { bind: p.values });
+  else await send(sequelize, t, sql, { bind: p.values });
 }

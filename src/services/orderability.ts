@@ -15,7 +15,8 @@ import type {
   UserTakenCounts,
 } from '../domain/cart/orderability.js';
 import { tr, type Lang } from '../domain/i18n.js';
-import { soldAndTakenCounts } from './stock.js';
+import { soldAndTakenCounts, sendCheckoutCounts, type SoldCounts, type TakenCounts } from './stock.js';
+import { send } from '../db/pipeline.js';
 import { hydrate, hydrateAll } from './json-rows.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -58,6 +59,11 @@ export interface LoadOptions {
    * the counts — it runs after the buyer's lock, so it sees what an earlier request of this buyer committed.
    */
   lockCart?: boolean;
+  /**
+   * The rows and the counts sent at once, at the call, on the transaction's connection (src/db/pipeline.ts):
+   * for a caller that has just handed over its lock statement (it must not await anything in between).
+   */
+  pipelined?: boolean;
 }
 
 export interface LoadedFacts {
@@ -113,9 +119,8 @@ export async function loadOrderabilityFacts(
   if (opts.lockBuyer !== undefined && opts.lock) throw new Error('lockBuyer is for the unlocked read only: lock the buyer first');
   const buyer = opts.lockBuyer !== undefined;
   if (opts.lockCart && (!buyer || opts.lockBuyer !== userId)) throw new Error('lockCart needs the buyer locked first (lockBuyer: userId)');
-  const [rows] = productIds.size || groupIds.size || buyer
-    ? await sequelize.query<{ buyer: number | null; products: J; ticket_categories: string[] | null; relations: Array<{ relation: Record<string, unknown>; tag: Record<string, unknown> }> | null; groups: Array<{ group: Record<string, unknown>; options: J }> | null }>(
-        `WITH ${buyer ? 'u AS (SELECT id FROM users WHERE id = $3 FOR UPDATE),' : ''}
+  type FactsRow = { buyer: number | null; products: J; ticket_categories: string[] | null; relations: Array<{ relation: Record<string, unknown>; tag: Record<string, unknown> }> | null; groups: Array<{ group: Record<string, unknown>; options: J }> | null };
+  const rowsSql = `WITH ${buyer ? 'u AS (SELECT id FROM users WHERE id = $3 FOR UPDATE),' : ''}
               p AS MATERIALIZED (SELECT * FROM products WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL),
               g AS MATERIALIZED (SELECT * FROM option_groups
                                   WHERE (product_id IN (SELECT id FROM p) OR id = ANY($2::uuid[])) AND deleted_at IS NULL)
@@ -129,10 +134,20 @@ export async function loadOrderabilityFacts(
            (SELECT json_agg(json_build_object('group', g,
                      'options', (SELECT json_agg(o ORDER BY o.priority) FROM options o WHERE o.group_id = g.id AND o.deleted_at IS NULL))
                    ORDER BY g.priority, g.created_at DESC)
-              FROM g) AS groups`,
-        { bind: buyer ? [requestedProducts, requestedGroups, opts.lockBuyer] : [requestedProducts, requestedGroups], type: QueryTypes.SELECT, transaction: t },
-      )
-    : [null];
+              FROM g) AS groups`;
+  const rowsBind = buyer ? [requestedProducts, requestedGroups, opts.lockBuyer] : [requestedProducts, requestedGroups];
+  let pipelinedCounts: Promise<{ sold: SoldCounts; taken: TakenCounts }> | null = null;
+  let rows: FactsRow | null | undefined;
+  if (opts.pipelined) {
+    // both statements go out now, right behind the caller's lock statement (src/db/pipeline.ts); the counts
+    // choose in SQL the ids the JS below would choose from the rows
+    if (!t || opts.lock || buyer || opts.lockCart) throw new Error('pipelined: in a transaction, after the caller has taken the locks');
+    const sentRows = send<FactsRow>(sequelize, t, rowsSql, { bind: rowsBind });
+    pipelinedCounts = sendCheckoutCounts(sequelize, t, { productIds: requestedProducts, groupIds: requestedGroups }, userId, { now: opts.now, excludeHolderId: opts.excludeHolderId });
+    [[rows]] = await Promise.all([sentRows, pipelinedCounts]);
+  } else if (productIds.size || groupIds.size || buyer) {
+    [rows] = await sequelize.query<FactsRow>(rowsSql, { bind: rowsBind, type: QueryTypes.SELECT, transaction: t });
+  }
   if (buyer && rows?.buyer == null) {
     return { taken: { product: new Map(), tag: new Map(), group: new Map(), option: new Map() }, products: new Map(), productRows: new Map(), tags: new Map(), buyerLocked: false, factsFor: () => ({ product: null, foreignOptionGroups: [], existingOptionIds: new Set() }) };
   }
@@ -162,12 +177,14 @@ export async function loadOrderabilityFacts(
     tagIds: [...new Set(relations.filter((r) => (r.get('tag') as Tag).stock !== 0).map((r) => r.tagId))].sort(),
     optionIds: groups.flatMap((g) => (g.get('options') as Option[]).filter((o) => o.stock !== 0).map((o) => o.id)),
   };
-  const { sold, taken, cart } = await soldAndTakenCounts(sequelize, limited, userId, {
-    transaction: t,
-    now: opts.now,
-    excludeHolderId: opts.excludeHolderId,
-    lockCart: opts.lockCart,
-  });
+  const { sold, taken, cart }: { sold: SoldCounts; taken: TakenCounts; cart?: Record<string, unknown> | null } = pipelinedCounts
+    ? await pipelinedCounts
+    : await soldAndTakenCounts(sequelize, limited, userId, {
+        transaction: t,
+        now: opts.now,
+        excludeHolderId: opts.excludeHolderId,
+        lockCart: opts.lockCart,
+      });
 
   const lang = opts.lang;
   const toGroupFacts = (g: OptionGroup): OptionGroupFacts => ({

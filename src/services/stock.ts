@@ -7,6 +7,7 @@
  * holds, and soft-deleted OPR / OPOR / tag-relation rows never count.
  */
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { send, positional } from '../db/pipeline.js';
 
 export interface SoldCounts {
   product: Map<string, number>;
@@ -71,32 +72,47 @@ type CountIds = { productIds: string[]; tagIds: string[]; optionIds: string[] };
 /** The SQL of `soldCounts` as a CTE `c` and SELECTs of (kind, id, n), or null when nothing is asked. */
 function soldCountsSql(ids: CountIds): { cte: string; selects: string[] } | null {
   if (ids.productIds.length + ids.tagIds.length + ids.optionIds.length === 0) return null;
+  return soldCountsSqlOf({
+    products: ids.productIds.length ? 'CAST(:productIds AS uuid[])' : null,
+    tags: ids.tagIds.length ? 'CAST(:tagIds AS uuid[])' : null,
+    options: ids.optionIds.length ? 'CAST(:optionIds AS uuid[])' : null,
+  });
+}
+
+/** The ids to count, as SQL `uuid[]` expressions (an array parameter, or an `ARRAY(SELECT …)`); null: none of that kind. */
+interface CountSets {
+  products: string | null;
+  tags: string | null;
+  options: string | null;
+}
+
+function soldCountsSqlOf(sets: CountSets): { cte: string; selects: string[] } {
   // Which units to collect: those of the products asked for and of the products carrying the tags asked
   // for (one id array, computed once: `= ANY(ARRAY(…))` lets every branch read the product index — an `OR`
   // with an `IN (subquery)` made PostgreSQL scan every item, ~40 ms at 100,000 items), plus the items that
   // answered the options asked for.
   const productSets: string[] = [];
-  if (ids.productIds.length) productSets.push('SELECT unnest(CAST(:productIds AS uuid[]))');
-  if (ids.tagIds.length) productSets.push('SELECT product_id FROM product_tag_relations WHERE deleted_at IS NULL AND tag_id = ANY(CAST(:tagIds AS uuid[]))');
+  if (sets.products) productSets.push(`SELECT unnest(${sets.products})`);
+  if (sets.tags) productSets.push(`SELECT product_id FROM product_tag_relations WHERE deleted_at IS NULL AND tag_id = ANY(${sets.tags})`);
   const filters: string[] = [];
   if (productSets.length) filters.push(`opr.product_id = ANY(ARRAY(${productSets.join(' UNION ')}))`);
-  if (ids.optionIds.length) {
-    filters.push('opr.id = ANY(ARRAY(SELECT order_product_relation_id FROM order_product_option_relations WHERE deleted_at IS NULL AND product_option_id = ANY(CAST(:optionIds AS uuid[]))))');
+  if (sets.options) {
+    filters.push(`opr.id = ANY(ARRAY(SELECT order_product_relation_id FROM order_product_option_relations WHERE deleted_at IS NULL AND product_option_id = ANY(${sets.options})))`);
   }
   const selects: string[] = [];
-  if (ids.productIds.length) {
+  if (sets.products) {
     selects.push(`SELECT 'product' AS kind, c.product_id::text AS id, count(*) AS n, NULL::bigint AS cart, NULL::bigint AS purchased
-       FROM c WHERE c.product_id = ANY(CAST(:productIds AS uuid[])) GROUP BY c.product_id`);
+       FROM c WHERE c.product_id = ANY(${sets.products}) GROUP BY c.product_id`);
   }
-  if (ids.tagIds.length) {
+  if (sets.tags) {
     selects.push(`SELECT 'tag' AS kind, ptr.tag_id::text AS id, count(*) AS n, NULL::bigint AS cart, NULL::bigint AS purchased
        FROM c JOIN product_tag_relations ptr ON ptr.product_id = c.product_id AND ptr.deleted_at IS NULL
-      WHERE ptr.tag_id = ANY(CAST(:tagIds AS uuid[])) GROUP BY ptr.tag_id`);
+      WHERE ptr.tag_id = ANY(${sets.tags}) GROUP BY ptr.tag_id`);
   }
-  if (ids.optionIds.length) {
+  if (sets.options) {
     selects.push(`SELECT 'option' AS kind, opor.product_option_id::text AS id, count(*) AS n, NULL::bigint AS cart, NULL::bigint AS purchased
        FROM c JOIN order_product_option_relations opor ON opor.order_product_relation_id = c.id AND opor.deleted_at IS NULL
-      WHERE opor.product_option_id = ANY(CAST(:optionIds AS uuid[])) GROUP BY opor.product_option_id`);
+      WHERE opor.product_option_id = ANY(${sets.options}) GROUP BY opor.product_option_id`);
   }
   return { cte: `c AS MATERIALIZED ${consuming(filters.length === 1 ? filters[0]! : `(${filters.join(' OR ')})`)}`, selects };
 }
@@ -146,23 +162,58 @@ export async function soldAndTakenCounts(
     lockCart?: boolean;
   } = {},
 ): Promise<{ sold: SoldCounts; taken: TakenCounts; cart?: Record<string, unknown> | null }> {
+  const sql = soldAndTakenSql(soldCountsSql(ids), !!opts.lockCart);
+  const rows = await sequelize.query<SoldAndTakenRow>(sql, { type: QueryTypes.SELECT, transaction: opts.transaction, replacements: { ...soldReplacements(ids, opts), userId } });
+  return soldAndTakenOf(rows, !!opts.lockCart);
+}
+
+/**
+ * `soldAndTakenCounts` for a checkout of these products and option groups, sent now on the transaction's
+ * connection (src/db/pipeline.ts) — before the catalogue rows are back: the ids to count are chosen in SQL
+ * as `loadOrderabilityFacts` chooses them from those rows (the live ones with a limited stock: the products
+ * asked for, their live tags, the live options of their live groups and of the groups asked for). Send it
+ * after the statement that takes the stock locks: its snapshot is then taken after them.
+ */
+export function sendCheckoutCounts(
+  sequelize: Sequelize,
+  t: Transaction,
+  req: { productIds: string[]; groupIds: string[] },
+  userId: number,
+  opts: Omit<SoldCountOptions, 'transaction'>,
+): Promise<{ sold: SoldCounts; taken: TakenCounts }> {
+  const live = `SELECT id FROM products WHERE id = ANY(CAST(:productIds AS uuid[])) AND deleted_at IS NULL`;
+  const idsCte = `ids AS MATERIALIZED (SELECT
+       ARRAY(${live} AND stock <> 0) AS products,
+       ARRAY(SELECT DISTINCT r.tag_id FROM product_tag_relations r JOIN tags tg ON tg.id = r.tag_id AND tg.deleted_at IS NULL
+              WHERE r.product_id IN (${live}) AND r.deleted_at IS NULL AND tg.stock <> 0) AS tags,
+       ARRAY(SELECT o.id FROM option_groups g JOIN options o ON o.group_id = g.id AND o.deleted_at IS NULL
+              WHERE g.deleted_at IS NULL AND (g.product_id IN (${live}) OR g.id = ANY(CAST(:groupIds AS uuid[]))) AND o.stock <> 0) AS options)`;
+  const q = soldCountsSqlOf({ products: 'CAST((SELECT products FROM ids) AS uuid[])', tags: 'CAST((SELECT tags FROM ids) AS uuid[])', options: 'CAST((SELECT options FROM ids) AS uuid[])' });
+  const sql = soldAndTakenSql({ cte: `${idsCte}, ${q.cte}`, selects: q.selects }, false);
+  const replacements = { ...soldReplacements({ productIds: req.productIds, tagIds: [], optionIds: [] }, opts), groupIds: pgArray(req.groupIds), userId };
+  const statement = positional(sql, replacements);
+  return send<SoldAndTakenRow>(sequelize, t, statement.sql, { bind: statement.bind }).then((rows) => soldAndTakenOf(rows, false));
+}
+
+type SoldAndTakenRow = { kind: string; id: string; n: number | null; cart: number | null; purchased: number | null };
+
+function soldAndTakenSql(q: { cte: string; selects: string[] } | null, lockCart: boolean): string {
+  const cartCte = lockCart ? `, ${CART_LOCK_CTE}` : '';
+  const cartSelect = lockCart ? [`SELECT 'cart', row_to_json(cart)::text, NULL::bigint, NULL::bigint, NULL::bigint FROM cart`] : [];
+  return `WITH ${q ? `${q.cte}, ` : ''}${TAKEN_CTE}${cartCte}
+     ${[...(q?.selects ?? []), ...TAKEN_SELECTS.map((t) => t.replace(/^SELECT '(\w+)'/, "SELECT 'taken:$1'")), ...cartSelect].join('\n     UNION ALL\n     ')}`;
+}
+
+function soldAndTakenOf(rows: readonly SoldAndTakenRow[], lockCart: boolean): { sold: SoldCounts; taken: TakenCounts; cart?: Record<string, unknown> | null } {
   const sold: SoldCounts = { product: new Map(), tag: new Map(), option: new Map() };
   const taken: TakenCounts = { product: new Map(), tag: new Map(), group: new Map(), option: new Map() };
-  const q = soldCountsSql(ids);
-  const cartCte = opts.lockCart ? `, ${CART_LOCK_CTE}` : '';
-  const cartSelect = opts.lockCart ? [`SELECT 'cart', row_to_json(cart)::text, NULL::bigint, NULL::bigint, NULL::bigint FROM cart`] : [];
-  const rows = await sequelize.query<{ kind: string; id: string; n: number | null; cart: number | null; purchased: number | null }>(
-    `WITH ${q ? `${q.cte}, ` : ''}${TAKEN_CTE}${cartCte}
-     ${[...(q?.selects ?? []), ...TAKEN_SELECTS.map((t) => t.replace(/^SELECT '(\w+)'/, "SELECT 'taken:$1'")), ...cartSelect].join('\n     UNION ALL\n     ')}`,
-    { type: QueryTypes.SELECT, transaction: opts.transaction, replacements: { ...soldReplacements(ids, opts), userId } },
-  );
   let cart: Record<string, unknown> | null = null;
   for (const r of rows) {
     if (r.kind === 'cart') cart = JSON.parse(r.id) as Record<string, unknown>;
     else if (r.kind.startsWith('taken:')) taken[r.kind.slice(6) as keyof TakenCounts].set(r.id, { cart: Number(r.cart), purchased: Number(r.purchased) });
     else sold[r.kind as keyof SoldCounts].set(r.id, Number(r.n));
   }
-  return opts.lockCart ? { sold, taken, cart } : { sold, taken };
+  return lockCart ? { sold, taken, cart } : { sold, taken };
 }
 
 /** The buyer's cart row, locked: the same rows, order and lock as `findCart(userId, t, true)` (cart.ts). */

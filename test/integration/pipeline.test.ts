@@ -1,0 +1,155 @@
+/**
+ * src/db/pipeline.ts: statements handed over together go out as one message, with the values node-pg would
+ * bind, prepared once per connection; a read after a lock statement in the same message sees what the lock's
+ * previous holder committed; a failure keeps nothing; `commitWith` ends the transaction with the statement.
+ */
+import { expect } from 'chai';
+import type { Sequelize, Transaction } from 'sequelize';
+import { resetDb, countQueries } from '../helpers/db.js';
+import { send, commitWith, inTransaction, positional } from '../../src/db/pipeline.js';
+
+describe('pipeline: statements sent together (src/db/pipeline.ts)', () => {
+  let sequelize: Sequelize;
+  beforeEach(async () => {
+    sequelize = await resetDb();
+    await sequelize.query(`DROP TABLE IF EXISTS pipeline_probe; CREATE TABLE pipeline_probe (id int PRIMARY KEY, n int NOT NULL DEFAULT 0)`);
+    await sequelize.query(`INSERT INTO pipeline_probe (id) VALUES (1)`);
+  });
+  after(async () => {
+    await sequelize.query(`DROP TABLE IF EXISTS pipeline_probe`);
+  });
+
+  const backendPid = async (t: Transaction) => (await send<{ pid: number }>(sequelize, t, 'SELECT pg_backend_pid() AS pid'))[0]!.pid;
+
+  it('values arrive as node-pg binds them: text with quotes, backslashes and hangul, nulls, arrays, dates, JSON, numbers, booleans', async () => {
+    const at = new Date('2026-12-06T01:02:03.456Z');
+    const rows = await inTransaction(sequelize, (t) =>
+      send<Record<string, unknown>>(
+        sequelize,
+        t,
+        `SELECT $1::text AS text, $2::text AS none, $3::uuid[] AS ids, $4::text[] AS texts, $5::timestamptz AS at, $6::jsonb AS doc, $7::integer AS n, $8::boolean AS yes`,
+        {
+          bind: [
+            `O'Reilly \\ "홍길동" $1 ;`,
+            null,
+            ['00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000002'],
+            ['a,b', null, '{x}', 'q"uote'],
+            at,
+            JSON.stringify({ k: "it's", arr: [1, 2] }),
+            -42,
+            true,
+          ],
+        },
+      ),
+    );
+    expect(rows[0]).to.deep.equal({
+      text: `O'Reilly \\ "홍길동" $1 ;`,
+      none: null,
+      ids: ['00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000002'],
+      texts: ['a,b', null, '{x}', 'q"uote'],
+      at,
+      doc: { k: "it's", arr: [1, 2] },
+      n: -42,
+      yes: true,
+    });
+  });
+
+  it('named replacements become positional ones (casts left alone)', () => {
+    const p = positional(`SELECT :a::int, CAST(:b AS uuid[]), :a, ':x'`, { a: 1, b: '{}' });
+    expect(p.sql).to.equal(`SELECT $1::int, CAST($2 AS uuid[]), $1, ':x'`);
+    expect(p.bind).to.deep.equal([1, '{}']);
+  });
+
+  it('statements handed over together run in order on one connection, each counted once, and are prepared once per connection', async () => {
+    let pid = 0;
+    const n = await countQueries(() =>
+      inTransaction(sequelize, async (t) => {
+        pid = await backendPid(t);
+        const [a, b, c] = await Promise.all([
+          send<{ n: number }>(sequelize, t, 'UPDATE pipeline_probe SET n = n + $1 WHERE id = 1 RETURNING n', { bind: [5] }),
+          send<{ n: number }>(sequelize, t, 'UPDATE pipeline_probe SET n = n * $1 WHERE id = 1 RETURNING n', { bind: [10] }),
+          send<{ n: number }>(sequelize, t, 'SELECT n FROM pipeline_probe WHERE id = $1', { bind: [1] }),
+        ]);
+        expect([a[0]!.n, b[0]!.n, c[0]!.n]).to.deep.equal([5, 50, 50]);
+      }),
+    );
+    expect(n, 'the pid probe and the three statements').to.equal(4);
+    // the same statement again on one connection: EXECUTE only (a second PREPARE of the name would fail)
+    const counts = await inTransaction(sequelize, async (t) => {
+      const count = async () => (await send<{ n: number }>(sequelize, t, `SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'pl\\_%'`))[0]!.n;
+      const before = await count();
+      await send(sequelize, t, 'SELECT n + 0 AS n FROM pipeline_probe WHERE id = $1', { bind: [1] });
+      await send(sequelize, t, 'SELECT n + 0 AS n FROM pipeline_probe WHERE id = $1', { bind: [1] });
+      return { before, after: await count() };
+    });
+    expect(counts.after - counts.before, 'one PREPARE for two runs').to.equal(1);
+    expect(pid).to.be.a('number');
+  });
+
+  it('a read sent right behind a lock statement sees the commit of the lock holder it waited for', async () => {
+    const holder = await sequelize.transaction();
+    await sequelize.query('SELECT * FROM pipeline_probe WHERE id = 1 FOR UPDATE', { transaction: holder });
+    await sequelize.query('UPDATE pipeline_probe SET n = 7 WHERE id = 1', { transaction: holder });
+    const waiting = inTransaction(sequelize, async (t) => {
+      const [, read] = await Promise.all([
+        send(sequelize, t, 'SELECT id FROM pipeline_probe WHERE id = $1 FOR UPDATE', { bind: [1] }),
+        send<{ n: number }>(sequelize, t, 'SELECT n FROM pipeline_probe WHERE id = $1', { bind: [1] }),
+      ]);
+      return read[0]!.n;
+    });
+    await new Promise((r) => setTimeout(r, 300)); // the message is in PostgreSQL, waiting for the lock
+    await holder.commit();
+    expect(await waiting, 'the read ran after the lock was granted, with a new snapshot').to.equal(7);
+  });
+
+  it('a failing statement rejects its whole message, keeps nothing, and the connection prepares afresh', async () => {
+    let failed: unknown = null;
+    try {
+      await inTransaction(sequelize, async (t) => {
+        await Promise.all([
+          send(sequelize, t, 'UPDATE pipeline_probe SET n = $1 WHERE id = 1', { bind: [99] }),
+          send(sequelize, t, 'INSERT INTO pipeline_probe (id) VALUES ($1)', { bind: [1] }), // duplicate key
+          send(sequelize, t, 'UPDATE pipeline_probe SET n = $1 WHERE id = 1', { bind: [100] }),
+        ]);
+      });
+    } catch (e) {
+      failed = e;
+    }
+    expect((failed as { code?: string }).code).to.equal('23505');
+    const [[row]] = (await sequelize.query('SELECT n FROM pipeline_probe WHERE id = 1')) as [Array<{ n: number }>, unknown];
+    expect(row!.n).to.equal(0);
+    // every pooled connection still runs the same statements (a dirty one starts with DEALLOCATE ALL)
+    for (let i = 0; i < 3; i++) {
+      await inTransaction(sequelize, (t) => send(sequelize, t, 'UPDATE pipeline_probe SET n = $1 WHERE id = 1', { bind: [i] }));
+    }
+    const [[after]] = (await sequelize.query('SELECT n FROM pipeline_probe WHERE id = 1')) as [Array<{ n: number }>, unknown];
+    expect(after!.n).to.equal(2);
+  });
+
+  it('commitWith: the statement and its COMMIT in one message; afterCommit hooks run; a failure there rolls back', async () => {
+    let hooked = 0;
+    const rows = await inTransaction(sequelize, async (t) => {
+      t.afterCommit(() => {
+        hooked++;
+      });
+      await send(sequelize, t, 'UPDATE pipeline_probe SET n = $1 WHERE id = 1', { bind: [3] });
+      return commitWith<{ n: number }>(sequelize, t, 'UPDATE pipeline_probe SET n = n + $1 WHERE id = 1 RETURNING n', { bind: [1] });
+    });
+    expect(rows[0]!.n).to.equal(4);
+    expect(hooked).to.equal(1);
+    const err = await inTransaction(sequelize, async (t) => {
+      t.afterCommit(() => {
+        hooked++;
+      });
+      await send(sequelize, t, 'UPDATE pipeline_probe SET n = $1 WHERE id = 1', { bind: [50] });
+      return commitWith(sequelize, t, 'INSERT INTO pipeline_probe (id) VALUES ($1)', { bind: [1] });
+    }).catch((e: unknown) => e);
+    expect((err as { code?: string }).code).to.equal('23505');
+    expect(hooked, 'no afterCommit after a rollback').to.equal(1);
+    const [[row]] = (await sequelize.query('SELECT n FROM pipeline_probe WHERE id = 1')) as [Array<{ n: number }>, unknown];
+    expect(row!.n, 'the first update of the failed transaction was not kept').to.equal(4);
+    // its connection went back to the pool in a usable state
+    const again = await inTransaction(sequelize, (t) => commitWith<{ n: number }>(sequelize, t, 'SELECT n FROM pipeline_probe WHERE id = $1', { bind: [1] }));
+    expect(again[0]!.n).to.equal(4);
+  });
+});
