@@ -273,10 +273,10 @@ describe('admin panel in a browser (Chromium, headless)', function () {
     await page.getByText('three@example.com', { exact: true }).first().waitFor();
     expect(await page.getByTestId('notify-send').isDisabled()).to.equal(true);
     await page.screenshot({ path: `${ARTIFACTS}admin-notify-everyone.png`, fullPage: true });
-    // as a person does: click the box's label (AdminJS's CheckBox hides the input under a drawn box, and a
-    // forced click on the hidden input does not toggle it in every Chromium)
+    // as a person does: click the box's label. AdminJS's CheckBox shows its `checked` prop one render later
+    // (an effect), so the box is waited for, not read at once (reading at once made this test flaky)
     await page.locator('label[for="confirm-everyone"]').click();
-    expect(await page.locator('#confirm-everyone').isChecked()).to.equal(true);
+    await page.waitForFunction(() => (document.querySelector('#confirm-everyone') as HTMLInputElement | null)?.checked === true, null, { timeout: 10_000 });
     expect(await page.getByTestId('notify-send').isDisabled()).to.equal(false);
     await page.getByTestId('notify-send').click();
     await page.getByText('3명에게 발송을 예약했습니다.').first().waitFor();
