@@ -212,6 +212,25 @@ export async function commitWith<T>(sequelize: Sequelize, t: Transaction, sql: s
   return s.value.rows as T[];
 }
 
+let savepoints = 0;
+
+/**
+ * A statement whose failure must not fail the transaction (as `sequelize.transaction({ transaction }, …)`
+ * makes it, a savepoint before it) in ONE message: `SAVEPOINT; statement`. When it fails the transaction is
+ * taken back to the savepoint (one more message) and the error thrown; the transaction goes on. Like
+ * Sequelize's, the savepoint is not released: the COMMIT releases it.
+ */
+export async function guarded<T>(sequelize: Sequelize, t: Transaction, sql: string, values: Values = {}): Promise<T[]> {
+  const name = `pl_sp_${++savepoints}`;
+  const [s, r] = await Promise.allSettled([dispatch(sequelize, t, `SAVEPOINT ${name}`, {}), dispatch(sequelize, t, sql, values)]);
+  if (s.status === 'fulfilled' && r.status === 'fulfilled') return r.value.rows as T[];
+  // a failed message rejects all its statements with its one error; the SAVEPOINT, first, ran unless the
+  // transaction was aborted already (then this fails too, and the transaction is lost anyway)
+  const err = (r.status === 'rejected' ? r : (s as PromiseRejectedResult)).reason;
+  await dispatch(sequelize, t, `ROLLBACK TO SAVEPOINT ${name}`, {}).catch(() => undefined);
+  throw err;
+}
+
 /**
  * `sequelize.transaction(fn)` for a body that may end the transaction itself with `commitWith`: commits when
  * the body returns and has not, rolls back when it throws before ending it.

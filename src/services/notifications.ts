@@ -43,6 +43,7 @@ import { onOrderEvent, type OrderEventKind, type WrittenRows } from './order-eve
 import type { Mailer } from './mailer.js';
 import { DeliveryError } from './delivery-error.js';
 import { hydrate } from './json-rows.js';
+import { guarded } from '../db/pipeline.js';
 import { ServiceError } from './errors.js';
 import type { AlimtalkMessage, NhnSender, SmsMessage } from '../nhn/client.js';
 import type { SendSpacing } from '../domain/notification/rate-limit.js';
@@ -450,7 +451,9 @@ export async function notifyOrderEvent(
       const view = orderViewsFromRow([orderId], facts.view ?? undefined, viewContext(template.language))[0];
       const item = view ? orderContext(view, channel) : null;
       if (!item) return null;
-      return await sequelize.transaction({ transaction }, (t) => createEventMessage(sequelize, template, orderId, kind, channel, message.eventKey, item, t));
+      // the savepoint, the write and its release in one message (src/db/pipeline.ts): on a hot path that holds
+      // the stock locks (the webhook), three round trips less under them
+      return await createEventMessage(sequelize, template, orderId, kind, channel, message.eventKey, item, transaction, true);
     }
     return await sequelize.transaction({ transaction }, async (t) => {
       const info = await CustomerInfo.findOne({ where: { orderId }, transaction: t });
@@ -508,28 +511,26 @@ async function createEventMessage(
   eventKey: string,
   item: { recipient: string; context: Record<string, unknown> },
   t: Transaction,
+  /** in its own savepoint: a failure leaves `t` as it was and is thrown */
+  savepoint = false,
 ): Promise<string> {
   const actor = currentActor();
   const at = new Date();
   const recipientId = randomUUID();
   const rendered = renderMessage(template, item.context);
-  await sequelize.query(
-    `WITH h AS (
+  const sql = `WITH h AS (
        INSERT INTO notification_histories (id, channel, template_id, template_code, template_language, template_snapshot, sender, trigger, event_key,
                                            context_override, created_by_id, created_by_label, created_at)
        VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6::jsonb, $7, $8, $9, '{}'::jsonb, $10::integer, $11, $12::timestamptz) RETURNING id)
      INSERT INTO notification_recipients (id, history_id, order_id, dedupe_key, recipient, context, subject, body, status, attempts, created_at, updated_at)
-     SELECT $13::uuid, h.id, $14::uuid, $15, $16, $17::jsonb, $18, $19, 'CREATED', 0, $12::timestamptz, $12::timestamptz FROM h`,
-    {
-      bind: [
-        randomUUID(), channel, template.id, template.code, template.language, JSON.stringify(snapshotOf(template)), senderOf(channel),
-        kind === 'paid' ? 'order_paid' : 'order_refunded', eventKey, actor.userId, actor.label, at.toISOString(),
-        recipientId, orderId, orderId, item.recipient, JSON.stringify(item.context), rendered.subject, rendered.body,
-      ],
-      type: QueryTypes.INSERT,
-      transaction: t,
-    },
-  );
+     SELECT $13::uuid, h.id, $14::uuid, $15, $16, $17::jsonb, $18, $19, 'CREATED', 0, $12::timestamptz, $12::timestamptz FROM h`;
+  const bind = [
+    randomUUID(), channel, template.id, template.code, template.language, JSON.stringify(snapshotOf(template)), senderOf(channel),
+    kind === 'paid' ? 'order_paid' : 'order_refunded', eventKey, actor.userId, actor.label, at.toISOString(),
+    recipientId, orderId, orderId, item.recipient, JSON.stringify(item.context), rendered.subject, rendered.body,
+  ];
+  if (savepoint) await guarded(sequelize, t, sql, { bind });
+  else await sequelize.query(sql, { bind, type: QueryTypes.INSERT, transaction: t });
   await enqueueAfterCommit(t, JOB.NOTIFICATION_SEND, { recipientId });
   return recipientId;
 }

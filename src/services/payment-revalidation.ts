@@ -16,7 +16,7 @@
  *   window closing during the payment window must not cancel the payment.
  * Any failure → `ORDER_NOT_ORDERABLE` (plus the reason); the webhook cancels the payment at PortOne.
  */
-import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import type { Sequelize, Transaction } from 'sequelize';
 import { OrderProductOptionRelation, OrderProductRelation, PaymentHistory, TicketInfo } from '../models/index.js';
 import { checkOrderability, type OrderabilityFacts, type ProductFacts } from '../domain/cart/orderability.js';
 import { purchaseRecheckError } from '../domain/cart/purchase-recheck.js';
@@ -25,6 +25,7 @@ import { Messages, fieldError, type FieldError } from '../domain/messages.js';
 import type { SnapshotItemInput } from '../domain/checkout/snapshot.js';
 import { loadOrderabilityFacts, stockLockCtes } from './orderability.js';
 import { hydrateAll } from './json-rows.js';
+import { send } from '../db/pipeline.js';
 
 export interface LockedForPayment {
   /** the order's live ledger rows */
@@ -45,8 +46,11 @@ export interface LockedForPayment {
 export async function lockForPayment(sequelize: Sequelize, orderId: string, t: Transaction): Promise<LockedForPayment> {
   type J = Array<Record<string, unknown>> | null;
   // The SELECT list takes the locks in its order; each lock CTE is MATERIALIZED and FOR UPDATE, so the rows it
-  // returns are the latest versions (a lock waited for returns the row as its holder committed it).
-  const [row] = await sequelize.query<{ histories: J; items: J; options: J; holders: J }>(
+  // returns are the latest versions (a lock waited for returns the row as its holder committed it). Handed to
+  // the connection at the call (src/db/pipeline.ts): the caller may send it right behind the order's lock.
+  const [row] = await send<{ histories: J; items: J; options: J; holders: J }>(
+    sequelize,
+    t,
     `WITH h AS MATERIALIZED (SELECT * FROM payment_histories WHERE order_id = $1 AND deleted_at IS NULL),
           li AS MATERIALIZED (SELECT * FROM order_product_relations
                                WHERE order_id = $1 AND deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM h) ORDER BY id FOR UPDATE),
@@ -62,7 +66,7 @@ export async function lockForPayment(sequelize: Sequelize, orderId: string, t: T
             (SELECT count(*) FROM lg) AS groups, (SELECT count(*) FROM lo) AS option_rows,
             (SELECT json_agg(x ORDER BY x.created_at, x.id) FROM lop x WHERE x.deleted_at IS NULL) AS options,
             (SELECT json_agg(lti ORDER BY lti.id) FROM lti) AS holders`,
-    { bind: [orderId], type: QueryTypes.SELECT, transaction: t },
+    { bind: [orderId] },
   );
   return {
     histories: hydrateAll(PaymentHistory, row?.histories),
@@ -94,7 +98,8 @@ export async function revalidateForPayment(sequelize: Sequelize, input: Revalida
     options: i.options.map((o) => ({ product_option_group: o.productOptionGroupId, product_option: o.productOptionId, custom_response: o.customResponse })),
   }));
   // the products and their tags are locked already (`lockForPayment`): the rows and counts read now are the latest
-  const facts = await loadOrderabilityFacts(sequelize, input.userId, requests, { transaction: t, lang: 'ko', now: input.now, excludeHolderId: input.orderId });
+  // (the rows and the counts in one message: src/db/pipeline.ts)
+  const facts = await loadOrderabilityFacts(sequelize, input.userId, requests, { transaction: t, lang: 'ko', now: input.now, excludeHolderId: input.orderId, pipelined: true });
   const holderOf = new Map(input.holders.map((h) => [h.orderProductRelationId, h]));
 
   const reasons: FieldError[] = [];

@@ -26,6 +26,7 @@ import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { Order, OrderProductOptionRelation, OrderProductRelation, SingleProductCart, auditJsonSql } from '../models/index.js';
 import { currentActor } from '../context.js';
 import { hydrate, hydrateAll } from './json-rows.js';
+import { send } from '../db/pipeline.js';
 import { AUDIT_RECORDSET, Params, iso, updateAudit, type AuditRow } from './checkout-sql.js';
 import { emitOrderEvent, orderEventPreloads } from './order-events.js';
 
@@ -141,6 +142,15 @@ export async function recordLookupAndReadTarget(
  * (Also the 0-won checkout's way to an Order: src/services/free-checkout.ts.)
  */
 export async function lockOrPromote(id: string, t: Transaction): Promise<Order | null> {
+  return (await sendLockOrPromote(id, t)).order;
+}
+
+/**
+ * `lockOrPromote`, its statement handed to the connection at the call (src/db/pipeline.ts): a statement sent
+ * right after it runs once it has its locks. `again`: the lock came from the second statement (a concurrent
+ * promotion), i.e. after whatever was sent behind the first — read those reads again.
+ */
+export async function sendLockOrPromote(id: string, t: Transaction): Promise<{ order: Order | null; again: boolean }> {
   const sequelize = Order.sequelize!;
   const actor = currentActor();
   const p = new Params();
@@ -154,7 +164,9 @@ export async function lockOrPromote(id: string, t: Transaction): Promise<Order |
     `SELECT ${k} AS k, ${alias}.id AS sk, '${table}'::text AS table_name, ${alias}.id::text AS record_id, '${action}'::text AS action, ${before} AS before, ${after} AS after FROM ${from}`;
   // The SELECT list takes the locks in its order (order; else cart, item, customer info); the promotion's
   // writes read those locked rows, so they run after them.
-  const [row] = await sequelize.query<{ locked: Record<string, unknown> | null; promoted: Record<string, unknown> | null }>(
+  const sent = send<{ locked: Record<string, unknown> | null; promoted: Record<string, unknown> | null }>(
+    sequelize,
+    t,
     `WITH o AS MATERIALIZED (SELECT * FROM orders WHERE id = ${ref} AND deleted_at IS NULL FOR UPDATE),
           s AS MATERIALIZED (SELECT * FROM single_product_carts WHERE id = ${ref} AND deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM o) FOR UPDATE),
           it AS MATERIALIZED (SELECT x.* FROM order_product_relations x JOIN s ON x.id = s.order_product_relation_id WHERE x.deleted_at IS NULL FOR UPDATE OF x),
@@ -193,13 +205,14 @@ export async function lockOrPromote(id: string, t: Transaction): Promise<Order |
                    ) a ORDER BY a.k, a.sk)
      SELECT (SELECT row_to_json(o) FROM o) AS locked, (SELECT count(*) FROM it) AS items, (SELECT count(*) FROM ci) AS infos,
             (SELECT row_to_json(n) FROM new_order n) AS promoted`,
-    { bind: p.values, type: QueryTypes.SELECT, transaction: t },
+    { bind: p.values },
   );
+  const [row] = await sent;
   const found = row?.locked ?? row?.promoted;
-  if (found) return hydrate(Order, found);
+  if (found) return { order: hydrate(Order, found), again: false };
   // Neither was there when this statement started, or the cart was gone once its lock was granted: another
   // request promoted it meanwhile (its commit made the Order, which a new statement sees).
-  return Order.findByPk(id, { transaction: t, lock: t.LOCK.UPDATE });
+  return { order: await Order.findByPk(id, { transaction: t, lock: t.LOCK.UPDATE }), again: true };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -263,10 +276,13 @@ export async function writePaid(sequelize: Sequelize, w: PaidWrite, t: Transacti
         FROM ${AUDIT_RECORDSET.replace('%s', p.add(JSON.stringify(audits), 'jsonb'))} ORDER BY x.k)`);
   if (w.event) ctes.push(`ev AS (${eventInsert(p, { ...w.event, paymentHistoryId: phId })})`);
   const preloads = orderEventPreloads('paid', orderRef, { orders: orderAudit ? 'ord' : undefined, items: 'paid', histories: 'ph' });
-  const [row] = await sequelize.query<Record<string, unknown>>(
+  // through the pipeline: prepared once per connection (planning it cost as much as running it, under the locks)
+  const [row] = await send<Record<string, unknown>>(
+    sequelize,
+    t,
     `WITH ${ctes.join(',\n    ')}
      SELECT (SELECT count(*) FROM paid) AS paid${preloads.columns}`,
-    { bind: p.values, type: QueryTypes.SELECT, transaction: t },
+    { bind: p.values },
   );
   await emitOrderEvent('paid', w.order.id, t, preloads.read(row ?? {}));
   return phId;

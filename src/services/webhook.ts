@@ -26,7 +26,7 @@ import type { PortOneClient, PortOnePayment } from '../portone/client.js';
 import { lockForPayment, revalidateForPayment } from './payment-revalidation.js';
 import { cancelUnrecordedPayment } from './refund.js';
 import { snapshotItemsOf } from './snapshot-items.js';
-import { lockOrPromote, recordLookupAndReadTarget, writePaid, type TargetRead, type WebhookEventRow } from './payment-sql.js';
+import { sendLockOrPromote, recordLookupAndReadTarget, writePaid, type TargetRead, type WebhookEventRow } from './payment-sql.js';
 import { logger } from '../logger.js';
 import { runAs } from '../context.js';
 import { storableJson, storableText } from '../domain/storable.js';
@@ -249,10 +249,15 @@ async function process(deps: WebhookDeps, payload: unknown, now: Date): Promise<
   const paid = payment;
   try {
     const phId = await deps.sequelize.transaction(async (t) => {
-      const order = await lockOrPromote(target.id, t);
+      // The order's lock (or the buy-now cart's, promoted to an order with the same id), then the ledger and
+      // (only while it is empty) the re-validation's locks, in one message: the second statement runs once the
+      // first has its locks, so it sees what their previous holder committed (src/db/pipeline.ts).
+      const orderSent = sendLockOrPromote(target.id, t);
+      const lockedSent = lockForPayment(deps.sequelize, target.id, t);
+      const [{ order, again }, first] = await Promise.all([orderSent, lockedSent]);
       if (!order) throw reject(Messages.Webhook.ORDER_NOT_FOUND, true);
-      // the ledger, and (only while it is empty) the re-validation's locks, in one statement after the order's lock
-      const locked = await lockForPayment(deps.sequelize, order.id, t);
+      // locked by a second statement (a concurrent promotion): the ledger and the locks after it
+      const locked = again ? await lockForPayment(deps.sequelize, order.id, t) : first;
       if (locked.histories.some((h) => h.status === 'completed' && h.impId === impUid)) return null; // a concurrent duplicate won
       const derived = deriveOrderPayment(locked.histories);
       // A second, different payment for an order that is already paid: give it back.

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import type { Sequelize, Transaction } from 'sequelize';
 import { resetDb, countQueries } from '../helpers/db.js';
-import { send, commitWith, inTransaction, positional } from '../../src/db/pipeline.js';
+import { send, commitWith, guarded, inTransaction, positional } from '../../src/db/pipeline.js';
 
 describe('pipeline: statements sent together (src/db/pipeline.ts)', () => {
   let sequelize: Sequelize;
@@ -151,5 +151,22 @@ describe('pipeline: statements sent together (src/db/pipeline.ts)', () => {
     // its connection went back to the pool in a usable state
     const again = await inTransaction(sequelize, (t) => commitWith<{ n: number }>(sequelize, t, 'SELECT n FROM pipeline_probe WHERE id = $1', { bind: [1] }));
     expect(again[0]!.n).to.equal(4);
+  });
+
+  it('guarded: a failing statement in its savepoint leaves the transaction as it was and going; a good one is kept', async () => {
+    const outcome = await inTransaction(sequelize, async (t) => {
+      await send(sequelize, t, 'UPDATE pipeline_probe SET n = $1 WHERE id = 1', { bind: [7] });
+      const err = await guarded(sequelize, t, 'INSERT INTO pipeline_probe (id, n) VALUES ($1, $2)', { bind: [1, 100] }).catch((e: unknown) => e);
+      const kept = await guarded<{ id: number }>(sequelize, t, 'INSERT INTO pipeline_probe (id, n) VALUES ($1, $2) RETURNING id', { bind: [2, 5] });
+      // the transaction is not aborted: later statements run, and the COMMIT keeps what came before and after
+      const [{ n }] = await send<{ n: number }>(sequelize, t, 'SELECT n FROM pipeline_probe WHERE id = $1', { bind: [1] });
+      return { code: (err as { code?: string }).code, kept: kept[0]!.id, n };
+    });
+    expect(outcome).to.deep.equal({ code: '23505', kept: 2, n: 7 });
+    const [rows] = (await sequelize.query('SELECT id, n FROM pipeline_probe ORDER BY id')) as [Array<{ id: number; n: number }>, unknown];
+    expect(rows).to.deep.equal([
+      { id: 1, n: 7 },
+      { id: 2, n: 5 },
+    ]);
   });
 });
