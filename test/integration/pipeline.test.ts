@@ -86,6 +86,20 @@ describe('pipeline: statements sent together (src/db/pipeline.ts)', () => {
     expect(pid).to.be.a('number');
   });
 
+  it('prepared statements run with their generic plan (no planning per run), and the setting is back to auto after', async () => {
+    const out = await inTransaction(sequelize, async (t) => {
+      for (const id of [1, 2, 3]) await send(sequelize, t, 'SELECT n FROM pipeline_probe WHERE id = $1 AND n >= $2', { bind: [id, 0] });
+      const [plans] = await send<{ generic_plans: string; custom_plans: string }>(
+        sequelize,
+        t,
+        `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%pipeline_probe WHERE id = $1 AND n >= $2%'`,
+      );
+      const [mode] = await send<{ mode: string }>(sequelize, t, `SELECT current_setting('plan_cache_mode') AS mode`);
+      return { generic: Number(plans!.generic_plans), custom: Number(plans!.custom_plans), mode: mode!.mode };
+    });
+    expect(out).to.deep.equal({ generic: 3, custom: 0, mode: 'auto' });
+  });
+
   it('a read sent right behind a lock statement sees the commit of the lock holder it waited for', async () => {
     const holder = await sequelize.transaction();
     await sequelize.query('SELECT * FROM pipeline_probe WHERE id = 1 FOR UPDATE', { transaction: holder });
