@@ -32,8 +32,8 @@ import { snapshotItemsOf } from './snapshot-items.js';
 import { Messages, fieldError, type FieldError } from '../domain/messages.js';
 import type { Lang } from '../domain/i18n.js';
 import type { PortOneClient } from '../portone/client.js';
-import { loadOrderabilityFacts, asUuid, type LoadedFacts } from './orderability.js';
-import { lockCheckout, lockCartCheckout, sendSameBuyNow, writeBuyNow, writeCartCheckout } from './checkout-sql.js';
+import { loadOrderabilityFacts, sendOrderabilityFacts, asUuid, type LoadedFacts } from './orderability.js';
+import { lockCheckout, lockCartCheckout, cartFactsSource, sendSameBuyNow, writeBuyNow, writeCartCheckout } from './checkout-sql.js';
 import { inTransaction } from '../db/pipeline.js';
 import { orderView, orderViewsFromRow, singleProductCartView, viewSql, type OrderDto, type ViewContext, type ViewRow } from './order-view.js';
 import { logger } from '../logger.js';
@@ -313,7 +313,11 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
   const prepared = await inTransaction(deps.sequelize, async (t) => {
     // locks: the buyer, the cart, then the items' products and their tags, in one message (checkout-sql.ts);
     // under them two more: the catalogue rows with the counts, then the writes with the COMMIT (pipeline.ts)
-    const locked = await lockCartCheckout(deps.sequelize, c.userId, t);
+    const lockedSent = lockCartCheckout(deps.sequelize, c.userId, t);
+    // the catalogue rows and the counts in the same message, right behind the locks: no round trip through the
+    // app while the stock locks are held before the writes (the ids come from the cart, in SQL)
+    const factsOf = sendOrderabilityFacts(deps.sequelize, c.userId, cartFactsSource(c.userId), { transaction: t, lang: c.lang, now: c.now });
+    const locked = await lockedSent;
     if (!locked.buyer) throw ShopError.validation([fieldError(Messages.SignIn.USER_NOT_SIGNED_IN, 'product')]);
     const cart = locked.cart?.cart ?? null;
     const { items: oprs, options: answers, info: existingInfo, holders } = locked.cart ?? { items: [], options: [], info: null, holders: new Set<string>() };
@@ -333,13 +337,7 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
       donation_price: i.donationPrice,
       options: i.options.map((o) => ({ product_option_group: o.productOptionGroupId, product_option: o.productOptionId, custom_response: o.customResponse })),
     }));
-    const facts = await loadOrderabilityFacts(deps.sequelize, c.userId, requests, {
-      transaction: t,
-      lang: c.lang,
-      now: c.now,
-      excludeHolderId: cart.id, // locked above
-      pipelined: true,
-    });
+    const facts = await factsOf(requests, cart.id); // the cart's own hold does not count against it
     const errors: FieldError[] = [...info.errors];
     const ordered = sortForCartCheck(items.map((item, index) => ({ item, index, price: item.price })));
     const repriced = new Map<string, number>();

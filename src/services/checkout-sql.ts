@@ -31,7 +31,7 @@ import { currentActor } from '../context.js';
 import { send, commitWith, positional } from '../db/pipeline.js';
 import { hydrate, hydrateAll } from './json-rows.js';
 import { singleProductCartViewFromRow, viewSql, type OrderDto, type ViewContext, type ViewRow } from './order-view.js';
-import { stockLockCtes } from './orderability.js';
+import { stockLockCtes, type FactsSource } from './orderability.js';
 import { CART_LOCK_CTE } from './stock.js';
 import type { CustomerInfo as CustomerInfoValue } from '../domain/cart/customer-info.js';
 import type { TicketInfoValue } from '../domain/cart/ticket-info.js';
@@ -191,6 +191,28 @@ export function lockCartCheckout(
       },
     };
   });
+}
+
+/**
+ * Where cart checkout's catalogue rows and counts take their ids from, sent in the same message as
+ * `lockCartCheckout` right behind it (src/services/orderability.ts `sendOrderabilityFacts`): the buyer's cart
+ * by the same rule as the cart lock, its live items' products and their live answers' option groups, and the
+ * cart itself as the holder left out — what the checkout reads from the locked items, read by statements that
+ * run after those locks.
+ */
+export function cartFactsSource(userId: number): FactsSource {
+  const cart = `(SELECT o.id FROM orders o
+                  WHERE o.deleted_at IS NULL AND o.user_id = CAST(:userId AS integer)
+                    AND NOT EXISTS (SELECT 1 FROM payment_histories ph WHERE ph.order_id = o.id AND ph.deleted_at IS NULL)
+                  ORDER BY o.created_at DESC LIMIT 1)`;
+  return {
+    products: `ARRAY(SELECT DISTINCT i.product_id FROM order_product_relations i WHERE i.order_id = ${cart} AND i.deleted_at IS NULL)`,
+    groups: `ARRAY(SELECT DISTINCT x.product_option_group_id FROM order_product_option_relations x
+                    JOIN order_product_relations i ON i.id = x.order_product_relation_id
+                   WHERE i.order_id = ${cart} AND i.deleted_at IS NULL AND x.deleted_at IS NULL AND x.product_option_group_id IS NOT NULL)`,
+    exclude: cart,
+    replacements: { userId },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ import type {
   UserTakenCounts,
 } from '../domain/cart/orderability.js';
 import { tr, type Lang } from '../domain/i18n.js';
-import { soldAndTakenCounts, sendCheckoutCounts, type SoldCounts, type TakenCounts } from './stock.js';
-import { send } from '../db/pipeline.js';
+import { soldAndTakenCounts, sendCheckoutCounts, sendCheckoutCountsOf, type SoldCounts, type TakenCounts } from './stock.js';
+import { send, positional } from '../db/pipeline.js';
 import { hydrate, hydrateAll } from './json-rows.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -80,13 +80,45 @@ export interface LoadedFacts {
   cart?: Order | null;
 }
 
-export async function loadOrderabilityFacts(
-  sequelize: Sequelize,
-  userId: number,
-  requests: readonly ItemRequest[],
-  opts: LoadOptions,
-): Promise<LoadedFacts> {
-  const t = opts.transaction;
+type J = Array<Record<string, unknown>> | null;
+type FactsRow = {
+  buyer?: number | null;
+  products: J;
+  ticket_categories: string[] | null;
+  relations: Array<{ relation: Record<string, unknown>; tag: Record<string, unknown> }> | null;
+  groups: Array<{ group: Record<string, unknown>; options: J }> | null;
+  /** with a `FactsSource`: the ids it gave */
+  used_products?: string[] | null;
+  used_groups?: string[] | null;
+  used_exclude?: string | null;
+};
+
+/**
+ * The rows themselves in one statement (after the locks, so the latest committed versions): the live
+ * products `products` (SQL of a uuid[]; id order), their live tag relations with live tags, and the live
+ * option groups of those products or in `groups` (priority, newest first) with their live options
+ * (priority). With `buyer` (SQL of a user id), that user's row is locked first (FOR UPDATE) and named.
+ */
+function factsRowsSql(products: string, groups: string, buyer: string | null, used = ''): string {
+  return `WITH ${buyer ? `u AS (SELECT id FROM users WHERE id = ${buyer} FOR UPDATE),` : ''}
+              p AS MATERIALIZED (SELECT * FROM products WHERE id = ANY(${products}) AND deleted_at IS NULL),
+              g AS MATERIALIZED (SELECT * FROM option_groups
+                                  WHERE (product_id IN (SELECT id FROM p) OR id = ANY(${groups})) AND deleted_at IS NULL)
+         SELECT
+           ${buyer ? '(SELECT id FROM u) AS buyer,' : ''}
+           (SELECT json_agg(p ORDER BY p.id) FROM p) AS products,
+           (SELECT json_agg(c.id) FROM categories c WHERE c.id IN (SELECT category_id FROM p) AND c.is_ticket) AS ticket_categories,
+           (SELECT json_agg(json_build_object('relation', r, 'tag', tg))
+              FROM product_tag_relations r JOIN tags tg ON tg.id = r.tag_id AND tg.deleted_at IS NULL
+             WHERE r.product_id IN (SELECT id FROM p) AND r.deleted_at IS NULL) AS relations,
+           (SELECT json_agg(json_build_object('group', g,
+                     'options', (SELECT json_agg(o ORDER BY o.priority) FROM options o WHERE o.group_id = g.id AND o.deleted_at IS NULL))
+                   ORDER BY g.priority, g.created_at DESC)
+              FROM g) AS groups${used}`;
+}
+
+/** The product, option group and option ids of these requests (well-formed uuids only, lower case). */
+function requestedIds(requests: readonly ItemRequest[]): { productIds: Set<string>; groupIds: Set<string>; optionIds: Set<string> } {
   const productIds = new Set<string>();
   const groupIds = new Set<string>();
   const optionIds = new Set<string>();
@@ -101,6 +133,71 @@ export async function loadOrderabilityFacts(
       if (opt) optionIds.add(opt);
     }
   }
+  return { productIds, groupIds, optionIds };
+}
+
+/**
+ * Where a pipelined load takes its ids from when the caller's requests are still being read by a statement
+ * it sent just before (its locks and its items): SQL over `:name` values in `replacements`. `products` and
+ * `groups` must give exactly the ids the requests will name (checked: a difference reads again the usual way).
+ */
+export interface FactsSource {
+  /** SQL of a uuid[]: the products of the requests */
+  products: string;
+  /** SQL of a uuid[]: the option groups the requests answer */
+  groups: string;
+  /** SQL of a uuid: the holder whose own hold does not count (`excludeHolderId`), or NULL */
+  exclude: string;
+  replacements: Record<string, unknown>;
+}
+
+/**
+ * `loadOrderabilityFacts(…, { pipelined: true })` sent before the requests are known: the rows and the counts
+ * go out now, right behind the caller's lock statements (src/db/pipeline.ts), their ids taken from `source`;
+ * the returned function builds the facts for the requests once the caller has them. When the requests name
+ * other ids than the source gave (or another holder is to be left out), it reads again for them.
+ */
+export function sendOrderabilityFacts(
+  sequelize: Sequelize,
+  userId: number,
+  source: FactsSource,
+  opts: Pick<LoadOptions, 'transaction' | 'lang' | 'now'>,
+): (requests: readonly ItemRequest[], excludeHolderId: string | null) => Promise<LoadedFacts> {
+  const t = opts.transaction;
+  const rowsStatement = positional(
+    factsRowsSql(
+      `CAST(${source.products} AS uuid[])`,
+      `CAST(${source.groups} AS uuid[])`,
+      null,
+      `,
+           ${source.products} AS used_products, ${source.groups} AS used_groups, ${source.exclude} AS used_exclude`,
+    ),
+    source.replacements,
+  );
+  const sentRows = send<FactsRow>(sequelize, t, rowsStatement.sql, { bind: rowsStatement.bind });
+  const sentCounts = sendCheckoutCountsOf(sequelize, t, source, source.replacements, userId, opts.now);
+  // settled here too: a caller that finds no requests to check never asks for them
+  sentRows.catch(() => undefined);
+  sentCounts.catch(() => undefined);
+  return async (requests, excludeHolderId) => {
+    const [[rows]] = await Promise.all([sentRows, sentCounts]);
+    const asked = requestedIds(requests);
+    const same = (a: Set<string>, b: readonly string[] | null | undefined) => a.size === new Set(b ?? []).size && (b ?? []).every((id) => a.has(id));
+    if (!same(asked.productIds, rows?.used_products) || !same(asked.groupIds, rows?.used_groups) || (rows?.used_exclude ?? null) !== excludeHolderId) {
+      return loadOrderabilityFacts(sequelize, userId, requests, { ...opts, excludeHolderId, pipelined: true });
+    }
+    return buildFacts(sequelize, userId, rows, sentCounts, asked, { ...opts, excludeHolderId });
+  };
+}
+
+export async function loadOrderabilityFacts(
+  sequelize: Sequelize,
+  userId: number,
+  requests: readonly ItemRequest[],
+  opts: LoadOptions,
+): Promise<LoadedFacts> {
+  const t = opts.transaction;
+  const { productIds, groupIds, optionIds } = requestedIds(requests);
 
   const requestedProducts = [...productIds];
   const requestedGroups = [...groupIds];
@@ -112,29 +209,11 @@ export async function loadOrderabilityFacts(
       transaction: t,
     });
   }
-  // The rows themselves in one statement (after the locks, so the latest committed versions): the live
-  // products asked for (id order), their live tag relations with live tags, and the live option groups of
-  // those products or asked for by id (priority, newest first) with their live options (priority).
-  type J = Array<Record<string, unknown>> | null;
+  // the rows themselves in one statement (`factsRowsSql`)
   if (opts.lockBuyer !== undefined && opts.lock) throw new Error('lockBuyer is for the unlocked read only: lock the buyer first');
   const buyer = opts.lockBuyer !== undefined;
   if (opts.lockCart && (!buyer || opts.lockBuyer !== userId)) throw new Error('lockCart needs the buyer locked first (lockBuyer: userId)');
-  type FactsRow = { buyer: number | null; products: J; ticket_categories: string[] | null; relations: Array<{ relation: Record<string, unknown>; tag: Record<string, unknown> }> | null; groups: Array<{ group: Record<string, unknown>; options: J }> | null };
-  const rowsSql = `WITH ${buyer ? 'u AS (SELECT id FROM users WHERE id = $3 FOR UPDATE),' : ''}
-              p AS MATERIALIZED (SELECT * FROM products WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL),
-              g AS MATERIALIZED (SELECT * FROM option_groups
-                                  WHERE (product_id IN (SELECT id FROM p) OR id = ANY($2::uuid[])) AND deleted_at IS NULL)
-         SELECT
-           ${buyer ? '(SELECT id FROM u) AS buyer,' : ''}
-           (SELECT json_agg(p ORDER BY p.id) FROM p) AS products,
-           (SELECT json_agg(c.id) FROM categories c WHERE c.id IN (SELECT category_id FROM p) AND c.is_ticket) AS ticket_categories,
-           (SELECT json_agg(json_build_object('relation', r, 'tag', tg))
-              FROM product_tag_relations r JOIN tags tg ON tg.id = r.tag_id AND tg.deleted_at IS NULL
-             WHERE r.product_id IN (SELECT id FROM p) AND r.deleted_at IS NULL) AS relations,
-           (SELECT json_agg(json_build_object('group', g,
-                     'options', (SELECT json_agg(o ORDER BY o.priority) FROM options o WHERE o.group_id = g.id AND o.deleted_at IS NULL))
-                   ORDER BY g.priority, g.created_at DESC)
-              FROM g) AS groups`;
+  const rowsSql = factsRowsSql('$1::uuid[]', '$2::uuid[]', buyer ? '$3' : null);
   const rowsBind = buyer ? [requestedProducts, requestedGroups, opts.lockBuyer] : [requestedProducts, requestedGroups];
   let pipelinedCounts: Promise<{ sold: SoldCounts; taken: TakenCounts }> | null = null;
   let rows: FactsRow | null | undefined;
@@ -151,6 +230,24 @@ export async function loadOrderabilityFacts(
   if (buyer && rows?.buyer == null) {
     return { taken: { product: new Map(), tag: new Map(), group: new Map(), option: new Map() }, products: new Map(), productRows: new Map(), tags: new Map(), buyerLocked: false, factsFor: () => ({ product: null, foreignOptionGroups: [], existingOptionIds: new Set() }) };
   }
+  return buildFacts(sequelize, userId, rows, pipelinedCounts, { groupIds, optionIds }, opts);
+}
+
+/**
+ * The facts from the rows statement's row (and the counts when they were sent with it; else they are read
+ * now, for the limited ids among those rows).
+ */
+async function buildFacts(
+  sequelize: Sequelize,
+  userId: number,
+  rows: FactsRow | null | undefined,
+  pipelinedCounts: Promise<{ sold: SoldCounts; taken: TakenCounts }> | null,
+  asked: { groupIds: Set<string>; optionIds: Set<string> },
+  opts: LoadOptions,
+): Promise<LoadedFacts> {
+  const t = opts.transaction;
+  const { groupIds, optionIds } = asked;
+  const buyer = opts.lockBuyer !== undefined;
   const products = hydrateAll(Product, rows?.products);
   const ticketCategories = new Set(rows?.ticket_categories ?? []);
   const pids = products.map((p) => p.id);

@@ -18,12 +18,12 @@
  */
 import type { Sequelize, Transaction } from 'sequelize';
 import { OrderProductOptionRelation, OrderProductRelation, PaymentHistory, TicketInfo } from '../models/index.js';
-import { checkOrderability, type OrderabilityFacts, type ProductFacts } from '../domain/cart/orderability.js';
+import { checkOrderability, type ItemRequest, type OrderabilityFacts, type ProductFacts } from '../domain/cart/orderability.js';
 import { purchaseRecheckError } from '../domain/cart/purchase-recheck.js';
 import { cartTicketInfoErrors, ticketInfoDto } from '../domain/cart/ticket-info.js';
 import { Messages, fieldError, type FieldError } from '../domain/messages.js';
 import type { SnapshotItemInput } from '../domain/checkout/snapshot.js';
-import { loadOrderabilityFacts, stockLockCtes } from './orderability.js';
+import { loadOrderabilityFacts, stockLockCtes, type FactsSource, type LoadedFacts } from './orderability.js';
 import { hydrateAll } from './json-rows.js';
 import { send } from '../db/pipeline.js';
 
@@ -76,6 +76,23 @@ export async function lockForPayment(sequelize: Sequelize, orderId: string, t: T
   };
 }
 
+/**
+ * Where the re-validation's catalogue rows and counts take their ids from when they are sent in the same
+ * message as `lockForPayment`, right behind it (`sendOrderabilityFacts`): the order's live items' products,
+ * their live answers' option groups, and the order as the holder left out — what the re-validation reads
+ * from the locked items, read by statements that run after those locks.
+ */
+export function paymentFactsSource(orderId: string): FactsSource {
+  const items = `SELECT i.id, i.product_id FROM order_product_relations i WHERE i.order_id = CAST(:orderId AS uuid) AND i.deleted_at IS NULL`;
+  return {
+    products: `ARRAY(SELECT DISTINCT product_id FROM (${items}) i)`,
+    groups: `ARRAY(SELECT DISTINCT x.product_option_group_id FROM order_product_option_relations x
+                   WHERE x.order_product_relation_id IN (SELECT id FROM (${items}) i) AND x.deleted_at IS NULL AND x.product_option_group_id IS NOT NULL)`,
+    exclude: 'CAST(:orderId AS uuid)',
+    replacements: { orderId },
+  };
+}
+
 export interface RevalidationInput {
   orderId: string;
   userId: number;
@@ -90,8 +107,17 @@ export interface RevalidationInput {
   now: Date;
 }
 
-/** Errors (empty = the payment may be accepted); the first one is ORDER_NOT_ORDERABLE. Call after `lockForPayment`. */
-export async function revalidateForPayment(sequelize: Sequelize, input: RevalidationInput, t: Transaction): Promise<FieldError[]> {
+/**
+ * Errors (empty = the payment may be accepted); the first one is ORDER_NOT_ORDERABLE. Call after `lockForPayment`.
+ * `sent`: the facts sent right behind it for `sentFor` (`sendOrderabilityFacts` with `paymentFactsSource`)
+ * — used when this order's buyer is that user; else they are read now.
+ */
+export async function revalidateForPayment(
+  sequelize: Sequelize,
+  input: RevalidationInput,
+  t: Transaction,
+  sent?: { factsOf: (requests: readonly ItemRequest[], excludeHolderId: string | null) => Promise<LoadedFacts>; userId: number },
+): Promise<FieldError[]> {
   const requests = input.items.map((i) => ({
     product: i.productId,
     donation_price: i.donationPrice,
@@ -99,7 +125,10 @@ export async function revalidateForPayment(sequelize: Sequelize, input: Revalida
   }));
   // the products and their tags are locked already (`lockForPayment`): the rows and counts read now are the latest
   // (the rows and the counts in one message: src/db/pipeline.ts)
-  const facts = await loadOrderabilityFacts(sequelize, input.userId, requests, { transaction: t, lang: 'ko', now: input.now, excludeHolderId: input.orderId, pipelined: true });
+  const facts =
+    sent && sent.userId === input.userId
+      ? await sent.factsOf(requests, input.orderId)
+      : await loadOrderabilityFacts(sequelize, input.userId, requests, { transaction: t, lang: 'ko', now: input.now, excludeHolderId: input.orderId, pipelined: true });
   const holderOf = new Map(input.holders.map((h) => [h.orderProductRelationId, h]));
 
   const reasons: FieldError[] = [];

@@ -42,17 +42,17 @@ const IN_LIVE_ORDER = `opr.order_id IS NOT NULL
  * cart or buy-now cart whose `stock_held_until` is after :now), except the hold of :exclude (the checkout
  * being re-validated must not compete with itself).
  */
-function consuming(filter: string): string {
+function consuming(filter: string, exclude = ':exclude'): string {
   return `(
     SELECT opr.id, opr.product_id FROM order_product_relations opr
      WHERE ${PURCHASED} AND ${IN_LIVE_ORDER} AND ${filter}
     UNION ALL
     SELECT opr.id, opr.product_id FROM orders o JOIN order_product_relations opr ON opr.order_id = o.id
-     WHERE o.deleted_at IS NULL AND o.stock_held_until > :now AND o.id <> :exclude
+     WHERE o.deleted_at IS NULL AND o.stock_held_until > :now AND o.id <> ${exclude}
        AND opr.status = 'pending' AND opr.deleted_at IS NULL AND ${filter}
     UNION ALL
     SELECT opr.id, opr.product_id FROM single_product_carts spc JOIN order_product_relations opr ON opr.id = spc.order_product_relation_id
-     WHERE spc.deleted_at IS NULL AND spc.stock_held_until > :now AND spc.id <> :exclude
+     WHERE spc.deleted_at IS NULL AND spc.stock_held_until > :now AND spc.id <> ${exclude}
        AND opr.status = 'pending' AND opr.deleted_at IS NULL AND ${filter}
   )`;
 }
@@ -86,7 +86,7 @@ interface CountSets {
   options: string | null;
 }
 
-function soldCountsSqlOf(sets: CountSets): { cte: string; selects: string[] } {
+function soldCountsSqlOf(sets: CountSets, exclude?: string): { cte: string; selects: string[] } {
   // Which units to collect: those of the products asked for and of the products carrying the tags asked
   // for (one id array, computed once: `= ANY(ARRAY(…))` lets every branch read the product index — an `OR`
   // with an `IN (subquery)` made PostgreSQL scan every item, ~40 ms at 100,000 items), plus the items that
@@ -114,7 +114,7 @@ function soldCountsSqlOf(sets: CountSets): { cte: string; selects: string[] } {
        FROM c JOIN order_product_option_relations opor ON opor.order_product_relation_id = c.id AND opor.deleted_at IS NULL
       WHERE opor.product_option_id = ANY(${sets.options}) GROUP BY opor.product_option_id`);
   }
-  return { cte: `c AS MATERIALIZED ${consuming(filters.length === 1 ? filters[0]! : `(${filters.join(' OR ')})`)}`, selects };
+  return { cte: `c AS MATERIALIZED ${consuming(filters.length === 1 ? filters[0]! : `(${filters.join(' OR ')})`, exclude)}`, selects };
 }
 
 function soldReplacements(ids: CountIds, opts: SoldCountOptions) {
@@ -181,17 +181,43 @@ export function sendCheckoutCounts(
   userId: number,
   opts: Omit<SoldCountOptions, 'transaction'>,
 ): Promise<{ sold: SoldCounts; taken: TakenCounts }> {
-  const live = `SELECT id FROM products WHERE id = ANY(CAST(:productIds AS uuid[])) AND deleted_at IS NULL`;
-  const idsCte = `ids AS MATERIALIZED (SELECT
+  return sendCheckoutCountsOf(
+    sequelize,
+    t,
+    { products: 'CAST(:productIds AS uuid[])', groups: 'CAST(:groupIds AS uuid[])', exclude: 'CAST(:exclude AS uuid)' },
+    { productIds: pgArray(req.productIds), groupIds: pgArray(req.groupIds), exclude: opts.excludeHolderId ?? NIL_UUID },
+    userId,
+    opts.now ?? new Date(),
+  );
+}
+
+/**
+ * `sendCheckoutCounts` with the products, the option groups and the holder left out given as SQL (uuid[],
+ * uuid[] and uuid expressions over `:name` values in `replacements`): for a caller whose ids are still being
+ * read by a statement sent just before (src/services/orderability.ts, `FactsSource`).
+ */
+export function sendCheckoutCountsOf(
+  sequelize: Sequelize,
+  t: Transaction,
+  sql: { products: string; groups: string; exclude: string },
+  replacements: Record<string, unknown>,
+  userId: number,
+  now: Date,
+): Promise<{ sold: SoldCounts; taken: TakenCounts }> {
+  const live = `SELECT id FROM products WHERE id = ANY(CAST((SELECT products FROM src) AS uuid[])) AND deleted_at IS NULL`;
+  const idsCte = `src AS MATERIALIZED (SELECT ${sql.products} AS products, ${sql.groups} AS groups, ${sql.exclude} AS exclude),
+     ids AS MATERIALIZED (SELECT
        ARRAY(${live} AND stock <> 0) AS products,
        ARRAY(SELECT DISTINCT r.tag_id FROM product_tag_relations r JOIN tags tg ON tg.id = r.tag_id AND tg.deleted_at IS NULL
               WHERE r.product_id IN (${live}) AND r.deleted_at IS NULL AND tg.stock <> 0) AS tags,
        ARRAY(SELECT o.id FROM option_groups g JOIN options o ON o.group_id = g.id AND o.deleted_at IS NULL
-              WHERE g.deleted_at IS NULL AND (g.product_id IN (${live}) OR g.id = ANY(CAST(:groupIds AS uuid[]))) AND o.stock <> 0) AS options)`;
-  const q = soldCountsSqlOf({ products: 'CAST((SELECT products FROM ids) AS uuid[])', tags: 'CAST((SELECT tags FROM ids) AS uuid[])', options: 'CAST((SELECT options FROM ids) AS uuid[])' });
-  const sql = soldAndTakenSql({ cte: `${idsCte}, ${q.cte}`, selects: q.selects }, false);
-  const replacements = { ...soldReplacements({ productIds: req.productIds, tagIds: [], optionIds: [] }, opts), groupIds: pgArray(req.groupIds), userId };
-  const statement = positional(sql, replacements);
+              WHERE g.deleted_at IS NULL AND (g.product_id IN (${live}) OR g.id = ANY(CAST((SELECT groups FROM src) AS uuid[]))) AND o.stock <> 0) AS options)`;
+  const q = soldCountsSqlOf(
+    { products: 'CAST((SELECT products FROM ids) AS uuid[])', tags: 'CAST((SELECT tags FROM ids) AS uuid[])', options: 'CAST((SELECT options FROM ids) AS uuid[])' },
+    `COALESCE((SELECT exclude FROM src), '${NIL_UUID}'::uuid)`,
+  );
+  const sqlText = soldAndTakenSql({ cte: `${idsCte}, ${q.cte}`, selects: q.selects }, false);
+  const statement = positional(sqlText, { ...replacements, now, userId });
   return send<SoldAndTakenRow>(sequelize, t, statement.sql, { bind: statement.bind }).then((rows) => soldAndTakenOf(rows, false));
 }
 

@@ -23,7 +23,8 @@ import { parseMerchantUid, matchesPreparation } from '../domain/checkout/snapsho
 import { deriveOrderPayment } from '../domain/payment/status.js';
 import { Messages, type MessageDef, type FieldError } from '../domain/messages.js';
 import type { PortOneClient, PortOnePayment } from '../portone/client.js';
-import { lockForPayment, revalidateForPayment } from './payment-revalidation.js';
+import { lockForPayment, paymentFactsSource, revalidateForPayment } from './payment-revalidation.js';
+import { sendOrderabilityFacts } from './orderability.js';
 import { cancelUnrecordedPayment } from './refund.js';
 import { snapshotItemsOf } from './snapshot-items.js';
 import { sendLockOrPromote, recordLookupAndReadTarget, writePaid, type TargetRead, type WebhookEventRow } from './payment-sql.js';
@@ -254,6 +255,8 @@ async function process(deps: WebhookDeps, payload: unknown, now: Date): Promise<
       // first has its locks, so it sees what their previous holder committed (src/db/pipeline.ts).
       const orderSent = sendLockOrPromote(target.id, t);
       const lockedSent = lockForPayment(deps.sequelize, target.id, t);
+      // and behind them the re-validation's catalogue rows and counts (their ids from the order's items, in SQL)
+      const factsOf = sendOrderabilityFacts(deps.sequelize, target.userId, paymentFactsSource(target.id), { transaction: t, lang: 'ko', now });
       const [{ order, again }, first] = await Promise.all([orderSent, lockedSent]);
       if (!order) throw reject(Messages.Webhook.ORDER_NOT_FOUND, true);
       // locked by a second statement (a concurrent promotion): the ledger and the locks after it
@@ -289,6 +292,8 @@ async function process(deps: WebhookDeps, payload: unknown, now: Date): Promise<
           now,
         },
         t,
+        // read before a second statement locked the order (`again`): not behind its locks, so read again
+        again ? undefined : { factsOf, userId: target.userId },
       );
       if (problems.length) throw new Rejection(problems[0]!, true, problems.slice(1));
 

@@ -173,4 +173,23 @@ describe('checkouts in few statements (same rows, same audit rows)', () => {
     // cart: buyer lock; cart lock; items + answers + info + product / tag locks; rows; counts; every write; the view
     expect([buyNow, cart]).to.deep.equal([5, 7]);
   });
+
+  it('cart checkout with option answers: its rows and counts go behind its locks (still 7 statements) and count the option held meanwhile', async () => {
+    const p = await makeProduct({ stock: 10 });
+    const g = await makeGroup(p, { minQuantityPerProduct: 1, maxQuantityPerProduct: 1 });
+    const last = await makeOption(g, { stock: 1 });
+    const answer = { product: p.id, options: [{ product_option_group: g.id, product_option: last.id, custom_response: null }] };
+    const first = asBuyer(app, await makeUser());
+    const second = asBuyer(app, await makeUser());
+    for (const b of [first, second]) {
+      const added = await b.post('/v1/shop/orders/cart/products/', answer);
+      expect(added.status, JSON.stringify(added.body)).to.equal(201);
+    }
+    // the ids the statements behind the locks take from the cart (in SQL) are the ones the answers name: no
+    // second read (that would be 2 more statements)
+    expect(await countQueries(() => first.post('/v1/shop/orders/', INFO).expect(201))).to.equal(7);
+    // the first checkout holds the option's last unit: the second buyer's checkout counts it and is refused
+    const refused = await second.post('/v1/shop/orders/', INFO).expect(400);
+    expect(JSON.stringify(refused.body), JSON.stringify(refused.body)).to.match(/sold|품절|재고/i);
+  });
 });
