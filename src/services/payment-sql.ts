@@ -108,8 +108,10 @@ export async function recordLookupAndReadTarget(
           s AS MATERIALIZED (SELECT * FROM single_product_carts WHERE id = ${id} AND deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM o)),
           t AS MATERIALIZED (SELECT 'order' AS kind, id, user_id, prepared_cart_snapshot, prepared_cart_hash FROM o
                              UNION ALL SELECT 'spc', id, user_id, prepared_cart_snapshot, prepared_cart_hash FROM s),
+          -- \`= ANY(ARRAY(…))\`, not \`IN (subquery)\`: an OR of two IN-subqueries made PostgreSQL read every item
+          -- (~20 ms of CPU per webhook at 100,000 items); this form reads the two indexes
           i AS MATERIALIZED (SELECT * FROM order_product_relations
-                              WHERE (order_id IN (SELECT id FROM o) OR id IN (SELECT order_product_relation_id FROM s)) AND deleted_at IS NULL)
+                              WHERE (order_id = ANY(ARRAY(SELECT id FROM o)) OR id = ANY(ARRAY(SELECT order_product_relation_id FROM s))) AND deleted_at IS NULL)
           ${event}
      SELECT (SELECT row_to_json(t) FROM t) AS target,
             (SELECT json_agg(i ORDER BY i.created_at, i.id) FROM i) AS items,
