@@ -350,4 +350,33 @@ describe('webhook completion in few statements (same rows, audit rows, notificat
     expect(buyNow2.statements).to.equal(11);
     expect((await NotificationHistory.findAll()).map((h) => h.channel).sort()).to.deep.equal(['email', 'email', 'email', 'kakao']);
   });
+
+  it('when the paid e-mail cannot be written, the payment still commits, without the e-mail or its job', async () => {
+    const p = await makeProduct({ price: 10000, stock: 5 });
+    // a failure PostgreSQL raises inside the e-mail's insert (as a broken constraint would): its savepoint keeps
+    // the payment's transaction going
+    await sequelize.query(`CREATE OR REPLACE FUNCTION test_refuse_recipient() RETURNS trigger LANGUAGE plpgsql AS $$
+                             BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+                           CREATE TRIGGER test_refuse_recipient BEFORE INSERT ON notification_recipients
+                             FOR EACH ROW EXECUTE FUNCTION test_refuse_recipient();`);
+    try {
+      const co = await buyNow(await makeUser(), p.id);
+      const jobsBefore = Number((await sequelize.query(`SELECT count(*) AS n FROM agenda_jobs`, { plain: true }))?.n ?? 0);
+      await webhook(co.merchant_uid);
+      const ledger = await PaymentHistory.findAll({ where: { orderId: co.id } });
+      expect(ledger.map((h) => h.status)).to.deep.equal(['completed']);
+      expect((await OrderProductRelation.findAll({ where: { orderId: co.id } })).map((i) => i.status)).to.deep.equal(['paid']);
+      expect(await NotificationHistory.count(), 'the failed e-mail left nothing').to.equal(0);
+      const jobsAfter = Number((await sequelize.query(`SELECT count(*) AS n FROM agenda_jobs`, { plain: true }))?.n ?? 0);
+      expect(jobsAfter, 'no job for a message that was not written').to.equal(jobsBefore);
+    } finally {
+      await sequelize.query(`DROP TRIGGER IF EXISTS test_refuse_recipient ON notification_recipients; DROP FUNCTION IF EXISTS test_refuse_recipient();`);
+    }
+    // (the same payment flow with the write succeeding: one message, one job — the counts above can move)
+    const jobs = async () => Number((await sequelize.query(`SELECT count(*) AS n FROM agenda_jobs`, { plain: true }))?.n ?? 0);
+    const before = await jobs();
+    await webhook((await buyNow(await makeUser(), p.id)).merchant_uid);
+    expect(await NotificationHistory.count()).to.equal(1);
+    expect(await jobs()).to.equal(before + 1);
+  });
 });
