@@ -117,13 +117,25 @@ async function serveWeb(
   });
   server.on('clientError', clientErrorHandler); // oversized URL / headers, malformed requests: the error shape too
   return async () => {
-    server.close();
-    server.closeAllConnections?.();
+    // Stop taking connections and let the requests already running finish — a checkout or a webhook cut
+    // half-way leaves a buyer without an answer (a rolling restart during a ticket rush) — closing keep-alive
+    // connections as they go idle; what still runs after DRAIN_MS is cut. Only then the job queue and the pool
+    // (closing the pool under running requests failed them with "connection manager was closed").
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections?.();
+    const idle = setInterval(() => server.closeIdleConnections?.(), 100); // keep-alive ones that just finished
+    const cut = setTimeout(() => server.closeAllConnections?.(), DRAIN_MS);
+    await drained;
+    clearInterval(idle);
+    clearTimeout(cut);
     await jobs.stop().catch((e) => logger.error('job queue stop failed', { error: String(e) }));
     await catalogChanges?.close().catch(() => undefined);
     await db.close().catch((e) => logger.error('close failed', { error: String(e) }));
   };
 }
+
+/** How long a stopping web process lets running requests finish (the cluster primary waits 10 s in all). */
+const DRAIN_MS = 5_000;
 
 function onStopSignal(stop: (signal: string) => Promise<void>): void {
   let stopping = false;

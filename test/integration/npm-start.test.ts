@@ -99,8 +99,19 @@ describe('npm start (the demo, end to end)', function () {
     const panel = await request(base).get('/admin/login');
     expect(panel.status).to.equal(200);
 
+    // SIGTERM while a checkout is running (PortOne answering slowly): the checkout still gets its answer,
+    // then the process exits 0
+    await agent.post('/v1/shop/orders/cart/products/').set('x-csrftoken', csrf).send({ product: mug.id, options: [] }).expect(201);
+    await request(simUrl).post('/__sim/latency').send({ ms: 1500 }).expect(200);
+    const running = agent
+      .post('/v1/shop/orders/')
+      .set('x-csrftoken', csrf)
+      .send({ name: '홍길동', phone: '010-1234-5678', email: 'buyer@example.com', organization: '' })
+      .then((r) => r.status, (e: Error) => e.message);
+    await new Promise((r) => setTimeout(r, 500));
     const exit = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
+    expect(await running, 'the checkout running at SIGTERM is answered').to.equal(201);
     expect(await exit).to.equal(0);
   });
 });
