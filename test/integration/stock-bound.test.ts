@@ -20,12 +20,9 @@ const INFO = { name: '구매자', phone: '010-1234-5678', email: 'buyer@example.
 describe('stock counts: the bound far from selling out, the exact count near it', () => {
   let sequelize: Sequelize;
   let app: Express;
-  before(async () => {
-    sequelize = await resetDb();
-    app = await makeApp();
-  });
   beforeEach(async () => {
     sequelize = await resetDb();
+    app = await makeApp();
     (await portoneSim()).reset();
   });
 
