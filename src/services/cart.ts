@@ -361,7 +361,7 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
     const product = (id: string) => facts.productRows.get(id)!;
     const name = orderName(oprs.map((o) => ({ price: price(o), productNameKo: product(o.productId).nameKo, productNameEn: product(o.productId).nameEn })));
     const p = preparePayment(cart.id, { id: randomUUID(), prepared_at: pythonIsoformat(c.now) }, items.map((i) => ({ ...i, price: repriced.get(i.id) ?? i.price })), deps.secretKey);
-    await writeCartCheckout(
+    const viewRow = await writeCartCheckout(
       deps.sequelize,
       {
         userId: c.userId,
@@ -377,10 +377,14 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
       t,
       p.amount !== 0, // a paid cart: the writes end the transaction; a free one completes below first
     );
-    if (p.amount === 0) await completeFreeOrder(cart.id, p.amount, t);
-    return { id: cart.id, price: p.amount };
+    if (p.amount === 0) {
+      await completeFreeOrder(cart.id, p.amount, t);
+      return { id: cart.id, price: p.amount, viewRow: null };
+    }
+    return { id: cart.id, price: p.amount, viewRow };
   });
-  const view = (await orderView(prepared.id, viewCtx(deps, c)))!;
+  // the view written with the preparation; a free order's after its completion
+  const view = prepared.viewRow ? orderViewsFromRow([prepared.id], prepared.viewRow, viewCtx(deps, c))[0]! : (await orderView(prepared.id, viewCtx(deps, c)))!;
   if (prepared.price === 0) return view; // completed at once: no payment window
   await registerWithPortOne(deps, view.merchant_uid!, prepared.price);
   return view;

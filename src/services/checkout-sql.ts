@@ -358,7 +358,8 @@ export interface CartCheckoutWrite {
 /**
  * Cart checkout's writes in ONE statement: the buyer's other holds released, re-priced items, the customer
  * info (updated, or created), the cart's name and preparation (snapshot, hash, hold), and the audit rows the
- * generic path writes for them, in its order (each re-priced item, the info, the cart).
+ * generic path writes for them, in its order (each re-priced item, the info, the cart); and the cart's view as
+ * written (`viewSql`: the checkout's answer without a statement of its own).
  */
 export async function writeCartCheckout(
   sequelize: Sequelize,
@@ -366,7 +367,7 @@ export async function writeCartCheckout(
   t: Transaction,
   /** send the COMMIT right behind the statement (src/db/pipeline.ts): the transaction ends with it */
   commit = false,
-): Promise<void> {
+): Promise<ViewRow> {
   const actor = currentActor();
   const at = Date.now();
   const p = new Params();
@@ -411,11 +412,11 @@ export async function writeCartCheckout(
          SET price = x.price, updated_at = ${ts}, updated_by_id = CASE WHEN x.by THEN ${actorId} ELSE o.updated_by_id END
         FROM unnest(${p.add(repriced.map((r) => r.id), 'uuid[]')}, ${p.add(repriced.map((r) => r.price), 'integer[]')},
                     ${p.add(repriced.map((r) => r.updatedById), 'boolean[]')}) AS x(id, price, by)
-       WHERE o.id = x.id RETURNING o.id)`);
+       WHERE o.id = x.id RETURNING o.*)`);
   }
   let infoCreated = false;
   if (w.existingInfo) {
-    if (infoAudit) ctes.push(`info AS (UPDATE customer_infos SET ${set(w.info as unknown as Record<string, unknown>, infoColumns, infoAudit)} WHERE id = ${p.add(w.existingInfo.id, 'uuid')} RETURNING id)`);
+    if (infoAudit) ctes.push(`info AS (UPDATE customer_infos SET ${set(w.info as unknown as Record<string, unknown>, infoColumns, infoAudit)} WHERE id = ${p.add(w.existingInfo.id, 'uuid')} RETURNING *)`);
   } else {
     infoCreated = true;
     ctes.push(`info AS (
@@ -423,14 +424,21 @@ export async function writeCartCheckout(
       VALUES (${p.add(randomUUID(), 'uuid')}, ${p.add(w.cart.id, 'uuid')}, NULL, ${p.add(w.info.name, 'text')}, ${p.add(w.info.phone, 'text')},
               ${p.add(w.info.email, 'text')}, ${p.add(w.info.organization, 'text')}, ${actorId}, ${actorId}, ${ts}, ${ts}) RETURNING *)`);
   }
-  if (cartAudit) ctes.push(`cart AS (UPDATE orders SET ${set(cartChanges, cartColumns, cartAudit)} WHERE id = ${p.add(w.cart.id, 'uuid')} RETURNING id)`);
+  const cartRef = p.add(w.cart.id, 'uuid');
+  if (cartAudit) ctes.push(`cart AS (UPDATE orders SET ${set(cartChanges, cartColumns, cartAudit)} WHERE id = ${cartRef} RETURNING *)`);
   const auditSources = [`SELECT x.k, x.table_name, x.record_id, x.action, x.before, x.after FROM ${AUDIT_RECORDSET.replace('%s', p.add(JSON.stringify(audits), 'jsonb'))}`];
   if (infoCreated) auditSources.push(auditSelect(String(infoCreateK), 'customer_infos', 'ci', auditJsonSql(CustomerInfo, 'ci')) + ' FROM info ci');
   ctes.push(`audit AS (
       INSERT INTO audit_logs (table_name, record_id, action, actor_user_id, actor_label, before, after, created_at)
       SELECT a.table_name, a.record_id, a.action, ${actorId}, ${p.add(actor.label, 'text')}, a.before, a.after, ${ts}
         FROM (${auditSources.join(' UNION ALL ')}) a ORDER BY a.k)`);
-  const sql = `WITH ${ctes.join(',\n    ')} SELECT 1`;
-  if (commit) await commitWith(sequelize, t, sql, { bind: p.values });
-  else await send(sequelize, t, sql, { bind: p.values });
+  // and the cart's view as written (its rows replaced by the ones this statement updates or inserts): the answer
+  const view = viewSql(
+    `ARRAY[${cartRef}]`,
+    { infos: infoCreated ? 'info' : undefined },
+    { orders: cartAudit ? 'cart' : undefined, items: repriced.length ? 'repriced' : undefined, infos: w.existingInfo && infoAudit ? 'info' : undefined },
+  );
+  const sql = `WITH ${ctes.join(',\n    ')},\n    ${view}`;
+  const [row] = commit ? await commitWith<ViewRow>(sequelize, t, sql, { bind: p.values }) : await send<ViewRow>(sequelize, t, sql, { bind: p.values });
+  return row!;
 }

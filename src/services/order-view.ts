@@ -218,14 +218,14 @@ const customerDto = (c: CustomerInfo | undefined | null): CustomerInfoDto | null
  *
  * `viewSql` is the statement's CTEs (without `WITH`) and SELECT for the order ids `ids` (SQL of a uuid[]);
  * `written` names CTEs of rows the same statement inserts (`… RETURNING *`), which its snapshot cannot see:
- * they are added to the orders / items / option answers / ledger rows read (cart add writes and views in one
- * statement); `updated` names CTEs of rows it updates (`… RETURNING *`): they replace the rows with the same
- * id (the webhook's paid write and its notification's view).
+ * they are added to the orders / items / option answers / ledger rows / customer infos read (cart add writes
+ * and views in one statement); `updated` names CTEs of rows it updates (`… RETURNING *`): they replace the rows
+ * with the same id (the webhook's paid write and its notification's view, cart checkout's write and its answer).
  */
 export function viewSql(
   ids: string,
-  written: { orders?: string; items?: string; options?: string; ticketInfos?: string; histories?: string } = {},
-  updated: { orders?: string; items?: string } = {},
+  written: { orders?: string; items?: string; options?: string; ticketInfos?: string; histories?: string; infos?: string } = {},
+  updated: { orders?: string; items?: string; infos?: string } = {},
 ): string {
   const plus = (cte: string | undefined) => (cte ? ` UNION ALL SELECT * FROM ${cte}` : '');
   const replaced = (cte: string | undefined) => (cte ? ` AND id NOT IN (SELECT id FROM ${cte}) UNION ALL SELECT * FROM ${cte}` : '');
@@ -241,7 +241,7 @@ export function viewSql(
     (SELECT json_agg(i ORDER BY i.created_at, i.id) FROM i) AS items,
     (SELECT json_agg(h ORDER BY h.created_at DESC, h.id DESC)
        FROM (SELECT * FROM payment_histories WHERE order_id = ANY(${ids}) AND deleted_at IS NULL${plus(written.histories)}) h) AS histories,
-    (SELECT json_agg(c) FROM customer_infos c WHERE c.order_id = ANY(${ids}) AND c.deleted_at IS NULL) AS infos,
+    (SELECT json_agg(c) FROM (SELECT * FROM customer_infos WHERE order_id = ANY(${ids}) AND deleted_at IS NULL${replaced(updated.infos)}${plus(written.infos)}) c) AS infos,
     (SELECT json_agg(op ORDER BY op.created_at, op.id) FROM op) AS options,
     (SELECT json_agg(ti) FROM (SELECT * FROM ticket_infos
                                 WHERE order_product_relation_id IN (SELECT id FROM i) AND deleted_at IS NULL${plus(written.ticketInfos)}) ti) AS ticket_infos,
