@@ -15,10 +15,9 @@
  *
  * The simple protocol carries no parameters, so the values are written into the text the way node-pg
  * would send them as parameters (`prepareValue`, then quoted with `escapeLiteral`). A statement with
- * positional values is PREPAREd once per connection and then EXECUTEd with them: planning these large
- * statements took longer than running them (2.7 ms against 1.4 ms for the counts, 1.8 against 1.7 for
- * buy now's writes), every time, under the lock; a prepared statement is planned for its first runs, then
- * PostgreSQL keeps a generic plan when it costs no more. Statements are logged
+ * positional values is PREPAREd once per connection and then EXECUTEd with them, with its generic plan
+ * (`toSql`): planning these large statements took longer than running them (2.7 ms against 1.4 ms for the
+ * counts, 1.8 against 1.7 for buy now's writes), every time, under the lock. Statements are logged
  * like Sequelize's (the query-count tests read that log) and run Sequelize's `afterQuery` hooks (the
  * catalogue cache's write hook), so they count and invalidate as `sequelize.query` does.
  */
@@ -161,7 +160,6 @@ function flush(sequelize: Sequelize, t: Transaction, q: Queue): void {
         if (added.length) preparedOf.get(conn)!.dirty = true;
         throw e;
       });
-      // one result per statement run: a PREPARE / DEALLOCATE has its own (command PREPARE / DEALLOCATE)
       // one result per statement run (PREPAREs, DEALLOCATEs and SETs included): each caller's is at its offset
       const all = Array.isArray(res) ? res : [res];
       const total = sent.reduce((n, x) => n + x.parts, 0);

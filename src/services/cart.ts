@@ -311,8 +311,8 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
   const mode: OrderabilityMode = 'CART';
 
   const prepared = await inTransaction(deps.sequelize, async (t) => {
-    // locks: the buyer, the cart, then the items' products and their tags, in one message (checkout-sql.ts);
-    // under them two more: the catalogue rows with the counts, then the writes with the COMMIT (pipeline.ts)
+    // locks: the buyer, the cart, then the items' products and their tags (checkout-sql.ts), then the writes
+    // with the COMMIT — two messages (src/db/pipeline.ts)
     const lockedSent = lockCartCheckout(deps.sequelize, c.userId, t);
     // the catalogue rows and the counts in the same message, right behind the locks: no round trip through the
     // app while the stock locks are held before the writes (the ids come from the cart, in SQL)

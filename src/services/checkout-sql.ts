@@ -14,7 +14,8 @@
  *                           cart (prepared and held), its customer info and their audit rows, and reads the
  *                           buy-now cart's view — one statement;
  *   - `writeCartCheckout`   releases the other holds, re-prices items, writes the customer info and the
- *                           prepared, held cart, with their audit rows — one statement.
+ *                           prepared, held cart, with their audit rows, and reads the cart's view — one
+ *                           statement.
  * The statements under the stock locks go out through src/db/pipeline.ts (several per message, the writes
  * with the COMMIT): in a rush the rate is 1 / how long the hot product's lock is held.
  *
@@ -32,7 +33,7 @@ import { send, commitWith, positional } from '../db/pipeline.js';
 import { hydrate, hydrateAll } from './json-rows.js';
 import { singleProductCartViewFromRow, viewSql, type OrderDto, type ViewContext, type ViewRow } from './order-view.js';
 import { stockLockCtes, type FactsSource } from './orderability.js';
-import { CART_LOCK_CTE } from './stock.js';
+import { CART_ID_SQL, CART_LOCK_CTE } from './stock.js';
 import type { CustomerInfo as CustomerInfoValue } from '../domain/cart/customer-info.js';
 import type { TicketInfoValue } from '../domain/cart/ticket-info.js';
 
@@ -201,10 +202,7 @@ export function lockCartCheckout(
  * run after those locks.
  */
 export function cartFactsSource(userId: number): FactsSource {
-  const cart = `(SELECT o.id FROM orders o
-                  WHERE o.deleted_at IS NULL AND o.user_id = CAST(:userId AS integer)
-                    AND NOT EXISTS (SELECT 1 FROM payment_histories ph WHERE ph.order_id = o.id AND ph.deleted_at IS NULL)
-                  ORDER BY o.created_at DESC LIMIT 1)`;
+  const cart = CART_ID_SQL;
   return {
     products: `ARRAY(SELECT DISTINCT i.product_id FROM order_product_relations i WHERE i.order_id = ${cart} AND i.deleted_at IS NULL)`,
     groups: `ARRAY(SELECT DISTINCT x.product_option_group_id FROM order_product_option_relations x

@@ -451,8 +451,8 @@ export async function notifyOrderEvent(
       const view = orderViewsFromRow([orderId], facts.view ?? undefined, viewContext(template.language))[0];
       const item = view ? orderContext(view, channel) : null;
       if (!item) return null;
-      // the savepoint, the write and its release in one message (src/db/pipeline.ts): on a hot path that holds
-      // the stock locks (the webhook), three round trips less under them
+      // the savepoint and the write in one message (src/db/pipeline.ts `guarded`): on a hot path that holds the
+      // stock locks (the webhook), one round trip less under them
       return await createEventMessage(sequelize, template, orderId, kind, channel, message.eventKey, item, transaction, true);
     }
     return await sequelize.transaction({ transaction }, async (t) => {

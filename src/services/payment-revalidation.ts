@@ -109,8 +109,8 @@ export interface RevalidationInput {
 
 /**
  * Errors (empty = the payment may be accepted); the first one is ORDER_NOT_ORDERABLE. Call after `lockForPayment`.
- * `sent`: the facts sent right behind it for `sentFor` (`sendOrderabilityFacts` with `paymentFactsSource`)
- * — used when this order's buyer is that user; else they are read now.
+ * `sent`: the facts sent right behind it (`sendOrderabilityFacts` with `paymentFactsSource`) for the buyer
+ * `userId` — used when this order's buyer is that user; else they are read now.
  */
 export async function revalidateForPayment(
   sequelize: Sequelize,

@@ -272,12 +272,15 @@ function soldAndTakenOf(rows: readonly SoldAndTakenRow[], lockCart: boolean): { 
 }
 
 /** The buyer's cart row, locked: the same rows, order and lock as `findCart(userId, t, true)` (cart.ts). */
-export const CART_LOCK_CTE = `cart AS MATERIALIZED (
-       SELECT o.* FROM orders o
+const CART_OF_USER = `SELECT o.* FROM orders o
         WHERE o.deleted_at IS NULL AND o.user_id = :userId
           AND NOT EXISTS (SELECT 1 FROM payment_histories ph WHERE ph.order_id = o.id AND ph.deleted_at IS NULL)
-        ORDER BY o.created_at DESC LIMIT 1 FOR UPDATE
+        ORDER BY o.created_at DESC LIMIT 1`;
+export const CART_LOCK_CTE = `cart AS MATERIALIZED (
+       ${CART_OF_USER} FOR UPDATE
      )`;
+/** The id of the buyer `:userId`'s cart by the same rule, without the lock (SQL of a uuid, NULL when none). */
+export const CART_ID_SQL = `(SELECT id FROM (${CART_OF_USER}) cart_of_user)`;
 
 export interface CatalogSoldCounts {
   product: Map<string, number>;
