@@ -320,7 +320,12 @@ export async function importFromDjango(sequelize: Sequelize, opts: DjangoImportO
     result.committed = true;
   } catch (e) {
     if (sourceLost && !(e instanceof Rollback)) {
-      throw new Error(`the connection to the Django database was lost: ${(sourceLost as Error).message}`, { cause: e });
+      // The server's reason (57P01 …) reaches the 'error' listener only when no source query is running; when
+      // one is (a busy machine: the next COPY already sent), that query gets it and the listener just
+      // "Connection terminated unexpectedly". Name the server's reason whichever way it came.
+      const pgErr = e as { severity?: string; code?: string };
+      const reason = pgErr.severity === 'FATAL' && /^(57|08)/.test(pgErr.code ?? '') ? (e as Error) : (sourceLost as Error);
+      throw new Error(`the connection to the Django database was lost: ${reason.message}`, { cause: e });
     }
     if (!(e instanceof Rollback)) {
       const pgErr = e as { detail?: string; table?: string; constraint?: string };
