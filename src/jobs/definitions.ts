@@ -12,7 +12,7 @@ import { logger } from '../logger.js';
 import { createMailer, type Mailer } from '../services/mailer.js';
 import { createAlimtalkSender, createSmsSender, type AlimtalkMessage, type NhnSender, type SmsMessage } from '../nhn/client.js';
 import { SendSpacing } from '../domain/notification/rate-limit.js';
-import { deliverNotification, sweepNotifications } from '../services/notifications.js';
+import { deliverNotification, recoverPaidNotifications, sweepNotifications } from '../services/notifications.js';
 import { cleanupAbandonedCarts } from '../services/cart-cleanup.js';
 import { reconcile } from '../services/reconcile.js';
 import { settleOpenAttempts } from '../services/refund.js';
@@ -67,7 +67,10 @@ export function defineJobs(queue: JobQueue, deps: JobDeps): void {
   agenda.define(
     JOB.NOTIFICATION_SWEEP,
     async () => {
-      await asJob(JOB.NOTIFICATION_SWEEP, () => sweepNotifications(sequelize));
+      await asJob(JOB.NOTIFICATION_SWEEP, async () => {
+        await sweepNotifications(sequelize);
+        await recoverPaidNotifications(sequelize); // paid messages the webhook did not get to write after its commit
+      });
     },
     { concurrency: 1 },
   );

@@ -431,15 +431,19 @@ function eventPreloadSql(kind: OrderEventKind, orderId: string, written: Written
  * per-buyer language). Never throws: it runs in a savepoint, and a failure is logged while the payment or
  * refund commits. `opts.preloaded`: the facts the paying statement read already (Korean only); then only the
  * message itself is written (in the savepoint), and only when there is one to write.
+ *
+ * `transaction` null: the event's transaction has committed (the webhook's payment, `emitCommittedOrderEvent`);
+ * the message is written on its own on `opts.sequelize` (the preloaded facts: one statement) and its job
+ * enqueued at once.
  */
 export async function notifyOrderEvent(
   orderId: string,
   kind: OrderEventKind,
-  transaction: Transaction,
-  opts: { lang?: NotificationLanguage; channel?: 'email' | 'kakao'; preloaded?: unknown } = {},
+  transaction: Transaction | null,
+  opts: { lang?: NotificationLanguage; channel?: 'email' | 'kakao'; preloaded?: unknown; sequelize?: Sequelize } = {},
 ): Promise<string | null> {
   const channel = opts.channel ?? 'email';
-  const sequelize = (transaction as Transaction & { sequelize: Sequelize }).sequelize;
+  const sequelize = transaction ? (transaction as Transaction & { sequelize: Sequelize }).sequelize : opts.sequelize!;
   const facts = opts.preloaded && (opts.lang ?? 'ko') === 'ko' ? (opts.preloaded as EventFacts) : null;
   try {
     if (facts) {
@@ -455,7 +459,7 @@ export async function notifyOrderEvent(
       // stock locks (the webhook), one round trip less under them
       return await createEventMessage(sequelize, template, orderId, kind, channel, message.eventKey, item, transaction, true);
     }
-    return await sequelize.transaction({ transaction }, async (t) => {
+    return await sequelize.transaction(transaction ? { transaction } : {}, async (t) => {
       const info = await CustomerInfo.findOne({ where: { orderId }, transaction: t });
       const latest = info && addressOn(channel, info) ? await PaymentHistory.findOne({ where: { orderId }, order: [['createdAt', 'DESC'], ['id', 'DESC']], transaction: t }) : null;
       const message = messageOf(orderId, kind, channel, info, latest?.id ?? null, null);
@@ -510,7 +514,8 @@ async function createEventMessage(
   channel: NotificationChannel,
   eventKey: string,
   item: { recipient: string; context: Record<string, unknown> },
-  t: Transaction,
+  /** null: on its own (the event's transaction committed already) */
+  t: Transaction | null,
   /** in its own savepoint: a failure leaves `t` as it was and is thrown */
   savepoint = false,
 ): Promise<string> {
@@ -529,6 +534,11 @@ async function createEventMessage(
     kind === 'paid' ? 'order_paid' : 'order_refunded', eventKey, actor.userId, actor.label, at.toISOString(),
     recipientId, orderId, orderId, item.recipient, JSON.stringify(item.context), rendered.subject, rendered.body,
   ];
+  if (!t) {
+    await sequelize.query(sql, { bind, type: QueryTypes.INSERT });
+    await enqueueNow(JOB.NOTIFICATION_SEND, { recipientId }, { sequelize });
+    return recipientId;
+  }
   if (savepoint) await guarded(sequelize, t, sql, { bind });
   else await sequelize.query(sql, { bind, type: QueryTypes.INSERT, transaction: t });
   await enqueueAfterCommit(t, JOB.NOTIFICATION_SEND, { recipientId });
@@ -548,7 +558,13 @@ export function registerOrderNotifications(): () => void {
       await notifyOrderEvent(orderId, kind, t, { preloaded });
       if (currentSettings().kakaoEnabled) await notifyOrderEvent(orderId, kind, t, { channel: 'kakao', preloaded });
     },
-    { sql: eventPreloadSql },
+    {
+      sql: eventPreloadSql,
+      committed: async (kind, orderId, sequelize, preloaded) => {
+        await notifyOrderEvent(orderId, kind, null, { preloaded, sequelize });
+        if (currentSettings().kakaoEnabled) await notifyOrderEvent(orderId, kind, null, { channel: 'kakao', preloaded, sequelize });
+      },
+    },
   );
   return () => {
     unsubscribe?.();
@@ -688,6 +704,52 @@ export async function retryNotifications(sequelize: Sequelize, recipientIds: str
     await enqueueNow(JOB.NOTIFICATION_SEND, { recipientId: r.id }, { sequelize });
   }
   return rows.map((r) => r.id);
+}
+
+/**
+ * Recovery (recurring, with the sweep) of the webhook's paid messages. The webhook writes them once the payment
+ * has committed (`emitCommittedOrderEvent`: nothing but the paid write runs while it holds the product's lock),
+ * so a process that stopped in between, or a write that failed, left a payment without its message. Webhook
+ * payments (their `payment_accepted` event row) of the last `windowMs`, older than `graceMs`, still their
+ * order's newest ledger row, with a customer e-mail, an active Korean `order_paid` template and no message for
+ * their event key get their messages now (`notifyOrderEvent`: idempotent per event key, Kakao too when
+ * configured). Returns how many orders got one.
+ */
+export async function recoverPaidNotifications(
+  sequelize: Sequelize,
+  opts: { now?: Date; graceMs?: number; windowMs?: number } = {},
+): Promise<number> {
+  const now = opts.now ?? new Date();
+  const rows = await sequelize.query<{ order_id: string }>(
+    `SELECT ph.order_id FROM payment_histories ph
+      WHERE ph.status = 'completed' AND ph.deleted_at IS NULL AND ph.imp_id IS NOT NULL
+        AND ph.created_at >= :since AND ph.created_at < :graceBefore
+        AND EXISTS (SELECT 1 FROM payment_webhook_events e
+                     WHERE e.order_id = ph.order_id AND e.imp_uid = ph.imp_id AND e.event_type = 'payment_accepted')
+        AND NOT EXISTS (SELECT 1 FROM payment_histories l
+                         WHERE l.order_id = ph.order_id AND l.deleted_at IS NULL AND (l.created_at, l.id) > (ph.created_at, ph.id))
+        AND EXISTS (SELECT 1 FROM customer_infos c WHERE c.order_id = ph.order_id AND c.deleted_at IS NULL AND coalesce(c.email, '') <> '')
+        AND EXISTS (SELECT 1 FROM notification_templates tp
+                     WHERE tp.channel = 'email' AND tp.code = :code AND tp.language = 'ko' AND tp.active AND tp.deleted_at IS NULL)
+        AND NOT EXISTS (SELECT 1 FROM notification_histories n WHERE n.event_key = ${eventKeySql('paid', 'email', 'ph.order_id', 'ph.id')})
+      ORDER BY ph.created_at LIMIT 500`,
+    {
+      type: QueryTypes.SELECT,
+      replacements: {
+        since: new Date(now.getTime() - (opts.windowMs ?? 24 * 3600_000)),
+        graceBefore: new Date(now.getTime() - (opts.graceMs ?? 5 * 60_000)),
+        code: EVENT_TEMPLATE_CODE.paid,
+      },
+    },
+  );
+  let recovered = 0;
+  for (const { order_id: orderId } of rows) {
+    const id = await notifyOrderEvent(orderId, 'paid', null, { sequelize });
+    if (currentSettings().kakaoEnabled) await notifyOrderEvent(orderId, 'paid', null, { channel: 'kakao', sequelize });
+    if (id) recovered += 1;
+  }
+  if (recovered) logger.warn('paid messages written by the sweep (the webhook stopped before writing them)', { recovered });
+  return recovered;
 }
 
 /**

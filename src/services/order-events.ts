@@ -6,9 +6,11 @@
  * A handler may also declare what it reads (`preload`): one SQL expression that a hot path (the webhook's
  * paid write) evaluates in the very statement that writes the event's rows, so the handler gets its facts
  * without a round trip of its own. Callers that do not preload (refunds, …) raise the event as before and
- * the handler reads for itself.
+ * the handler reads for itself. The webhook raises `paid` once its transaction has committed
+ * (`emitCommittedOrderEvent`).
  */
-import type { Transaction } from 'sequelize';
+import type { Sequelize, Transaction } from 'sequelize';
+import { logger } from '../logger.js';
 
 export type OrderEventKind = 'paid' | 'refunded';
 export type OrderEventHandler = (kind: OrderEventKind, orderId: string, transaction: Transaction, preloaded?: unknown) => Promise<void> | void;
@@ -27,6 +29,11 @@ export interface WrittenRows {
 export interface OrderEventPreload {
   /** One SQL expression (json) over the order id `orderId` (SQL of a uuid) and the written rows. */
   sql(kind: OrderEventKind, orderId: string, written: WrittenRows): string;
+  /**
+   * The handler for an event raised after its transaction committed (`emitCommittedOrderEvent`), with what
+   * `sql` read in the committing statement. Without it the handler runs in a transaction of its own.
+   */
+  committed?(kind: OrderEventKind, orderId: string, sequelize: Sequelize, preloaded: unknown): Promise<void>;
 }
 
 /** What the handlers' preloads gave, to pass to `emitOrderEvent`. */
@@ -55,4 +62,22 @@ export function orderEventPreloads(kind: OrderEventKind, orderId: string, writte
 
 export async function emitOrderEvent(kind: OrderEventKind, orderId: string, transaction: Transaction, preloaded?: Preloaded): Promise<void> {
   for (const h of [...handlers.keys()]) await h(kind, orderId, transaction, preloaded?.values.get(h));
+}
+
+/**
+ * The event of a transaction that has committed already (the webhook's paid write commits with its statement,
+ * so that nothing but that statement runs while it holds the product's lock): each handler writes on its own,
+ * after the payment. A handler failing here cannot undo the payment; the notification sweep recovers a paid
+ * e-mail that was never written (src/services/notifications.ts `sweepNotifications`).
+ */
+export async function emitCommittedOrderEvent(kind: OrderEventKind, orderId: string, sequelize: Sequelize, preloaded?: Preloaded): Promise<void> {
+  for (const [h, preload] of [...handlers]) {
+    try {
+      if (preload?.committed) await preload.committed(kind, orderId, sequelize, preloaded?.values.get(h));
+      else await sequelize.transaction((t) => Promise.resolve(h(kind, orderId, t)));
+    } catch (e) {
+      // the payment is committed: its answer must not become an error
+      logger.error('order event handler failed after commit', { kind, orderId, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
 }

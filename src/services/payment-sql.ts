@@ -26,9 +26,9 @@ import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { Order, OrderProductOptionRelation, OrderProductRelation, SingleProductCart, auditJsonSql } from '../models/index.js';
 import { currentActor } from '../context.js';
 import { hydrate, hydrateAll } from './json-rows.js';
-import { send } from '../db/pipeline.js';
+import { commitWith, send } from '../db/pipeline.js';
 import { AUDIT_RECORDSET, Params, iso, updateAudit, type AuditRow } from './checkout-sql.js';
-import { emitOrderEvent, orderEventPreloads } from './order-events.js';
+import { emitCommittedOrderEvent, emitOrderEvent, orderEventPreloads } from './order-events.js';
 
 /** The values of one payment_webhook_events row (as `logEvent` builds them). */
 export interface WebhookEventRow {
@@ -236,8 +236,13 @@ export interface PaidWrite {
  * `order.update({stockHeldUntil: null})` in that order, and the webhook's event row; the order-event
  * handlers' reads ride along (they see the rows as written). Then the `paid` event is raised. Returns the
  * ledger row's id.
+ *
+ * `commit`: the statement goes with the COMMIT in one message (src/db/pipeline.ts `commitWith`) and the `paid`
+ * event is raised once committed (`emitCommittedOrderEvent`: the e-mail is written on its own, outside the
+ * locks). The webhook pays this way: every round trip while it holds the product's lock is one every other
+ * payment and checkout of that product waits for.
  */
-export async function writePaid(sequelize: Sequelize, w: PaidWrite, t: Transaction): Promise<string> {
+export async function writePaid(sequelize: Sequelize, w: PaidWrite, t: Transaction, opts: { commit?: boolean } = {}): Promise<string> {
   const actor = currentActor();
   const at = Date.now();
   const p = new Params();
@@ -279,13 +284,14 @@ export async function writePaid(sequelize: Sequelize, w: PaidWrite, t: Transacti
   if (w.event) ctes.push(`ev AS (${eventInsert(p, { ...w.event, paymentHistoryId: phId })})`);
   const preloads = orderEventPreloads('paid', orderRef, { orders: orderAudit ? 'ord' : undefined, items: 'paid', histories: 'ph' });
   // through the pipeline: prepared once per connection (planning it cost as much as running it, under the locks)
-  const [row] = await send<Record<string, unknown>>(
-    sequelize,
-    t,
-    `WITH ${ctes.join(',\n    ')}
-     SELECT (SELECT count(*) FROM paid) AS paid${preloads.columns}`,
-    { bind: p.values },
-  );
+  const sql = `WITH ${ctes.join(',\n    ')}
+     SELECT (SELECT count(*) FROM paid) AS paid${preloads.columns}`;
+  if (opts.commit) {
+    const [row] = await commitWith<Record<string, unknown>>(sequelize, t, sql, { bind: p.values });
+    await emitCommittedOrderEvent('paid', w.order.id, sequelize, preloads.read(row ?? {}));
+    return phId;
+  }
+  const [row] = await send<Record<string, unknown>>(sequelize, t, sql, { bind: p.values });
   await emitOrderEvent('paid', w.order.id, t, preloads.read(row ?? {}));
   return phId;
 }

@@ -29,6 +29,7 @@ import { cancelUnrecordedPayment } from './refund.js';
 import { snapshotItemsOf } from './snapshot-items.js';
 import { sendLockOrPromote, recordLookupAndReadTarget, writePaid, type TargetRead, type WebhookEventRow } from './payment-sql.js';
 import { logger } from '../logger.js';
+import { inTransaction } from '../db/pipeline.js';
 import { runAs } from '../context.js';
 import { storableJson, storableText } from '../domain/storable.js';
 
@@ -249,7 +250,7 @@ async function process(deps: WebhookDeps, payload: unknown, now: Date): Promise<
 
   const paid = payment;
   try {
-    const phId = await deps.sequelize.transaction(async (t) => {
+    const phId = await inTransaction(deps.sequelize, async (t) => {
       // The order's lock (or the buy-now cart's, promoted to an order with the same id), then the ledger and
       // (only while it is empty) the re-validation's locks, in one message: the second statement runs once the
       // first has its locks, so it sees what their previous holder committed (src/db/pipeline.ts).
@@ -298,7 +299,8 @@ async function process(deps: WebhookDeps, payload: unknown, now: Date): Promise<
       if (problems.length) throw new Rejection(problems[0]!, true, problems.slice(1));
 
       // the ledger row, the items paid, the hold released, their audit rows and — when the body is stored as
-      // it is — the `payment_accepted` event row, all in one statement (the event row commits with the payment)
+      // it is — the `payment_accepted` event row, all in one statement sent with the COMMIT (the event row
+      // commits with the payment); the paid e-mail is written once committed, outside the locks
       return writePaid(
         deps.sequelize,
         {
@@ -309,6 +311,7 @@ async function process(deps: WebhookDeps, payload: unknown, now: Date): Promise<
           event: storable ? eventRow('payment_accepted', base, { orderId: target.id }) : undefined,
         },
         t,
+        { commit: true },
       );
     });
     if (phId && !storable) await logEvent('payment_accepted', base, { orderId: target.id, phId });

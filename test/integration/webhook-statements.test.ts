@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import request from 'supertest';
 import type { Express } from 'express';
 import type { Sequelize } from 'sequelize';
-import { resetDb, countQueries, testConfig } from '../helpers/db.js';
+import { resetDb, countQueries, queryLog, testConfig } from '../helpers/db.js';
 import { makeApp, portoneSim } from '../helpers/app.js';
 import { asBuyer } from '../helpers/buyer.js';
 import { makeProduct, makeGroup, makeOption, makeTag, makeUser } from '../helpers/fixtures.js';
@@ -28,7 +28,7 @@ import {
   type User,
 } from '../../src/models/index.js';
 import { runAs, currentActor } from '../../src/context.js';
-import { addressOn, configureNotifications, orderContext, registerOrderNotifications, renderMessage, viewsFor } from '../../src/services/notifications.js';
+import { addressOn, configureNotifications, orderContext, recoverPaidNotifications, registerOrderNotifications, renderMessage, viewsFor } from '../../src/services/notifications.js';
 import { singleOrderName } from '../../src/domain/cart/order-name.js';
 import { signScancodeToken, scancodeUrl } from '../../src/domain/scancode/token.js';
 import type { PortOneSimulator } from '../../src/portone/simulator.js';
@@ -328,33 +328,46 @@ describe('webhook completion in few statements (same rows, audit rows, notificat
     ]);
   });
 
-  it('statements: 9 per paid buy-now or cart payment with its e-mail (≤ 12), 11 with Kakao too; a duplicate 2', async () => {
+  it('statements: 8 per paid buy-now or cart payment with its e-mail (≤ 12), 9 with Kakao too; a duplicate 2', async () => {
     const tagged = await makeProduct({ stock: 10, price: 7000 });
     await makeTag({ stock: 100 }, [tagged]);
     const other = await makeProduct({ price: 3000 });
     // received; look-up + target + items + "recorded?"; order lock or cart lock + promotion; ledger + locks;
-    // catalogue rows; counts; ledger row + items paid + hold released + audit + accepted (+ the e-mail's reads);
-    // the e-mail's savepoint; its history + recipient
+    // catalogue rows; counts; ledger row + items paid + hold released + audit + accepted (+ the e-mail's reads),
+    // sent with the COMMIT; then, committed, the e-mail's history + recipient
+    const start = queryLog.length;
     const buyNow1 = await webhook((await buyNow(await makeUser(), tagged.id)).merchant_uid);
     const cart = await webhook((await cartCheckout(await makeUser(), [tagged.id, other.id])).merchant_uid);
-    expect([buyNow1.statements, cart.statements]).to.deep.equal([9, 9]);
+    expect([buyNow1.statements, cart.statements]).to.deep.equal([8, 8]);
+    // the paid write is the transaction's last statement: its COMMIT follows it at once (one message, nothing
+    // else while the locks are held), and the e-mail is written after it, on another connection or not
+    const log = queryLog.slice(start);
+    const paidWrites = log.map((q, i) => (/INSERT INTO payment_histories/.test(q) ? i : -1)).filter((i) => i >= 0);
+    expect(paidWrites).to.have.length(2);
+    for (const i of paidWrites) {
+      const tx = /^Executing \(([0-9a-f-]+)\)/.exec(log[i]!)![1];
+      expect(log[i + 1], 'the COMMIT right after the paid write').to.equal(`Executing (${tx}): COMMIT`);
+      const mail = log.findIndex((q, j) => j > i && /INSERT INTO notification_histories/.test(q));
+      expect(mail, 'the e-mail after the COMMIT').to.be.greaterThan(i + 1);
+      expect(log[mail], 'outside the payment\'s transaction').not.to.include(tx);
+    }
 
     // the same notification delivered again: received; look-up + target + "recorded?" (yes) — nothing else
     const again = await countQueries(() => request(app).post(WEBHOOK).send({ imp_uid: cart.payment.imp_uid, merchant_uid: cart.payment.merchant_uid, status: 'paid' }).expect(200));
     expect(again).to.equal(2);
 
-    // Kakao alimtalk configured: its own savepoint and insert, its reads in the same paid write
+    // Kakao alimtalk configured: its own insert, its reads in the same paid write
     await kakaoSeeder.up(sequelize.getQueryInterface());
     configureNotifications({ ...SETTINGS, kakaoEnabled: true });
     const buyNow2 = await webhook((await buyNow(await makeUser(), tagged.id)).merchant_uid);
-    expect(buyNow2.statements).to.equal(11);
+    expect(buyNow2.statements).to.equal(9);
     expect((await NotificationHistory.findAll()).map((h) => h.channel).sort()).to.deep.equal(['email', 'email', 'email', 'kakao']);
   });
 
   it('when the paid e-mail cannot be written, the payment still commits, without the e-mail or its job', async () => {
     const p = await makeProduct({ price: 10000, stock: 5 });
-    // a failure PostgreSQL raises inside the e-mail's insert (as a broken constraint would): its savepoint keeps
-    // the payment's transaction going
+    // a failure PostgreSQL raises inside the e-mail's insert (as a broken constraint would): the payment has
+    // committed before it, and its answer stays 200
     await sequelize.query(`CREATE OR REPLACE FUNCTION test_refuse_recipient() RETURNS trigger LANGUAGE plpgsql AS $$
                              BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
                            CREATE TRIGGER test_refuse_recipient BEFORE INSERT ON notification_recipients
@@ -372,11 +385,21 @@ describe('webhook completion in few statements (same rows, audit rows, notificat
     } finally {
       await sequelize.query(`DROP TRIGGER IF EXISTS test_refuse_recipient ON notification_recipients; DROP FUNCTION IF EXISTS test_refuse_recipient();`);
     }
+    // the sweep writes the message the webhook could not (once older than its grace), once
+    const orderId = (await PaymentHistory.findOne({ where: { status: 'completed' } }))!.orderId;
+    expect(await recoverPaidNotifications(sequelize), 'not before its grace').to.equal(0);
+    const later = new Date(Date.now() + 10 * 60_000);
+    expect(await recoverPaidNotifications(sequelize, { now: later })).to.equal(1);
+    expect(await recoverPaidNotifications(sequelize, { now: later }), 'idempotent').to.equal(0);
+    const recovered = await NotificationHistory.findAll();
+    expect(recovered.map((h) => [h.trigger, h.eventKey])).to.deep.equal([['order_paid', `order_paid:${orderId}:${(await PaymentHistory.findOne({ where: { orderId } }))!.id}`]]);
     // (the same payment flow with the write succeeding: one message, one job — the counts above can move)
     const jobs = async () => Number((await sequelize.query(`SELECT count(*) AS n FROM agenda_jobs`, { plain: true }))?.n ?? 0);
     const before = await jobs();
     await webhook((await buyNow(await makeUser(), p.id)).merchant_uid);
-    expect(await NotificationHistory.count()).to.equal(1);
+    expect(await NotificationHistory.count()).to.equal(2);
     expect(await jobs()).to.equal(before + 1);
+    // …which the sweep leaves alone
+    expect(await recoverPaidNotifications(sequelize, { now: new Date(Date.now() + 10 * 60_000) })).to.equal(0);
   });
 });
