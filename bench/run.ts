@@ -64,6 +64,12 @@ const WEB_PROCESSES = process.env.BENCH_WEB_CONCURRENCY ?? '1';
 const BASELINE_DIR = process.env.BENCH_BASELINE_DIR ?? '';
 const f1 = (x: number | undefined) => (x === undefined ? '?' : x.toFixed(1));
 const DB_URL = process.env.BENCH_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/shop_bench${QUICKMODE ? '_quick' : ''}`;
+/** the baseline app's database: a copy of the seeded one (`<name>_baseline`) */
+const BASELINE_DB_URL = (() => {
+  const u = new URL(DB_URL);
+  u.pathname = `${u.pathname}_baseline`;
+  return u.toString();
+})();
 const IMP = { key: 'bench-imp-key', secret: 'bench-imp-secret' };
 const INFO = { phone: '010-1234-5678', email: 'buyer@example.com', organization: '' };
 
@@ -236,6 +242,7 @@ async function main(): Promise<void> {
   log(`${QUICKMODE ? 'quick' : 'full'} run; database ${DB_URL.replace(/\/\/[^@]*@/, '//')}`);
   await adminClient(async (c, name) => {
     await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await c.query(`DROP DATABASE IF EXISTS "${name}_baseline" WITH (FORCE)`);
     await c.query(`CREATE DATABASE "${name}"`);
   });
   const pgVersion = await (async () => {
@@ -245,12 +252,21 @@ async function main(): Promise<void> {
     await s.close();
     return (rows as Array<{ v: string }>)[0]!.v;
   })();
-  const client = new pg.Client({ connectionString: DB_URL });
-  client.on('error', (e) => log(`bench database connection: ${e.message}`)); // e.g. dropped at the end of a failed run
+  let client = new pg.Client({ connectionString: DB_URL });
   await client.connect();
   const ts = Date.now();
   const info: SeedInfo = await seed(client, SIZE);
   await client.query('VACUUM ANALYZE');
+  if (BASELINE_DIR) {
+    // The baseline app gets a database of its own, copied from the seeded one: each side starts from the same
+    // rows. On one shared database the side measured second ran on the first side's orders too — the
+    // baseline counts every unit, so it measured ~25 % slower when second (and the ratios moved with the order).
+    await client.end();
+    await adminClient(async (c, name) => void (await c.query(`CREATE DATABASE "${name}_baseline" TEMPLATE "${name}"`)));
+    client = new pg.Client({ connectionString: DB_URL });
+    await client.connect();
+  }
+  client.on('error', (e) => log(`bench database connection: ${e.message}`)); // e.g. dropped at the end of a failed run
   // kept open: the catalogue sizes and the rush write through it (as an operator's process would)
   const seedSeconds = (Date.now() - ts) / 1000;
   log(`seeded in ${seedSeconds.toFixed(1)} s: ${JSON.stringify(info.counts)}`);
@@ -306,7 +322,7 @@ async function main(): Promise<void> {
     if (BASELINE_DIR) {
       const basePort = await freePort();
       baseBase = `http://127.0.0.1:${basePort}`;
-      const b = start('app-baseline', 'src/main.ts', { ...appEnv, PORT: String(basePort), BACKEND_DOMAIN: baseBase, ADMIN_ENABLED: 'false' }, BASELINE_DIR);
+      const b = start('app-baseline', 'src/main.ts', { ...appEnv, DATABASE_URL: BASELINE_DB_URL, PORT: String(basePort), BACKEND_DOMAIN: baseBase, ADMIN_ENABLED: 'false' }, BASELINE_DIR);
       await waitFor(`${baseBase}/healthz`, 180_000, b);
       log(`baseline app (${BASELINE_DIR}) pid ${b.pid} on ${baseBase}`);
     }
@@ -383,8 +399,9 @@ async function main(): Promise<void> {
   });
 
   // --- checkouts and the webhook; with BENCH_BASELINE_DIR, the same scenarios against the baseline app first ---
-  const checkoutScenarios = async (appBase: string, label: string): Promise<Row[]> => {
+  const checkoutScenarios = async (appBase: string, label: string, sideBuyers: Session[]): Promise<Row[]> => {
     const out: Row[] = [];
+    const nextBuyer = rotate(sideBuyers);
     const named = (name: string) => (label ? `${name} ${label}` : name);
     // buy-now checkout (registers the amount with the PortOne simulator); with `--only webhook` it runs all the
     // same (the webhooks pay what it prepared) and only its row is left out
@@ -413,7 +430,7 @@ async function main(): Promise<void> {
     // cart checkout: every buyer has a cart (one item added first); a new name each time, so each checkout
     // prepares the cart again (the same name while the hold is live is a double click: answered at once)
     if (want('checkout')) {
-      for (const b of buyers.slice(0, 200)) {
+      for (const b of sideBuyers.slice(0, 200)) {
         const headers = { 'content-type': 'application/json', cookie: b.cookie, 'x-csrftoken': b.csrf };
         await fetch(`${appBase}/v1/shop/orders/cart/products/`, { method: 'POST', headers, body: JSON.stringify({ product: info.cartProductId, options: [] }) });
         // the seeded data gives some buyers a cart with items of products no longer on sale: leave only the
@@ -423,7 +440,7 @@ async function main(): Promise<void> {
           if (item.product.id !== info.cartProductId) await fetch(`${appBase}/v1/shop/orders/cart/products/${item.id}/`, { method: 'DELETE', headers });
         }
       }
-      const cartBuyers = rotate(buyers.slice(0, 200));
+      const cartBuyers = rotate(sideBuyers.slice(0, 200));
       const cartRow = await load(appBase, named('cart checkout'), {
           connections: 10,
           requests: [
@@ -437,7 +454,7 @@ async function main(): Promise<void> {
             },
           ],
         });
-      out.push({ ...cartRow, note: `${cartRow.note ? `${cartRow.note}; ` : ''}${Math.min(200, buyers.length)} buyers' carts, prepared again each time` });
+      out.push({ ...cartRow, note: `${cartRow.note ? `${cartRow.note}; ` : ''}${Math.min(200, sideBuyers.length)} buyers' carts, prepared again each time` });
     }
     // webhook completion: pay each prepared buy-now checkout at the simulator, then deliver the webhooks
     const toPay = want('webhook') ? prepared.slice(0, QUICKMODE ? 200 : 3000) : [];
@@ -461,15 +478,23 @@ async function main(): Promise<void> {
     return out;
   };
   if (baseBase) {
-    const before = await checkoutScenarios(baseBase, '(baseline)');
-    const after = await checkoutScenarios(base, '');
+    // the same buyers, signed in to the baseline app (its sessions live in its own database)
+    const baseBuyers: Session[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < buyers.length) baseBuyers.push(await signIn(baseBase, info.buyerEmail(2 + next++)));
+      }),
+    );
+    const before = await checkoutScenarios(baseBase, '(baseline)', baseBuyers);
+    const after = await checkoutScenarios(base, '', buyers);
     for (const r of before) {
       const now = after.find((x) => `${x.name} (baseline)` === r.name);
       rows.push({ ...r, note: `${r.note ? `${r.note}; ` : ''}${BASELINE_DIR}` });
       if (now) rows.push({ ...now, note: `${now.note ? `${now.note}; ` : ''}${(now.rps! / r.rps!).toFixed(2)}× baseline req/s, SQL ${f1(r.sql)} → ${f1(now.sql)}` });
     }
   } else {
-    rows.push(...(await checkoutScenarios(base, '')));
+    rows.push(...(await checkoutScenarios(base, '', buyers)));
   }
 
   // --- the order list of a buyer with 20 orders ---
@@ -588,6 +613,7 @@ async function main(): Promise<void> {
   if (!KEEP) {
     await adminClient(async (c, name) => {
       await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await c.query(`DROP DATABASE IF EXISTS "${name}_baseline" WITH (FORCE)`);
     });
   }
 
@@ -771,6 +797,11 @@ process.on('SIGINT', () => {
 main().catch(async (e) => {
   console.error(e);
   await stopAll();
-  if (!KEEP) await adminClient(async (c, name) => void (await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))).catch(() => {});
+  if (!KEEP) {
+    await adminClient(async (c, name) => {
+      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await c.query(`DROP DATABASE IF EXISTS "${name}_baseline" WITH (FORCE)`);
+    }).catch(() => {});
+  }
   process.exit(1);
 });
