@@ -432,9 +432,9 @@ function eventPreloadSql(kind: OrderEventKind, orderId: string, written: Written
  * refund commits. `opts.preloaded`: the facts the paying statement read already (Korean only); then only the
  * message itself is written (in the savepoint), and only when there is one to write.
  *
- * `transaction` null: the event's transaction has committed (the webhook's payment, `emitCommittedOrderEvent`);
- * the message is written on its own on `opts.sequelize` (the preloaded facts: one statement) and its job
- * enqueued at once.
+ * `transaction` null: the event's transaction has committed (the webhook's payment, `emitCommittedOrderEvent`;
+ * the sweep's `recoverPaidNotifications`): the message is written on its own on `opts.sequelize` (with
+ * preloaded facts: one statement, no savepoint) and its job enqueued at once; it never throws either.
  */
 export async function notifyOrderEvent(
   orderId: string,
@@ -455,8 +455,8 @@ export async function notifyOrderEvent(
       const view = orderViewsFromRow([orderId], facts.view ?? undefined, viewContext(template.language))[0];
       const item = view ? orderContext(view, channel) : null;
       if (!item) return null;
-      // the savepoint and the write in one message (src/db/pipeline.ts `guarded`): on a hot path that holds the
-      // stock locks (the webhook), one round trip less under them
+      // in a transaction (the 0-won checkout's paid write, which holds the stock locks): the savepoint and the
+      // write in one message (src/db/pipeline.ts `guarded`); after a commit (the webhook's): on its own
       return await createEventMessage(sequelize, template, orderId, kind, channel, message.eventKey, item, transaction, true);
     }
     return await sequelize.transaction(transaction ? { transaction } : {}, async (t) => {
@@ -545,6 +545,21 @@ async function createEventMessage(
   return recipientId;
 }
 
+/**
+ * `notifyOrderEvent` on every automatic channel: e-mail, and Kakao alimtalk when it is configured (each on its
+ * own). Returns the e-mail's recipient id, or null.
+ */
+async function notifyOnChannels(
+  orderId: string,
+  kind: OrderEventKind,
+  transaction: Transaction | null,
+  opts: { preloaded?: unknown; sequelize?: Sequelize },
+): Promise<string | null> {
+  const email = await notifyOrderEvent(orderId, kind, transaction, opts);
+  if (currentSettings().kakaoEnabled) await notifyOrderEvent(orderId, kind, transaction, { ...opts, channel: 'kakao' });
+  return email;
+}
+
 let unsubscribe: (() => void) | null = null;
 
 /**
@@ -555,14 +570,12 @@ let unsubscribe: (() => void) | null = null;
 export function registerOrderNotifications(): () => void {
   unsubscribe ??= onOrderEvent(
     async (kind, orderId, t, preloaded) => {
-      await notifyOrderEvent(orderId, kind, t, { preloaded });
-      if (currentSettings().kakaoEnabled) await notifyOrderEvent(orderId, kind, t, { channel: 'kakao', preloaded });
+      await notifyOnChannels(orderId, kind, t, { preloaded });
     },
     {
       sql: eventPreloadSql,
       committed: async (kind, orderId, sequelize, preloaded) => {
-        await notifyOrderEvent(orderId, kind, null, { preloaded, sequelize });
-        if (currentSettings().kakaoEnabled) await notifyOrderEvent(orderId, kind, null, { channel: 'kakao', preloaded, sequelize });
+        await notifyOnChannels(orderId, kind, null, { preloaded, sequelize });
       },
     },
   );
@@ -743,11 +756,7 @@ export async function recoverPaidNotifications(
     },
   );
   let recovered = 0;
-  for (const { order_id: orderId } of rows) {
-    const id = await notifyOrderEvent(orderId, 'paid', null, { sequelize });
-    if (currentSettings().kakaoEnabled) await notifyOrderEvent(orderId, 'paid', null, { channel: 'kakao', sequelize });
-    if (id) recovered += 1;
-  }
+  for (const { order_id: orderId } of rows) if (await notifyOnChannels(orderId, 'paid', null, { sequelize })) recovered += 1;
   if (recovered) logger.warn('paid messages written by the sweep (the webhook stopped before writing them)', { recovered });
   return recovered;
 }

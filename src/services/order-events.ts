@@ -68,7 +68,7 @@ export async function emitOrderEvent(kind: OrderEventKind, orderId: string, tran
  * The event of a transaction that has committed already (the webhook's paid write commits with its statement,
  * so that nothing but that statement runs while it holds the product's lock): each handler writes on its own,
  * after the payment. A handler failing here cannot undo the payment; the notification sweep recovers a paid
- * e-mail that was never written (src/services/notifications.ts `sweepNotifications`).
+ * e-mail that was never written (src/services/notifications.ts `recoverPaidNotifications`).
  */
 export async function emitCommittedOrderEvent(kind: OrderEventKind, orderId: string, sequelize: Sequelize, preloaded?: Preloaded): Promise<void> {
   for (const [h, preload] of [...handlers]) {
