@@ -92,6 +92,14 @@ async function adminClient(fn: (c: pg.Client, name: string) => Promise<void>): P
   }
 }
 
+/** The bench's database and the baseline app's copy of it, gone. */
+async function dropBenchDatabases(): Promise<void> {
+  await adminClient(async (c, name) => {
+    await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await c.query(`DROP DATABASE IF EXISTS "${name}_baseline" WITH (FORCE)`);
+  });
+}
+
 async function freePort(): Promise<number> {
   const s = createServer();
   s.listen(0, '127.0.0.1');
@@ -159,6 +167,18 @@ function cookiesOf(res: Response): Map<string, string> {
     m.set(pair!.slice(0, i), pair!.slice(i + 1));
   }
   return m;
+}
+
+/** `count` buyers signed in to `base`, `workers` at a time (the i-th with the e-mail `emailOf(i)`), in order of arrival. */
+async function signInMany(base: string, count: number, emailOf: (i: number) => string, workers: number): Promise<Session[]> {
+  const out: Session[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (next < count) out.push(await signIn(base, emailOf(next++)));
+    }),
+  );
+  return out;
 }
 
 async function signIn(base: string, email: string): Promise<Session> {
@@ -240,11 +260,8 @@ function rotate<T>(items: T[]): () => T {
 async function main(): Promise<void> {
   const t0 = Date.now();
   log(`${QUICKMODE ? 'quick' : 'full'} run; database ${DB_URL.replace(/\/\/[^@]*@/, '//')}`);
-  await adminClient(async (c, name) => {
-    await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await c.query(`DROP DATABASE IF EXISTS "${name}_baseline" WITH (FORCE)`);
-    await c.query(`CREATE DATABASE "${name}"`);
-  });
+  await dropBenchDatabases();
+  await adminClient(async (c, name) => void (await c.query(`CREATE DATABASE "${name}"`)));
   const pgVersion = await (async () => {
     const s = createSequelize(DB_URL, { poolMax: 2 });
     await migrate(s);
@@ -340,13 +357,8 @@ async function main(): Promise<void> {
     rows.push({ ...(await load(base, 'catalog list, anonymous', { requests: [{ method: 'GET', path: catalogPath }] })), note: catalogNote, target: '≥ 1500 req/s, p99 < 50 ms' });
   }
 
-  const buyers: Session[] = [];
-  let nextSignIn = 0;
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (['catalog', 'cart', 'checkout', 'webhook'].some(want) && nextSignIn < BUYERS) buyers.push(await signIn(base, info.buyerEmail(2 + nextSignIn++)));
-    }),
-  );
+  const buyerEmail = (i: number) => info.buyerEmail(2 + i);
+  const buyers = ['catalog', 'cart', 'checkout', 'webhook'].some(want) ? await signInMany(base, BUYERS, buyerEmail, 8) : [];
   const nextBuyer = rotate(buyers);
   if (want('catalog')) rows.push({
     ...(await load(base, 'catalog list, signed in', {
@@ -479,13 +491,7 @@ async function main(): Promise<void> {
   };
   if (baseBase) {
     // the same buyers, signed in to the baseline app (its sessions live in its own database)
-    const baseBuyers: Session[] = [];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        while (next < buyers.length) baseBuyers.push(await signIn(baseBase, info.buyerEmail(2 + next++)));
-      }),
-    );
+    const baseBuyers = await signInMany(baseBase, buyers.length, buyerEmail, 8);
     const before = await checkoutScenarios(baseBase, '(baseline)', baseBuyers);
     const after = await checkoutScenarios(base, '', buyers);
     for (const r of before) {
@@ -522,14 +528,9 @@ async function main(): Promise<void> {
   // --- the ticket rush: many buyers at once for few tickets (bench/rush.ts) ---
   let rushResult: RushResult | null = null;
   if (want('rush')) {
-    const rushBuyers: Session[] = [];
-    let next = 0;
     const t = Date.now();
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next < RUSH.buyers) rushBuyers.push(await signIn(base, info.buyerEmail(2 + BUYERS + 100 + next++))); // none of the other scenarios' buyers
-      }),
-    );
+    // none of the other scenarios' buyers
+    const rushBuyers = await signInMany(base, RUSH.buyers, (i) => info.buyerEmail(2 + BUYERS + 100 + i), 16);
     log(`rush: ${rushBuyers.length} buyers signed in (${((Date.now() - t) / 1000).toFixed(1)} s); opening the sale`);
     rushResult = await rush({ base, sim, client, buyers: rushBuyers, tickets: RUSH.tickets, lateMs: RUSH.lateMs });
   }
@@ -610,12 +611,7 @@ async function main(): Promise<void> {
 
   await stopAll();
   await client.end();
-  if (!KEEP) {
-    await adminClient(async (c, name) => {
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.query(`DROP DATABASE IF EXISTS "${name}_baseline" WITH (FORCE)`);
-    });
-  }
+  if (!KEEP) await dropBenchDatabases();
 
   // --- report ---
   for (const r of rows) {
@@ -797,11 +793,6 @@ process.on('SIGINT', () => {
 main().catch(async (e) => {
   console.error(e);
   await stopAll();
-  if (!KEEP) {
-    await adminClient(async (c, name) => {
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.query(`DROP DATABASE IF EXISTS "${name}_baseline" WITH (FORCE)`);
-    }).catch(() => {});
-  }
+  if (!KEEP) await dropBenchDatabases().catch(() => {});
   process.exit(1);
 });
