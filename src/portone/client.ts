@@ -9,6 +9,7 @@
  *   throws a `PortOneError`.
  * - Secrets (imp_secret, access token) never appear in error messages; this module logs nothing.
  */
+import { fetchExchange, httpExchange, HttpTimeoutError, type HttpAnswer } from './http-exchange.js';
 
 export type PortOnePaymentStatus = 'ready' | 'paid' | 'cancelled' | 'failed';
 
@@ -112,6 +113,7 @@ export interface PortOneClientOptions {
   impSecret: string;
   /** Per-call timeout (token calls included). Default 5000. */
   timeoutMs?: number;
+  /** A stand-in for `fetch` (tests that answer without a server); by default node:http (src/portone/http-exchange.ts). */
   fetchImpl?: typeof fetch;
   /** Clock in epoch milliseconds, for the token cache (tests inject a fake one). Default `Date.now`. */
   now?: () => number;
@@ -161,7 +163,7 @@ interface RawAnswer {
 export function createPortOneClient(options: PortOneClientOptions): PortOneClient {
   const apiUrl = options.apiUrl.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const fetchImpl = options.fetchImpl ?? fetch;
+  const exchange = options.fetchImpl ? fetchExchange(options.fetchImpl) : httpExchange;
   const now = options.now ?? Date.now;
 
   let cached: { token: string; validUntil: number } | null = null;
@@ -169,34 +171,22 @@ export function createPortOneClient(options: PortOneClientOptions): PortOneClien
 
   /** One HTTP exchange with timeout; network/timeout problems become PortOneError (token-aware wording). */
   async function send(method: string, path: string, body: unknown, token: string | null, fail: (detail: string, d: PortOneErrorDetails) => PortOneError): Promise<RawAnswer> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
+    if (token !== null) headers.Authorization = token;
+    let answer: HttpAnswer;
     try {
-      const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
-      if (token !== null) headers.Authorization = token;
-      const res = await fetchImpl(apiUrl + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: controller.signal,
-      });
-      // The body is read under the same timeout (a server may send headers and then stall).
-      const text = await res.text();
-      let parsed: unknown = undefined;
-      try {
-        parsed = text === '' ? undefined : JSON.parse(text);
-      } catch {
-        parsed = undefined;
-      }
-      return { httpStatus: res.status, ok: res.ok, body: parsed };
+      answer = await exchange(apiUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), timeoutMs });
     } catch (e) {
-      if (controller.signal.aborted) {
-        throw fail(`${timeoutMs}ms 안에 응답이 없습니다 (timeout)`, { kind: 'timeout', cause: e });
-      }
+      if (e instanceof HttpTimeoutError) throw fail(`${timeoutMs}ms 안에 응답이 없습니다 (timeout)`, { kind: 'timeout', cause: e });
       throw fail(`연결 오류 (${describe(e)})`, { kind: 'network', cause: e });
-    } finally {
-      clearTimeout(timer);
     }
+    let parsed: unknown = undefined;
+    try {
+      parsed = answer.text === '' ? undefined : JSON.parse(answer.text);
+    } catch {
+      parsed = undefined;
+    }
+    return { httpStatus: answer.status, ok: answer.status >= 200 && answer.status < 300, body: parsed };
   }
 
   /** Check the envelope; returns `response` (possibly null) or throws. */
