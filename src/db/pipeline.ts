@@ -70,6 +70,17 @@ function inline(sql: string, bind: readonly unknown[]): string {
   });
 }
 
+/** A statement's prepared name: from a digest of its text, remembered per text (a Map lookup costs less than the digest). */
+const names = new Map<string, string>();
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) {
+    if (names.size >= 1024) names.clear(); // a few shapes per hot path: never reached in practice
+    names.set(text, (name = `pl_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`));
+  }
+  return name;
+}
+
 /** Prepared statements per connection (name → true, oldest first); `dirty`: unknown after a failed message. */
 interface Prepared {
   names: Map<string, true>;
@@ -109,7 +120,7 @@ function toSql(conn: pg.Client, text: string, values: Values, dialect: unknown, 
     prepared.names.clear();
     prepared.dirty = false;
   }
-  const name = `pl_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+  const name = statementName(text);
   if (!prepared.names.has(name)) {
     if (prepared.names.size >= MAX_PREPARED) {
       const oldest = prepared.names.keys().next().value!;

@@ -75,6 +75,16 @@ function plain(row: Model, keys?: string[]): Record<string, unknown> {
  * (cart add); the content equals the afterCreate hook's (tested).
  */
 export function auditJsonSql(model: ModelStatic<Model>, alias: string): string {
+  // the same text for a model and alias every time (the attributes are fixed once the models are set up):
+  // built once — the checkouts and the webhook ask for it on every request
+  const key = `${model.name}\u0000${alias}`;
+  let sql = auditJsonSqlCache.get(key);
+  if (sql === undefined) auditJsonSqlCache.set(key, (sql = buildAuditJsonSql(model, alias)));
+  return sql;
+}
+const auditJsonSqlCache = new Map<string, string>();
+
+function buildAuditJsonSql(model: ModelStatic<Model>, alias: string): string {
   const pairs: string[] = [];
   for (const [attribute, def] of Object.entries(model.getAttributes())) {
     const col = `${alias}."${def.field ?? attribute}"`;
