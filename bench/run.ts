@@ -28,7 +28,7 @@ import { createServer } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -209,6 +209,51 @@ interface Row {
   note?: string;
   target?: string;
   ok?: boolean;
+  /** CPU time per request (ms): the app's processes, and every PostgreSQL process (Linux only) */
+  cpu?: { app: number; pg: number };
+}
+
+/** the app process (or cluster primary) serving each base URL, for the CPU figures */
+const appPids = new Map<string, number>();
+const TICK_MS = 10; // Linux USER_HZ is 100 on every platform Node supports
+
+/**
+ * CPU time (clock ticks) of every process, by pid, with its command name and parent: what `load` reads
+ * before and after a scenario. Empty where there is no /proc (the figures are then left out).
+ */
+function cpuTicks(): Map<number, { comm: string; ppid: number; ticks: number }> {
+  const out = new Map<number, { comm: string; ppid: number; ticks: number }>();
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const f = stat.slice(close + 2).split(' '); // f[0] = state (field 3)
+      out.set(Number(pid), { comm, ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** CPU ms used between two `cpuTicks` by the app (pid and its children) and by PostgreSQL (new processes: all their time). */
+function cpuBetween(before: ReturnType<typeof cpuTicks>, after: ReturnType<typeof cpuTicks>, appPid: number | undefined): { app: number; pg: number } | undefined {
+  if (!after.size || appPid === undefined || !after.has(appPid)) return undefined;
+  let app = 0;
+  let pg = 0;
+  for (const [pid, a] of after) {
+    const used = a.ticks - (before.get(pid)?.ticks ?? 0);
+    if (pid === appPid || a.ppid === appPid) app += used;
+    else if (a.comm === 'postgres') pg += used;
+  }
+  return { app: app * TICK_MS, pg: pg * TICK_MS };
 }
 
 async function queryStats(base: string): Promise<{ requests: number; queries: number }> {
@@ -219,6 +264,7 @@ type Req = autocannon.Request;
 
 async function load(base: string, name: string, opts: { requests: Req[]; connections?: number; amount?: number; duration?: number }): Promise<Row> {
   const before = await queryStats(base);
+  const cpuBefore = cpuTicks();
   // the first unexpected answer is shown in the notes (a failing scenario says why)
   let firstFailure = '';
   const requests = opts.requests.map((r) => ({
@@ -235,6 +281,7 @@ async function load(base: string, name: string, opts: { requests: Req[]; connect
     requests,
     timeout: 30,
   });
+  const cpu = cpuBetween(cpuBefore, cpuTicks(), appPids.get(base));
   const after = await queryStats(base);
   const served = after.requests - before.requests;
   const seconds = (result.duration as number) || opts.duration || DURATION;
@@ -246,6 +293,7 @@ async function load(base: string, name: string, opts: { requests: Req[]; connect
     sql: served ? (after.queries - before.queries) / served : undefined,
     requests: result.requests.total,
     errors: result.non2xx + result.errors + result.timeouts,
+    ...(cpu && result.requests.total ? { cpu: { app: cpu.app / result.requests.total, pg: cpu.pg / result.requests.total } } : {}),
     ...(firstFailure ? { note: firstFailure } : {}),
   };
 }
@@ -335,12 +383,14 @@ async function main(): Promise<void> {
       adminNote = 'panel failed to start; ';
     }
     appPid = app.pid;
+    if (app.pid) appPids.set(base, app.pid);
     log(`app pid ${app.pid} on ${base}, simulator on ${sim}`);
     if (BASELINE_DIR) {
       const basePort = await freePort();
       baseBase = `http://127.0.0.1:${basePort}`;
       const b = start('app-baseline', 'src/main.ts', { ...appEnv, DATABASE_URL: BASELINE_DB_URL, PORT: String(basePort), BACKEND_DOMAIN: baseBase, ADMIN_ENABLED: 'false' }, BASELINE_DIR);
       await waitFor(`${baseBase}/healthz`, 180_000, b);
+      if (b.pid) appPids.set(baseBase, b.pid);
       log(`baseline app (${BASELINE_DIR}) pid ${b.pid} on ${baseBase}`);
     }
   }
@@ -487,7 +537,7 @@ async function main(): Promise<void> {
         note: `${hooks.length} payments (buy-now), each delivered once`,
       });
     }
-    return out;
+    return out.map((r) => (r.cpu ? { ...r, note: `${r.note ? `${r.note}; ` : ''}CPU per request: app ${r.cpu.app.toFixed(1)} ms + PostgreSQL ${r.cpu.pg.toFixed(1)} ms` } : r));
   };
   if (baseBase) {
     // the same buyers, signed in to the baseline app (its sessions live in its own database)
