@@ -4,7 +4,8 @@
  * previous holder committed; a failure keeps nothing; `commitWith` ends the transaction with the statement.
  */
 import { expect } from 'chai';
-import type { Sequelize, Transaction } from 'sequelize';
+import pg from 'pg';
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { resetDb, countQueries } from '../helpers/db.js';
 import { send, commitWith, guarded, inTransaction, positional } from '../../src/db/pipeline.js';
 
@@ -165,6 +166,55 @@ describe('pipeline: statements sent together (src/db/pipeline.ts)', () => {
     // its connection went back to the pool in a usable state
     const again = await inTransaction(sequelize, (t) => commitWith<{ n: number }>(sequelize, t, 'SELECT n FROM pipeline_probe WHERE id = $1', { bind: [1] }));
     expect(again[0]!.n).to.equal(4);
+  });
+
+  it('the BEGIN goes with the first statement: a checkout-shaped transaction is two round trips, and still one transaction', async () => {
+    // messages sent on the connection, counted at node-pg (what goes over the wire), BEGIN and COMMIT included
+    const messages: string[] = [];
+    const original = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const first = args[0] as string | { text?: string };
+      messages.push(typeof first === 'string' ? first : (first?.text ?? ''));
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof original;
+    let pids: number[] = [];
+    try {
+      const rows = await inTransaction(sequelize, async (t) => {
+        const [locked, pid] = await Promise.all([
+          send<{ n: number }>(sequelize, t, 'SELECT n FROM pipeline_probe WHERE id = $1 FOR UPDATE', { bind: [1] }),
+          backendPid(t),
+        ]);
+        const out = await commitWith<{ n: number; pid: number }>(sequelize, t, 'UPDATE pipeline_probe SET n = $1 WHERE id = 1 RETURNING n, pg_backend_pid() AS pid', { bind: [locked[0]!.n + 1] });
+        pids = [pid, out[0]!.pid];
+        return out;
+      });
+      expect(rows[0]!.n).to.equal(1);
+    } finally {
+      pg.Client.prototype.query = original;
+    }
+    const tx = messages.filter((m) => /pipeline_probe|pg_backend_pid|START TRANSACTION|COMMIT/.test(m));
+    expect(tx, 'BEGIN + the lock + the probe in one message, then the write with its COMMIT').to.have.length(2);
+    expect(tx[0]).to.match(/^START TRANSACTION;/);
+    expect(tx[1]).to.match(/COMMIT$/);
+    expect(pids[0]).to.equal(pids[1]);
+
+    // a first statement that goes through Sequelize (not handed over here) runs inside the transaction too:
+    // now() is the transaction's start, the same for two statements 20 ms apart only inside one
+    const [a, b] = await inTransaction(sequelize, async (t) => {
+      const [x] = await sequelize.query<{ at: Date }>('SELECT now() AS at', { transaction: t, type: QueryTypes.SELECT });
+      await sequelize.query('SELECT pg_sleep(0.02)', { transaction: t });
+      const [y] = await send<{ at: Date }>(sequelize, t, 'SELECT now() AS at');
+      return [x!.at, y!.at];
+    });
+    expect(a.getTime()).to.equal(b.getTime());
+    // and a rollback undoes a Sequelize-first write
+    const err = await inTransaction(sequelize, async (t) => {
+      await sequelize.query('UPDATE pipeline_probe SET n = 42 WHERE id = 1', { transaction: t });
+      throw new Error('changed my mind');
+    }).catch((e: unknown) => e);
+    expect((err as Error).message).to.equal('changed my mind');
+    const [[row]] = (await sequelize.query('SELECT n FROM pipeline_probe WHERE id = 1')) as [Array<{ n: number }>, unknown];
+    expect(row!.n).to.equal(1);
   });
 
   it('guarded: a failing statement in its savepoint leaves the transaction as it was and going; a good one is kept', async () => {
