@@ -90,33 +90,34 @@ const preparedOf = new WeakMap<pg.Client, Prepared>();
 /** at most this many per connection (the oldest is deallocated): a few shapes per hot path */
 const MAX_PREPARED = 64;
 
-/** A statement as sent: `parts` statements in all, the one whose result is the caller's at index `own`. */
+/** A statement as sent: what must run before it (PREPARE, DEALLOCATE), the statement, and whether it wants the generic plan. */
 interface Sent {
+  setup: string[];
   sql: string;
-  parts: number;
-  own: number;
+  generic: boolean;
 }
 
 /**
  * The SQL that runs a statement on this connection: `EXECUTE name(values)` after a `PREPARE` the first time
  * (positional values), or the text with its values written in (named values, none).
  *
- * The EXECUTE runs with PostgreSQL's generic plan (`plan_cache_mode`, set for it alone with SET LOCAL and set
- * back right after): by default PostgreSQL plans a prepared statement again for each run as long as a plan for
- * those values looks cheaper, and for these statements it did — every time, under the stock locks (buy now's
- * counts: 1.8 ms of planning for a 4.5 ms run; its write 1.4 ms for 0.9). Their generic plans, measured on the
- * bench's data (EXPLAIN ANALYZE under both modes), run as fast as the custom ones: they look rows up by ids
- * and keys, where the values do not change the best plan.
+ * The EXECUTE runs with PostgreSQL's generic plan (`plan_cache_mode`, set with SET LOCAL around the EXECUTEs
+ * of a message and set back right after them: `message`): by default PostgreSQL plans a prepared statement
+ * again for each run as long as a plan for those values looks cheaper, and for these statements it did —
+ * every time, under the stock locks (buy now's counts: 1.8 ms of planning for a 4.5 ms run; its write 1.4 ms
+ * for 0.9). Their generic plans, measured on the bench's data (EXPLAIN ANALYZE under both modes), run as fast
+ * as the custom ones: they look rows up by ids and keys, where the values do not change the best plan.
  */
 function toSql(conn: pg.Client, text: string, values: Values, dialect: unknown, added: string[]): Sent {
-  if (values.replacements) return { sql: injectReplacements(text, dialect, values.replacements), parts: 1, own: 0 };
+  if (values.replacements) return { setup: [], sql: injectReplacements(text, dialect, values.replacements), generic: false };
   const bind = values.bind ?? [];
-  if (!bind.length) return { sql: text, parts: 1, own: 0 };
+  if (!bind.length) return { setup: [], sql: text, generic: false };
   let prepared = preparedOf.get(conn);
   if (!prepared) preparedOf.set(conn, (prepared = { names: new Map(), dirty: false }));
   const setup: string[] = [];
   if (prepared.dirty) {
-    setup.push('DEALLOCATE ALL');
+    // ours only: node-pg's own named statements (src/db/named-query.ts) stay, as node-pg believes they are
+    setup.push(DEALLOCATE_OURS);
     prepared.names.clear();
     prepared.dirty = false;
   }
@@ -131,13 +132,38 @@ function toSql(conn: pg.Client, text: string, values: Values, dialect: unknown, 
     prepared.names.set(name, true);
     added.push(name);
   }
-  const parts = [
-    ...setup,
-    'SET LOCAL plan_cache_mode = force_generic_plan',
-    `EXECUTE ${name}(${bind.map(literal).join(', ')})`,
-    'SET LOCAL plan_cache_mode = auto',
-  ];
-  return { sql: parts.join(';\n'), parts: parts.length, own: parts.length - 2 };
+  return { setup, sql: `EXECUTE ${name}(${bind.map(literal).join(', ')})`, generic: true };
+}
+
+const DEALLOCATE_OURS = `DO $$DECLARE n text; BEGIN
+  FOR n IN SELECT name FROM pg_prepared_statements WHERE name LIKE 'pl\\_%' LOOP EXECUTE 'DEALLOCATE ' || quote_ident(n); END LOOP;
+END$$`;
+const GENERIC = 'SET LOCAL plan_cache_mode = force_generic_plan';
+const AUTO = 'SET LOCAL plan_cache_mode = auto';
+
+/**
+ * One message of statements: each with its setup in front, one SET LOCAL before each run of EXECUTEs and one
+ * after it (a checkout's four reads under the locks take two SETs, not eight), so nothing else — a statement
+ * of Sequelize's, the COMMIT — runs with the generic setting. `own[i]`: where statement i's result is.
+ */
+function message(sent: Sent[]): { sql: string; total: number; own: number[] } {
+  const parts: string[] = [];
+  const own: number[] = [];
+  let generic = false;
+  for (const x of sent) {
+    if (generic && !x.generic) {
+      parts.push(AUTO);
+      generic = false;
+    }
+    parts.push(...x.setup);
+    if (x.generic && !generic) {
+      parts.push(GENERIC);
+      generic = true;
+    }
+    own.push(parts.push(x.sql) - 1);
+  }
+  if (generic) parts.push(AUTO);
+  return { sql: parts.join(';\n'), total: parts.length, own };
 }
 
 interface Pending {
@@ -165,24 +191,18 @@ function flush(sequelize: Sequelize, t: Transaction, q: Queue): void {
       const conn = internals(t).connection;
       if (!conn) throw new Error(`pipeline: transaction ${internals(t).id} has no connection`);
       const added: string[] = [];
-      const sent = batch.map((p) => toSql(conn, p.text, p.values, s.dialect, added));
+      const sent = message(batch.map((p) => toSql(conn, p.text, p.values, s.dialect, added)));
       // `counted`: what query-stats (src/db/query-stats.ts) counts for this message — the statements, not
       // their PREPAREs (node-pg ignores the field)
-      const res = await conn.query({ text: sent.map((x) => x.sql).join(';\n'), counted: batch.map((p) => p.text) } as pg.QueryConfig).catch((e: unknown) => {
+      const res = await conn.query({ text: sent.sql, counted: batch.map((p) => p.text) } as pg.QueryConfig).catch((e: unknown) => {
         // which PREPAREs ran before the failure is unknown: the connection's next message starts afresh
         if (added.length) preparedOf.get(conn)!.dirty = true;
         throw e;
       });
       // one result per statement run (PREPAREs, DEALLOCATEs and SETs included): each caller's is at its offset
       const all = Array.isArray(res) ? res : [res];
-      const total = sent.reduce((n, x) => n + x.parts, 0);
-      if (all.length !== total) throw new Error(`pipeline: ${total} statements sent, ${all.length} results`);
-      let offset = 0;
-      const results = sent.map((x) => {
-        const r = all[offset + x.own]!;
-        offset += x.parts;
-        return r;
-      });
+      if (all.length !== sent.total) throw new Error(`pipeline: ${sent.total} statements sent, ${all.length} results`);
+      const results = sent.own.map((i) => all[i]!);
       for (const p of batch) if (!p.begin) await s.runHooks('afterQuery', { transaction: t }, { sql: p.text });
       batch.forEach((p, i) => p.resolve(results[i]!));
     } catch (e) {

@@ -8,6 +8,11 @@ import pg from 'pg';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { resetDb, countQueries } from '../helpers/db.js';
 import { send, commitWith, guarded, inTransaction, positional } from '../../src/db/pipeline.js';
+import { namedQuery } from '../../src/db/named-query.js';
+import { createSequelize } from '../../src/db/sequelize.js';
+import { createPgSessionStore } from '../../src/http/auth/session.js';
+import { withActiveUserCheck } from '../../src/http/auth/session-user.js';
+import { testConfig } from '../helpers/db.js';
 
 describe('pipeline: statements sent together (src/db/pipeline.ts)', () => {
   let sequelize: Sequelize;
@@ -133,7 +138,7 @@ describe('pipeline: statements sent together (src/db/pipeline.ts)', () => {
     expect((failed as { code?: string }).code).to.equal('23505');
     const [[row]] = (await sequelize.query('SELECT n FROM pipeline_probe WHERE id = 1')) as [Array<{ n: number }>, unknown];
     expect(row!.n).to.equal(0);
-    // every pooled connection still runs the same statements (a dirty one starts with DEALLOCATE ALL)
+    // every pooled connection still runs the same statements (a dirty one first deallocates the pipeline's statements)
     for (let i = 0; i < 3; i++) {
       await inTransaction(sequelize, (t) => send(sequelize, t, 'UPDATE pipeline_probe SET n = $1 WHERE id = 1', { bind: [i] }));
     }
@@ -180,8 +185,9 @@ describe('pipeline: statements sent together (src/db/pipeline.ts)', () => {
     let pids: number[] = [];
     try {
       const rows = await inTransaction(sequelize, async (t) => {
-        const [locked, pid] = await Promise.all([
+        const [locked, , pid] = await Promise.all([
           send<{ n: number }>(sequelize, t, 'SELECT n FROM pipeline_probe WHERE id = $1 FOR UPDATE', { bind: [1] }),
+          send<{ n: number }>(sequelize, t, 'SELECT n + $2 AS n FROM pipeline_probe WHERE id = $1', { bind: [1, 0] }),
           backendPid(t),
         ]);
         const out = await commitWith<{ n: number; pid: number }>(sequelize, t, 'UPDATE pipeline_probe SET n = $1 WHERE id = 1 RETURNING n, pg_backend_pid() AS pid', { bind: [locked[0]!.n + 1] });
@@ -193,8 +199,10 @@ describe('pipeline: statements sent together (src/db/pipeline.ts)', () => {
       pg.Client.prototype.query = original;
     }
     const tx = messages.filter((m) => /pipeline_probe|pg_backend_pid|START TRANSACTION|COMMIT/.test(m));
-    expect(tx, 'BEGIN + the lock + the probe in one message, then the write with its COMMIT').to.have.length(2);
+    expect(tx, 'BEGIN + the lock, a read and the probe in one message, then the write with its COMMIT').to.have.length(2);
     expect(tx[0]).to.match(/^START TRANSACTION;/);
+    // the two prepared reads run under one generic-plan setting, set back before the plain probe
+    expect(tx[0]!.match(/SET LOCAL plan_cache_mode/g), 'one SET before the run of EXECUTEs, one after').to.have.length(2);
     expect(tx[1]).to.match(/COMMIT$/);
     expect(pids[0]).to.equal(pids[1]);
 
@@ -232,5 +240,34 @@ describe('pipeline: statements sent together (src/db/pipeline.ts)', () => {
       { id: 1, n: 7 },
       { id: 2, n: 5 },
     ]);
+  });
+
+  it("node-pg's named statements (the session read) are parsed once per connection and outlive a failed pipeline message there", async () => {
+    const one = createSequelize(testConfig.testDatabaseUrl, { poolMax: 1 }); // every statement on one connection
+    try {
+      expect(await namedQuery<{ n: number }>(one, 'probe_named_v1', 'SELECT $1::int + 1 AS n', [1])).to.deep.equal([{ n: 2 }]);
+      // a message that fails after a PREPARE leaves the connection "dirty": the next one deallocates the
+      // pipeline's statements — and only those
+      const failed = await inTransaction(one, (t) =>
+        Promise.all([send(one, t, 'SELECT $1::int AS a', { bind: [1] }), send(one, t, 'SELECT 1 / $1::int AS b', { bind: [0] })]),
+      ).catch((e: unknown) => e);
+      expect((failed as { code?: string }).code).to.equal('22012');
+      expect(await inTransaction(one, (t) => send<{ a: number }>(one, t, 'SELECT $1::int AS a', { bind: [2] }))).to.deep.equal([{ a: 2 }]);
+      expect(await namedQuery<{ n: number }>(one, 'probe_named_v1', 'SELECT $1::int + 1 AS n', [2])).to.deep.equal([{ n: 3 }]);
+
+      // the session read: two reads of a signed-in session, one prepared statement run twice
+      await one.query(`INSERT INTO "session" (sid, sess, expire) VALUES ('sid-probe', '{"cookie":{},"passport":{"user":"999"}}', now() + interval '1 hour')`);
+      const store = withActiveUserCheck(createPgSessionStore(one, { prune: false }), one);
+      const read = () => new Promise<unknown>((resolve, reject) => store.get('sid-probe', (err, sess) => (err ? reject(err) : resolve(sess))));
+      expect(await read()).to.deep.include({ passport: { user: '999' } });
+      expect(await read()).to.deep.include({ passport: { user: '999' } });
+      const [runs] = await one.query<{ n: number }>(
+        `SELECT (generic_plans + custom_plans)::int AS n FROM pg_prepared_statements WHERE name = 'session_active_user_v1'`,
+        { type: QueryTypes.SELECT },
+      );
+      expect(runs, 'the session read is a named statement of the connection, run twice').to.deep.equal({ n: 2 });
+    } finally {
+      await one.close();
+    }
   });
 });

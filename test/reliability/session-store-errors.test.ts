@@ -5,7 +5,8 @@
  */
 import { expect } from 'chai';
 import type { Express } from 'express';
-import { ConnectionAcquireTimeoutError, DatabaseError, type Sequelize } from 'sequelize';
+import pg from 'pg';
+import { ConnectionAcquireTimeoutError, type Sequelize } from 'sequelize';
 import { resetDb } from '../helpers/db.js';
 import { makeApp, portoneSim } from '../helpers/app.js';
 import { AUTH, signedInBuyer } from '../helpers/auth.js';
@@ -24,27 +25,31 @@ describe('reliability: session store read errors', function () {
   let restore: (() => void) | null = null;
   afterEach(() => restore?.());
 
-  /** The next `n` reads of the session table fail with `error` (as the database would answer them). */
+  /**
+   * The next `n` reads of the session table fail with `error` (as the database would answer them), at the
+   * driver: whichever way the store sends its read (Sequelize, a named statement of node-pg's).
+   */
   function failSessionReads(n: number, error: () => Error): void {
     let left = n;
-    const original = sequelize.query;
-    const patched = function (this: Sequelize, sql: unknown, ...rest: unknown[]) {
-      if (left > 0 && typeof sql === 'string' && /^\s*SELECT/i.test(sql) && /FROM "session"/.test(sql)) {
+    const original = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const first = args[0] as string | { text?: string } | undefined;
+      const sql = typeof first === 'string' ? first : (first?.text ?? '');
+      if (left > 0 && /^\s*SELECT/i.test(sql) && /FROM "session"/.test(sql)) {
         left--;
         return Promise.reject(error());
       }
-      return (original as (...a: unknown[]) => unknown).call(this, sql, ...rest);
-    };
-    sequelize.query = patched as typeof sequelize.query;
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof original;
     restore = () => {
-      sequelize.query = original;
+      pg.Client.prototype.query = original;
       restore = null;
     };
   }
 
   for (const [name, error] of [
     ['a pool timeout', () => new ConnectionAcquireTimeoutError(new Error('Operation timeout'))],
-    ['a statement cancelled by the database', () => new DatabaseError(Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014', sql: '' }) as never)],
+    ['a statement cancelled by the database', () => Object.assign(new pg.DatabaseError('canceling statement due to statement timeout', 0, 'error'), { code: '57014' })],
   ] as const) {
     it(`${name} while reading the session: 503 in the error shape, and the session survives`, async () => {
       const { agent, user } = await signedInBuyer(app);

@@ -10,8 +10,9 @@
  */
 import type { Request } from 'express';
 import type { SessionData, Store } from 'express-session';
-import { QueryTypes, type Sequelize } from 'sequelize';
+import type { Sequelize } from 'sequelize';
 import { DelegatingStore } from './session.js';
+import { namedQuery } from '../../db/named-query.js';
 
 /**
  * What the last session read of each session id found: the session's user, when active. Written by the
@@ -24,6 +25,12 @@ const MAX_ENTRIES = 10_000;
 
 /** The user id passport stored in the session (`passport.user`), when the join can use it. */
 const USER_ID = `CASE WHEN (s.sess #>> '{passport,user}') ~ '^[1-9][0-9]{0,8}$' THEN (s.sess #>> '{passport,user}')::int END`;
+
+/** The session row and its user when active (a prepared statement of its own: every signed-in request reads it). */
+const SESSION_READ = `SELECT s.sess, u.id AS active_user_id
+           FROM "session" s
+           LEFT JOIN users u ON u.id = ${USER_ID} AND u.is_active AND u.deleted_at IS NULL
+          WHERE s.sid = $1 AND s.expire >= to_timestamp($2)`;
 
 /**
  * `store` (the connect-pg-simple store of table `session` on `sequelize`) with a `get` that also checks the
@@ -38,14 +45,7 @@ class ActiveUserCheckStore extends DelegatingStore {
   }
 
   override get(sid: string, callback: (err: unknown, s?: SessionData | null) => void): void {
-    this.sequelize
-      .query<{ sess: unknown; active_user_id: number | null }>(
-        `SELECT s.sess, u.id AS active_user_id
-           FROM "session" s
-           LEFT JOIN users u ON u.id = ${USER_ID} AND u.is_active AND u.deleted_at IS NULL
-          WHERE s.sid = $1 AND s.expire >= to_timestamp($2)`,
-        { bind: [sid, Math.ceil(Date.now() / 1000)], type: QueryTypes.SELECT, logging: false },
-      )
+    namedQuery<{ sess: unknown; active_user_id: number | null }>(this.sequelize, 'session_active_user_v1', SESSION_READ, [sid, Math.ceil(Date.now() / 1000)])
       .then(
         ([row]) => {
           if (!row) {
