@@ -62,7 +62,7 @@ function literal(v: unknown): string {
 }
 
 /** `$n` → the n-th value as a literal (our own statements: no `$n` inside their quoted strings). */
-function inline(sql: string, bind: readonly unknown[]): string {
+export function inline(sql: string, bind: readonly unknown[]): string {
   return sql.replace(/\$(\d+)/g, (_, n: string) => {
     const i = Number(n) - 1;
     if (i < 0 || i >= bind.length) throw new Error(`pipeline: no value for $${n}`);

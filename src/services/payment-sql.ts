@@ -22,11 +22,12 @@
  * a deleted row's `before` is the row as locked. Rows are written in the order the generic path writes them.
  */
 import { randomUUID } from 'node:crypto';
-import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import type { Sequelize, Transaction } from 'sequelize';
 import { Order, OrderProductOptionRelation, OrderProductRelation, SingleProductCart, auditJsonSql } from '../models/index.js';
 import { currentActor } from '../context.js';
 import { hydrate, hydrateAll } from './json-rows.js';
 import { commitWith, send } from '../db/pipeline.js';
+import { namedQuery } from '../db/named-query.js';
 import { AUDIT_RECORDSET, Params, iso, updateAudit, type AuditRow } from './checkout-sql.js';
 import { emitCommittedOrderEvent, emitOrderEvent, orderEventPreloads } from './order-events.js';
 
@@ -92,9 +93,10 @@ export async function recordLookupAndReadTarget(
 ): Promise<TargetRead> {
   if (!UUID_RE.test(q.id)) throw new Error('recordLookupAndReadTarget: not a uuid');
   const p = new Params();
-  // The id inline (checked just above), as the generic path's reads had it: the race tests find this statement
-  // — the one moment a twin webhook can run between the reads and the locks — by its text.
-  const id = `'${q.id.toLowerCase()}'::uuid`;
+  // A prepared statement of its own (src/db/named-query.ts: planning it took longer than running it); its log
+  // line and hooks carry the values written in, so the race tests still find this statement — the one moment
+  // a twin webhook can run between the reads and the locks — by the order's id in its text.
+  const id = p.add(q.id.toLowerCase(), 'uuid');
   const hash = p.add(q.hash, 'text');
   const imp = p.add(q.impUid, 'text');
   const event = row
@@ -103,7 +105,8 @@ export async function recordLookupAndReadTarget(
         spcId: `(SELECT t.id FROM t WHERE t.kind = 'spc' AND t.prepared_cart_hash = ${hash})`,
       })})`
     : '';
-  const [r] = await sequelize.query<{ target: (Record<string, unknown> & { kind: 'order' | 'spc' }) | null; items: never; options: never; recorded: boolean }>(
+  const [r] = await namedQuery<{ target: (Record<string, unknown> & { kind: 'order' | 'spc' }) | null; items: never; options: never; recorded: boolean }>(
+    sequelize,
     `WITH o AS MATERIALIZED (SELECT * FROM "orders" WHERE id = ${id} AND deleted_at IS NULL),
           s AS MATERIALIZED (SELECT * FROM single_product_carts WHERE id = ${id} AND deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM o)),
           t AS MATERIALIZED (SELECT 'order' AS kind, id, user_id, prepared_cart_snapshot, prepared_cart_hash FROM o
@@ -119,7 +122,7 @@ export async function recordLookupAndReadTarget(
               WHERE x.order_product_relation_id IN (SELECT id FROM i) AND x.deleted_at IS NULL) AS options,
             (SELECT count(*) FROM "payment_histories" h
               WHERE h.order_id = ${id} AND h.imp_id = ${imp} AND h.status = 'completed' AND h.deleted_at IS NULL) > 0 AS recorded`,
-    { bind: p.values, type: QueryTypes.SELECT },
+    p.values,
   );
   const t = r?.target;
   return {

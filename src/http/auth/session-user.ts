@@ -45,7 +45,7 @@ class ActiveUserCheckStore extends DelegatingStore {
   }
 
   override get(sid: string, callback: (err: unknown, s?: SessionData | null) => void): void {
-    namedQuery<{ sess: unknown; active_user_id: number | null }>(this.sequelize, 'session_active_user_v1', SESSION_READ, [sid, Math.ceil(Date.now() / 1000)])
+    namedQuery<{ sess: unknown; active_user_id: number | null }>(this.sequelize, SESSION_READ, [sid, Math.ceil(Date.now() / 1000)], { log: false })
       .then(
         ([row]) => {
           if (!row) {
