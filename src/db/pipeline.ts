@@ -152,7 +152,8 @@ function message(sent: Sent[]): { sql: string; total: number; own: number[] } {
   let generic = false;
   for (const x of sent) {
     if (generic && !x.generic) {
-      parts.push(AUTO);
+      // (before the COMMIT there is nothing to set back: a SET LOCAL ends with its transaction)
+      if (x.sql !== 'COMMIT') parts.push(AUTO);
       generic = false;
     }
     parts.push(...x.setup);

@@ -204,6 +204,7 @@ describe('pipeline: statements sent together (src/db/pipeline.ts)', () => {
     // the two prepared reads run under one generic-plan setting, set back before the plain probe
     expect(tx[0]!.match(/SET LOCAL plan_cache_mode/g), 'one SET before the run of EXECUTEs, one after').to.have.length(2);
     expect(tx[1]).to.match(/COMMIT$/);
+    expect(tx[1]!.match(/SET LOCAL plan_cache_mode/g), 'nothing to set back before the COMMIT').to.have.length(1);
     expect(pids[0]).to.equal(pids[1]);
 
     // a first statement that goes through Sequelize (not handed over here) runs inside the transaction too:
