@@ -13,10 +13,9 @@
  * A statement's name is `nq_` + a digest of its text (node-pg refuses a second text under one name);
  * src/db/pipeline.ts deallocates only its own `pl_` statements, so these stay as node-pg believes they are.
  */
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { DatabaseError, type Sequelize } from 'sequelize';
-import { inline } from './pipeline.js';
+import { inline, statementName } from './pipeline.js';
 
 interface Internals {
   connectionManager: {
@@ -27,29 +26,19 @@ interface Internals {
   runHooks(name: 'afterQuery', options: object, query: { sql: string }): Promise<void>;
 }
 
-const names = new Map<string, string>();
-function nameOf(text: string): string {
-  let name = names.get(text);
-  if (name === undefined) {
-    if (names.size >= 1024) names.clear(); // a few shapes: never reached in practice
-    names.set(text, (name = `nq_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`));
-  }
-  return name;
-}
-
 export async function namedQuery<T>(sequelize: Sequelize, text: string, values: unknown[], opts: { log?: boolean } = {}): Promise<T[]> {
   const s = sequelize as unknown as Internals;
-  const shown = () => inline(text, values);
-  if (opts.log !== false && typeof s.options.logging === 'function') s.options.logging(`Executing (default): ${shown()}`);
+  const shown = inline(text, values); // what the log and the hooks see: the values written in
+  if (opts.log !== false && typeof s.options.logging === 'function') s.options.logging(`Executing (default): ${shown}`);
   const connection = await s.connectionManager.getConnection();
   let rows: T[];
   try {
-    rows = (await connection.query({ name: nameOf(text), text, values })).rows as T[];
+    rows = (await connection.query({ name: statementName(text, 'nq'), text, values })).rows as T[];
   } catch (e) {
     throw e instanceof Error && typeof (e as { code?: unknown }).code === 'string' ? new DatabaseError(Object.assign(e, { sql: text, parameters: values }) as never) : e;
   } finally {
     await s.connectionManager.releaseConnection(connection);
   }
-  await s.runHooks('afterQuery', {}, { sql: shown() });
+  await s.runHooks('afterQuery', {}, { sql: shown });
   return rows;
 }

@@ -70,13 +70,18 @@ export function inline(sql: string, bind: readonly unknown[]): string {
   });
 }
 
-/** A statement's prepared name: from a digest of its text, remembered per text (a Map lookup costs less than the digest). */
-const names = new Map<string, string>();
-function statementName(text: string): string {
+/**
+ * A statement's prepared name: `prefix` + a digest of its text, remembered per text (a Map lookup costs less
+ * than the digest). `pl_`: the pipeline's; src/db/named-query.ts uses `nq_`.
+ */
+const namesByPrefix = new Map<string, Map<string, string>>();
+export function statementName(text: string, prefix = 'pl'): string {
+  let names = namesByPrefix.get(prefix);
+  if (!names) namesByPrefix.set(prefix, (names = new Map()));
   let name = names.get(text);
   if (name === undefined) {
     if (names.size >= 1024) names.clear(); // a few shapes per hot path: never reached in practice
-    names.set(text, (name = `pl_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`));
+    names.set(text, (name = `${prefix}_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`));
   }
   return name;
 }
