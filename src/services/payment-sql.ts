@@ -59,6 +59,12 @@ function eventInsert(p: Params, row: WebhookEventRow, ids?: { orderId: string; s
              ${jsonb(p, row.cancelResponse)}, ${p.add(iso(Date.now()), 'timestamptz')}`;
 }
 
+/** Write one event row on its own (autocommit), as a prepared statement (`logEvent`'s first try). */
+export async function insertEventRow(sequelize: Sequelize, row: WebhookEventRow): Promise<void> {
+  const p = new Params();
+  await namedQuery(sequelize, eventInsert(p, row), p.values);
+}
+
 // ---------------------------------------------------------------------------------------------------------
 
 export interface PaymentTarget {

@@ -27,7 +27,7 @@ import { lockForPayment, paymentFactsSource, revalidateForPayment } from './paym
 import { sendOrderabilityFacts } from './orderability.js';
 import { cancelUnrecordedPayment } from './refund.js';
 import { snapshotItemsOf } from './snapshot-items.js';
-import { sendLockOrPromote, recordLookupAndReadTarget, writePaid, type TargetRead, type WebhookEventRow } from './payment-sql.js';
+import { sendLockOrPromote, recordLookupAndReadTarget, writePaid, insertEventRow, type TargetRead, type WebhookEventRow } from './payment-sql.js';
 import { logger } from '../logger.js';
 import { inTransaction } from '../db/pipeline.js';
 import { runAs } from '../context.js';
@@ -85,7 +85,7 @@ function eventRow(type: WebhookEventType, base: EventBase, extra: EventExtra = {
 export async function logEvent(type: WebhookEventType, base: EventBase, extra: EventExtra = {}): Promise<boolean> {
   const row = eventRow(type, base, extra);
   try {
-    await PaymentWebhookEvent.create({ ...row });
+    await insertEventRow(PaymentWebhookEvent.sequelize!, row);
     return true;
   } catch (e) {
     // Still not storable (e.g. nested deeper than jsonb allows): keep the body as text rather than nothing.
