@@ -226,10 +226,8 @@ function dispatch(sequelize: Sequelize, t: Transaction, text: string, values: Va
   let q = queues.get(t);
   if (!q) queues.set(t, (q = { pending: [], tail: Promise.resolve() }));
   const queue = q;
-  if (lazy.get(t) === 'pending') {
+  if (takeBegin(sequelize, t)) {
     // the transaction's BEGIN goes first, in this message (see `beginLazily`)
-    lazy.set(t, 'sent');
-    if (typeof s.options.logging === 'function') s.options.logging(`Executing (${tx.id}): START TRANSACTION;`);
     if (queue.pending.push({ text: 'START TRANSACTION', values: {}, begin: true, resolve: () => undefined, reject: () => undefined }) === 1) {
       queueMicrotask(() => flush(sequelize, t, queue));
     }
@@ -304,8 +302,16 @@ export async function guarded<T>(sequelize: Sequelize, t: Transaction, sql: stri
   throw err;
 }
 
-/** Transactions whose BEGIN has not gone out yet ('pending'), or has been handed over ('sent'). */
-const lazy = new WeakMap<Transaction, 'pending' | 'sent'>();
+/** Transactions whose BEGIN has not gone out yet (`beginLazily`). */
+const beginPending = new WeakSet<Transaction>();
+
+/** True once per lazily begun transaction, for the statement its BEGIN goes in front of (logged as Sequelize logs it). */
+function takeBegin(sequelize: Sequelize, t: Transaction): boolean {
+  if (!beginPending.delete(t)) return false;
+  const s = sequelize as unknown as SequelizeInternals;
+  if (typeof s.options.logging === 'function') s.options.logging(`Executing (${internals(t).id}): START TRANSACTION;`);
+  return true;
+}
 
 /**
  * `sequelize.transaction()` without its own round trip for the BEGIN: the connection is taken from the pool
@@ -320,18 +326,15 @@ async function beginLazily(sequelize: Sequelize): Promise<Transaction> {
   const t = new Transaction(sequelize, {});
   const tx = t as unknown as TransactionInternals & { begin(): Promise<void>; prepareEnvironment(useCls: boolean): Promise<void> };
   tx.begin = async () => {
-    lazy.set(t, 'pending');
+    beginPending.add(t);
   };
   await tx.prepareEnvironment(false); // as `sequelize.transaction()` does for a transaction without a callback
   const conn = tx.connection;
   const query = conn.query;
   const own = Object.prototype.hasOwnProperty.call(conn, 'query');
-  const s = sequelize as unknown as SequelizeInternals;
   // a statement that does not come through `dispatch` while the BEGIN is pending: the BEGIN first
   conn.query = function lazyBeginQuery(this: pg.Client, ...args: unknown[]) {
-    if (lazy.get(t) === 'pending') {
-      lazy.set(t, 'sent');
-      if (typeof s.options.logging === 'function') s.options.logging(`Executing (${tx.id}): START TRANSACTION;`);
+    if (takeBegin(sequelize, t)) {
       (query as (text: string) => Promise<unknown>).call(conn, 'START TRANSACTION').catch(() => undefined); // its failure fails the next statement too
     }
     return (query as (...a: unknown[]) => unknown).apply(conn, args);

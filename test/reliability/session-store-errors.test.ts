@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import type { Express } from 'express';
 import pg from 'pg';
-import { ConnectionAcquireTimeoutError, type Sequelize } from 'sequelize';
+import { ConnectionAcquireTimeoutError } from 'sequelize';
 import { resetDb } from '../helpers/db.js';
 import { makeApp, portoneSim } from '../helpers/app.js';
 import { AUTH, signedInBuyer } from '../helpers/auth.js';
@@ -15,10 +15,9 @@ import { AUTH, signedInBuyer } from '../helpers/auth.js';
 describe('reliability: session store read errors', function () {
   this.timeout(30_000);
   let app: Express;
-  let sequelize: Sequelize;
 
   beforeEach(async () => {
-    sequelize = await resetDb();
+    await resetDb();
     app = await makeApp();
     (await portoneSim()).reset();
   });
