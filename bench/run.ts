@@ -64,10 +64,11 @@ const WEB_PROCESSES = process.env.BENCH_WEB_CONCURRENCY ?? '1';
 const BASELINE_DIR = process.env.BENCH_BASELINE_DIR ?? '';
 const f1 = (x: number | undefined) => (x === undefined ? '?' : x.toFixed(1));
 const DB_URL = process.env.BENCH_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/shop_bench${QUICKMODE ? '_quick' : ''}`;
-/** the baseline app's database: a copy of the seeded one (`<name>_baseline`) */
+/** the baseline app's database: a copy of the seeded one, named after it */
+const baselineName = (name: string) => `${name}_baseline`;
 const BASELINE_DB_URL = (() => {
   const u = new URL(DB_URL);
-  u.pathname = `${u.pathname}_baseline`;
+  u.pathname = `/${baselineName(u.pathname.slice(1))}`;
   return u.toString();
 })();
 const IMP = { key: 'bench-imp-key', secret: 'bench-imp-secret' };
@@ -96,7 +97,7 @@ async function adminClient(fn: (c: pg.Client, name: string) => Promise<void>): P
 async function dropBenchDatabases(): Promise<void> {
   await adminClient(async (c, name) => {
     await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await c.query(`DROP DATABASE IF EXISTS "${name}_baseline" WITH (FORCE)`);
+    await c.query(`DROP DATABASE IF EXISTS "${baselineName(name)}" WITH (FORCE)`);
   });
 }
 
@@ -327,7 +328,7 @@ async function main(): Promise<void> {
     // rows. On one shared database the side measured second ran on the first side's orders too — the
     // baseline counts every unit, so it measured ~25 % slower when second (and the ratios moved with the order).
     await client.end();
-    await adminClient(async (c, name) => void (await c.query(`CREATE DATABASE "${name}_baseline" TEMPLATE "${name}"`)));
+    await adminClient(async (c, name) => void (await c.query(`CREATE DATABASE "${baselineName(name)}" TEMPLATE "${name}"`)));
     client = new pg.Client({ connectionString: DB_URL });
     await client.connect();
   }
