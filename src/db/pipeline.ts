@@ -75,7 +75,9 @@ export function inline(sql: string, bind: readonly unknown[]): string {
  * than the digest). `pl_`: the pipeline's; src/db/named-query.ts uses `nq_`.
  */
 const namesByPrefix = new Map<string, Map<string, string>>();
-export function statementName(text: string, prefix = 'pl'): string {
+/** the prefix of the pipeline's own prepared statements (the ones it deallocates) */
+const OURS = 'pl';
+export function statementName(text: string, prefix = OURS): string {
   let names = namesByPrefix.get(prefix);
   if (!names) namesByPrefix.set(prefix, (names = new Map()));
   let name = names.get(text);
@@ -141,7 +143,7 @@ function toSql(conn: pg.Client, text: string, values: Values, dialect: unknown, 
 }
 
 const DEALLOCATE_OURS = `DO $$DECLARE n text; BEGIN
-  FOR n IN SELECT name FROM pg_prepared_statements WHERE name LIKE 'pl\\_%' LOOP EXECUTE 'DEALLOCATE ' || quote_ident(n); END LOOP;
+  FOR n IN SELECT name FROM pg_prepared_statements WHERE name LIKE '${OURS}\\_%' LOOP EXECUTE 'DEALLOCATE ' || quote_ident(n); END LOOP;
 END$$`;
 const GENERIC = 'SET LOCAL plan_cache_mode = force_generic_plan';
 const AUTO = 'SET LOCAL plan_cache_mode = auto';
