@@ -99,8 +99,8 @@ type FactsRow = {
  * option groups of those products or in `groups` (priority, newest first) with their live options
  * (priority). With `buyer` (SQL of a user id), that user's row is locked first (FOR UPDATE) and named.
  */
-function factsRowsSql(products: string, groups: string, buyer: string | null, used = ''): string {
-  return `WITH ${buyer ? `u AS (SELECT id FROM users WHERE id = ${buyer} FOR UPDATE),` : ''}
+function factsRowsSql(products: string, groups: string, buyer: string | null, used = '', ctes?: string): string {
+  return `WITH ${ctes ? `${ctes},` : ''}${buyer ? `u AS (SELECT id FROM users WHERE id = ${buyer} FOR UPDATE),` : ''}
               p AS MATERIALIZED (SELECT * FROM products WHERE id = ANY(${products}) AND deleted_at IS NULL),
               g AS MATERIALIZED (SELECT * FROM option_groups
                                   WHERE (product_id IN (SELECT id FROM p) OR id = ANY(${groups})) AND deleted_at IS NULL)
@@ -148,6 +148,8 @@ export interface FactsSource {
   groups: string;
   /** SQL of a uuid: the holder whose own hold does not count (`excludeHolderId`), or NULL */
   exclude: string;
+  /** CTEs the three expressions read (put in front of each statement: a look-up they share runs once) */
+  ctes?: string;
   replacements: Record<string, unknown>;
 }
 
@@ -171,6 +173,7 @@ export function sendOrderabilityFacts(
       null,
       `,
            ${source.products} AS used_products, ${source.groups} AS used_groups, ${source.exclude} AS used_exclude`,
+      source.ctes,
     ),
     source.replacements,
   );

@@ -218,7 +218,7 @@ const UNITS_BOUND = (product: string) =>
 export function sendCheckoutCountsOf(
   sequelize: Sequelize,
   t: Transaction,
-  sql: { products: string; groups: string; exclude: string },
+  sql: { products: string; groups: string; exclude: string; ctes?: string },
   replacements: Record<string, unknown>,
   userId: number,
   now: Date,
@@ -226,7 +226,8 @@ export function sendCheckoutCountsOf(
   const live = `SELECT id FROM products WHERE id = ANY(CAST((SELECT products FROM src) AS uuid[])) AND deleted_at IS NULL`;
   // A product far from selling out is not counted unit by unit (see FAR_FROM_SOLD_OUT): its "sold" is the
   // bound, and only the others go to the exact count (`ids.products`)
-  const idsCte = `src AS MATERIALIZED (SELECT ${sql.products} AS products, ${sql.groups} AS groups, ${sql.exclude} AS exclude),
+  const idsCte = `${sql.ctes ? `${sql.ctes},
+     ` : ''}src AS MATERIALIZED (SELECT ${sql.products} AS products, ${sql.groups} AS groups, ${sql.exclude} AS exclude),
      bounds AS MATERIALIZED (
        SELECT p.id, p.stock, ${UNITS_BOUND('p.id')} AS n FROM products p
         WHERE p.id IN (${live} AND stock >= ${FAR_FROM_SOLD_OUT})),
