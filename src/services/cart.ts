@@ -32,7 +32,7 @@ import { snapshotItemsOf } from './snapshot-items.js';
 import { Messages, fieldError, type FieldError } from '../domain/messages.js';
 import type { Lang } from '../domain/i18n.js';
 import type { PortOneClient } from '../portone/client.js';
-import { loadOrderabilityFacts, sendOrderabilityFacts, asUuid, type LoadedFacts } from './orderability.js';
+import { loadOrderabilityFacts, sendRowsBeforeLock, asUuid, type LoadedFacts } from './orderability.js';
 import { lockCheckout, lockCartCheckout, cartFactsSource, sendSameBuyNow, writeBuyNow, writeCartCheckout } from './checkout-sql.js';
 import { inTransaction } from '../db/pipeline.js';
 import { orderView, orderViewsFromRow, singleProductCartView, viewSql, type OrderDto, type ViewContext, type ViewRow } from './order-view.js';
@@ -312,11 +312,15 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
 
   const prepared = await inTransaction(deps.sequelize, async (t) => {
     // locks: the buyer, the cart, then the items' products and their tags (checkout-sql.ts), then the writes
-    // with the COMMIT — two messages (src/db/pipeline.ts)
-    const lockedSent = lockCartCheckout(deps.sequelize, c.userId, t);
-    // the catalogue rows and the counts in the same message, right behind the locks: no round trip through the
-    // app while the stock locks are held before the writes (the ids come from the cart, in SQL)
-    const factsOf = sendOrderabilityFacts(deps.sequelize, c.userId, cartFactsSource(c.userId), { transaction: t, lang: c.lang, now: c.now });
+    // with the COMMIT — two messages (src/db/pipeline.ts). In the first, the catalogue rows go between the
+    // cart's lock and the stock locks, the counts behind the stock locks: only the counts (and the versions of
+    // the rows read: `sendRowsBeforeLock`) are read while the hot product is locked. The ids come from the
+    // cart, in SQL: no round trip through the app before the writes.
+    let factsSent!: ReturnType<typeof sendRowsBeforeLock>;
+    const lockedSent = lockCartCheckout(deps.sequelize, c.userId, t, () => {
+      factsSent = sendRowsBeforeLock(deps.sequelize, c.userId, cartFactsSource(c.userId), { transaction: t, lang: c.lang, now: c.now });
+    });
+    factsSent.sendAfterLocks();
     const locked = await lockedSent;
     if (!locked.buyer) throw ShopError.validation([fieldError(Messages.SignIn.USER_NOT_SIGNED_IN, 'product')]);
     const cart = locked.cart?.cart ?? null;
@@ -337,7 +341,7 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
       donation_price: i.donationPrice,
       options: i.options.map((o) => ({ product_option_group: o.productOptionGroupId, product_option: o.productOptionId, custom_response: o.customResponse })),
     }));
-    const facts = await factsOf(requests, cart.id); // the cart's own hold does not count against it
+    const facts = await factsSent.factsOf(requests, cart.id); // the cart's own hold does not count against it
     const errors: FieldError[] = [...info.errors];
     const ordered = sortForCartCheck(items.map((item, index) => ({ item, index, price: item.price })));
     const repriced = new Map<string, number>();

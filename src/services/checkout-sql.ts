@@ -142,8 +142,8 @@ export interface LockedCart {
 
 /**
  * Cart checkout's locks and reads, handed to the connection at the call as three statements in one message
- * (src/db/pipeline.ts), each run after the one before it has its locks, so each sees what the previous holder
- * of those locks committed:
+ * (src/db/pipeline.ts; `beforeStockLocks` may put more between the second and the third), each run after the
+ * one before it has its locks, so each sees what the previous holder of those locks committed:
  *   1. the buyer's row (FOR UPDATE) — false when it is gone;
  *   2. the buyer's cart (as `findCart(userId, t, true)`: locked FOR UPDATE), or null;
  *   3. that cart's live items (created_at, id), their live option answers, its customer info and the items'
@@ -157,10 +157,13 @@ export function lockCartCheckout(
   sequelize: Sequelize,
   userId: number,
   t: Transaction,
+  /** hands over the statements that go between the cart's lock and the stock locks (the catalogue rows) */
+  beforeStockLocks: () => void = () => undefined,
 ): Promise<{ buyer: boolean; cart: LockedCart | null }> {
   const buyer = send<{ id: number }>(sequelize, t, `SELECT id FROM users WHERE id = $1 FOR UPDATE`, { bind: [userId] });
   const cartLock = positional(`WITH ${CART_LOCK_CTE} SELECT (SELECT row_to_json(cart) FROM cart) AS cart`, { userId });
   const cart = send<{ cart: Record<string, unknown> | null }>(sequelize, t, cartLock.sql, { bind: cartLock.bind });
+  beforeStockLocks();
   const itemsLock = positional(
     `WITH ${CART_LOCK_CTE},
           i AS MATERIALIZED (SELECT * FROM order_product_relations WHERE order_id = (SELECT id FROM cart) AND deleted_at IS NULL),

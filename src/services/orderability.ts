@@ -83,9 +83,10 @@ export interface LoadedFacts {
 type J = Array<Record<string, unknown>> | null;
 type FactsRow = {
   buyer?: number | null;
+  /** each with its `row_version` (xmin) */
   products: J;
   ticket_categories: string[] | null;
-  relations: Array<{ relation: Record<string, unknown>; tag: Record<string, unknown> }> | null;
+  relations: Array<{ relation: Record<string, unknown>; tag: Record<string, unknown>; tag_version: string }> | null;
   groups: Array<{ group: Record<string, unknown>; options: J }> | null;
   /** with a `FactsSource`: the ids it gave */
   used_products?: string[] | null;
@@ -101,14 +102,14 @@ type FactsRow = {
  */
 function factsRowsSql(products: string, groups: string, buyer: string | null, used = '', ctes?: string): string {
   return `WITH ${ctes ? `${ctes},` : ''}${buyer ? `u AS (SELECT id FROM users WHERE id = ${buyer} FOR UPDATE),` : ''}
-              p AS MATERIALIZED (SELECT * FROM products WHERE id = ANY(${products}) AND deleted_at IS NULL),
+              p AS MATERIALIZED (SELECT *, xmin::text AS row_version FROM products WHERE id = ANY(${products}) AND deleted_at IS NULL),
               g AS MATERIALIZED (SELECT * FROM option_groups
                                   WHERE (product_id IN (SELECT id FROM p) OR id = ANY(${groups})) AND deleted_at IS NULL)
          SELECT
            ${buyer ? '(SELECT id FROM u) AS buyer,' : ''}
            (SELECT json_agg(p ORDER BY p.id) FROM p) AS products,
            (SELECT json_agg(c.id) FROM categories c WHERE c.id IN (SELECT category_id FROM p) AND c.is_ticket) AS ticket_categories,
-           (SELECT json_agg(json_build_object('relation', r, 'tag', tg))
+           (SELECT json_agg(json_build_object('relation', r, 'tag', tg, 'tag_version', tg.xmin::text))
               FROM product_tag_relations r JOIN tags tg ON tg.id = r.tag_id AND tg.deleted_at IS NULL
              WHERE r.product_id IN (SELECT id FROM p) AND r.deleted_at IS NULL) AS relations,
            (SELECT json_agg(json_build_object('group', g,
@@ -165,7 +166,89 @@ export function sendOrderabilityFacts(
   source: FactsSource,
   opts: Pick<LoadOptions, 'transaction' | 'lang' | 'now'>,
 ): (requests: readonly ItemRequest[], excludeHolderId: string | null) => Promise<LoadedFacts> {
-  const t = opts.transaction;
+  const sentRows = sendRows(sequelize, source, opts.transaction);
+  const sentCounts = sendCheckoutCountsOf(sequelize, opts.transaction, source, source.replacements, userId, opts.now);
+  sentCounts.catch(() => undefined);
+  return async (requests, excludeHolderId) => {
+    const [[rows]] = await Promise.all([sentRows, sentCounts]);
+    return factsFromSent(sequelize, userId, rows, sentCounts, requests, excludeHolderId, opts);
+  };
+}
+
+/**
+ * The versions (xmin) of what the rows statement reads that the stock locks protect: the live products
+ * `products` (SQL of a uuid[]) and their live relations to live tags, with the tags' versions — the same rows
+ * by the same conditions as `factsRowsSql`. Sent after the stock locks, its snapshot is taken after them.
+ */
+function versionsSql(products: string, ctes?: string): string {
+  return `WITH ${ctes ? `${ctes},` : ''}
+              p AS MATERIALIZED (SELECT id, xmin::text AS version FROM products WHERE id = ANY(${products}) AND deleted_at IS NULL)
+         SELECT (SELECT json_object_agg(id, version) FROM p) AS products,
+                (SELECT json_agg(r.product_id || ' ' || r.tag_id || ' ' || tg.xmin::text)
+                   FROM product_tag_relations r JOIN tags tg ON tg.id = r.tag_id AND tg.deleted_at IS NULL
+                  WHERE r.product_id IN (SELECT id FROM p) AND r.deleted_at IS NULL) AS relations`;
+}
+type VersionsRow = { products: Record<string, string> | null; relations: string[] | null };
+
+/**
+ * Did the rows statement, sent before the stock locks, read what a statement after them reads? The same live
+ * products at the same versions, the same live relations to live tags, the tags at the same versions. (A row
+ * version is its xmin: locking a row does not change it, an update does.) The rest of the rows (categories,
+ * option groups, options) are not locked by any path, so reading them before or after the locks gives them
+ * the same guarantee.
+ */
+function sameAsAfterLocks(rows: FactsRow | null | undefined, after: VersionsRow | undefined): boolean {
+  const products = rows?.products ?? [];
+  const versions = after?.products ?? {};
+  if (products.length !== Object.keys(versions).length) return false;
+  if (!products.every((p) => versions[p.id as string] === p.row_version)) return false;
+  const relations = new Set(after?.relations ?? []);
+  const read = rows?.relations ?? [];
+  return read.length === relations.size && read.every((x) => relations.has(`${x.relation.product_id as string} ${x.relation.tag_id as string} ${x.tag_version}`));
+}
+
+/**
+ * `sendOrderabilityFacts` in two steps, so the catalogue rows can be read BEFORE the stock locks and only the
+ * counts after them: in a rush everything between the hot product's lock and the COMMIT limits the rate, and
+ * the rows statement was a fifth of it. The rows statement goes out now (after the buyer's and the cart's
+ * locks, before the stock locks); `sendAfterLocks` sends, behind the stock locks, the versions of the rows
+ * those locks protect (`versionsSql`: a small statement) and the counts. `factsOf` builds the facts from the
+ * rows when they are what the versions statement read after the locks (`sameAsAfterLocks`); when an edit
+ * committed in between (a product or tag changed, a tag put on or taken off), it reads the rows and counts
+ * again, under the locks — the decision is always made on rows as they are once the locks are held.
+ */
+export function sendRowsBeforeLock(
+  sequelize: Sequelize,
+  userId: number,
+  source: FactsSource,
+  opts: Pick<LoadOptions, 'transaction' | 'lang' | 'now'>,
+): {
+  sendAfterLocks(): void;
+  factsOf(requests: readonly ItemRequest[], excludeHolderId: string | null): Promise<LoadedFacts>;
+} {
+  const sent = sendRows(sequelize, source, opts.transaction);
+  let after: { versions: Promise<VersionsRow[]>; counts: Promise<{ sold: SoldCounts; taken: TakenCounts }> } | null = null;
+  return {
+    sendAfterLocks() {
+      const versions = positional(versionsSql(`CAST(${source.products} AS uuid[])`, source.ctes), source.replacements);
+      after = {
+        versions: send<VersionsRow>(sequelize, opts.transaction, versions.sql, { bind: versions.bind }),
+        counts: sendCheckoutCountsOf(sequelize, opts.transaction, source, source.replacements, userId, opts.now),
+      };
+      after.versions.catch(() => undefined);
+      after.counts.catch(() => undefined);
+    },
+    async factsOf(requests, excludeHolderId) {
+      if (!after) throw new Error('sendRowsBeforeLock: sendAfterLocks was never called');
+      const [[rows], [versions]] = await Promise.all([sent, after.versions, after.counts]);
+      if (!sameAsAfterLocks(rows, versions)) return loadOrderabilityFacts(sequelize, userId, requests, { ...opts, excludeHolderId, pipelined: true });
+      return factsFromSent(sequelize, userId, rows, after.counts, requests, excludeHolderId, opts);
+    },
+  };
+}
+
+/** The rows statement of a `FactsSource` (with the ids it used), handed over now. */
+function sendRows(sequelize: Sequelize, source: FactsSource, t: Transaction): Promise<FactsRow[]> {
   const rowsStatement = positional(
     factsRowsSql(
       `CAST(${source.products} AS uuid[])`,
@@ -178,19 +261,30 @@ export function sendOrderabilityFacts(
     source.replacements,
   );
   const sentRows = send<FactsRow>(sequelize, t, rowsStatement.sql, { bind: rowsStatement.bind });
-  const sentCounts = sendCheckoutCountsOf(sequelize, t, source, source.replacements, userId, opts.now);
   // settled here too: a caller that finds no requests to check never asks for them
   sentRows.catch(() => undefined);
-  sentCounts.catch(() => undefined);
-  return async (requests, excludeHolderId) => {
-    const [[rows]] = await Promise.all([sentRows, sentCounts]);
-    const asked = requestedIds(requests);
-    const same = (a: Set<string>, b: readonly string[] | null | undefined) => a.size === new Set(b ?? []).size && (b ?? []).every((id) => a.has(id));
-    if (!same(asked.productIds, rows?.used_products) || !same(asked.groupIds, rows?.used_groups) || (rows?.used_exclude ?? null) !== excludeHolderId) {
-      return loadOrderabilityFacts(sequelize, userId, requests, { ...opts, excludeHolderId, pipelined: true });
-    }
-    return buildFacts(sequelize, userId, rows, sentCounts, asked, { ...opts, excludeHolderId });
-  };
+  return sentRows;
+}
+
+/**
+ * The facts of `requests` from the rows and counts sent for a source; read again the usual way when the
+ * requests name other ids than the source gave, or another holder is to be left out.
+ */
+function factsFromSent(
+  sequelize: Sequelize,
+  userId: number,
+  rows: FactsRow | undefined,
+  counts: Promise<{ sold: SoldCounts; taken: TakenCounts }>,
+  requests: readonly ItemRequest[],
+  excludeHolderId: string | null,
+  opts: Pick<LoadOptions, 'transaction' | 'lang' | 'now'>,
+): Promise<LoadedFacts> {
+  const asked = requestedIds(requests);
+  const same = (a: Set<string>, b: readonly string[] | null | undefined) => a.size === new Set(b ?? []).size && (b ?? []).every((id) => a.has(id));
+  if (!same(asked.productIds, rows?.used_products) || !same(asked.groupIds, rows?.used_groups) || (rows?.used_exclude ?? null) !== excludeHolderId) {
+    return loadOrderabilityFacts(sequelize, userId, requests, { ...opts, excludeHolderId, pipelined: true });
+  }
+  return buildFacts(sequelize, userId, rows, counts, asked, { ...opts, excludeHolderId });
 }
 
 export async function loadOrderabilityFacts(
