@@ -35,7 +35,7 @@ import type { PortOneClient } from '../portone/client.js';
 import { loadOrderabilityFacts, sendRowsBeforeLock, asUuid, type LoadedFacts } from './orderability.js';
 import { lockCheckout, lockCartCheckout, cartFactsSource, sendSameBuyNow, writeBuyNow, writeCartCheckout } from './checkout-sql.js';
 import { inTransaction } from '../db/pipeline.js';
-import { orderView, orderViewsFromRow, singleProductCartView, viewSql, type OrderDto, type ViewContext, type ViewRow } from './order-view.js';
+import { orderView, orderViewsFromRow, overlayWritten, singleProductCartView, viewSql, type OrderDto, type ViewContext, type ViewRow } from './order-view.js';
 import { logger } from '../logger.js';
 import { ServiceError as ShopError } from './errors.js';
 import { completeFreeOrder } from './free-checkout.js';
@@ -365,7 +365,7 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
     const product = (id: string) => facts.productRows.get(id)!;
     const name = orderName(oprs.map((o) => ({ price: price(o), productNameKo: product(o.productId).nameKo, productNameEn: product(o.productId).nameEn })));
     const p = preparePayment(cart.id, { id: randomUUID(), prepared_at: pythonIsoformat(c.now) }, items.map((i) => ({ ...i, price: repriced.get(i.id) ?? i.price })), deps.secretKey);
-    const viewRow = await writeCartCheckout(
+    const written = await writeCartCheckout(
       deps.sequelize,
       {
         userId: c.userId,
@@ -385,7 +385,8 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
       await completeFreeOrder(cart.id, p.amount, t);
       return { id: cart.id, price: p.amount, viewRow: null };
     }
-    return { id: cart.id, price: p.amount, viewRow };
+    // the answer: the cart's view read with its lock, with the rows the write returned laid over it
+    return { id: cart.id, price: p.amount, viewRow: overlayWritten(locked.cart!.view, written) };
   });
   // the view written with the preparation; a free order's after its completion
   const view = prepared.viewRow ? orderViewsFromRow([prepared.id], prepared.viewRow, viewCtx(deps, c))[0]! : (await orderView(prepared.id, viewCtx(deps, c)))!;

@@ -7,15 +7,15 @@
  * Each statement lives here once:
  *   - `lockCheckout`        the buyer's row, then the products' and their tags' rows (id order) — the lock
  *                           order of every stock-claiming path (`stockLockCtes`, shared with the webhook);
- *   - `lockCartCheckout`    the buyer's row, the cart's, then the cart's items, option answers, ticket holders
- *                           and customer info, read under the cart's lock, with the locks of their products
- *                           and tags (three statements in one message);
+ *   - `lockCartCheckout`    the buyer's row, the cart's (with the cart's view), then the cart's items, option
+ *                           answers, ticket holders and customer info, read under the cart's lock, with the
+ *                           locks of their products and tags (three statements in one message);
  *   - `writeBuyNow`         releases the buyer's other holds and writes the item, its answers, the buy-now
  *                           cart (prepared and held), its customer info and their audit rows, and reads the
  *                           buy-now cart's view — one statement;
  *   - `writeCartCheckout`   releases the other holds, re-prices items, writes the customer info and the
- *                           prepared, held cart, with their audit rows, and reads the cart's view — one
- *                           statement.
+ *                           prepared, held cart, with their audit rows, and returns the rows of the view it
+ *                           wrote (laid over the view read with the cart's lock) — one statement.
  * The statements under the stock locks go out through src/db/pipeline.ts (several per message, the writes
  * with the COMMIT): in a rush the rate is 1 / how long the hot product's lock is held.
  *
@@ -31,7 +31,7 @@ import { Order, OrderProductRelation, OrderProductOptionRelation, SingleProductC
 import { currentActor } from '../context.js';
 import { send, commitWith, positional } from '../db/pipeline.js';
 import { hydrate, hydrateAll } from './json-rows.js';
-import { singleProductCartViewFromRow, viewSql, type OrderDto, type ViewContext, type ViewRow } from './order-view.js';
+import { singleProductCartViewFromRow, viewSql, type OrderDto, type ViewContext, type ViewRow, type WrittenRows } from './order-view.js';
 import { stockLockCtes, type FactsSource } from './orderability.js';
 import { CART_ID_SQL, CART_LOCK_CTE } from './stock.js';
 import type { CustomerInfo as CustomerInfoValue } from '../domain/cart/customer-info.js';
@@ -133,6 +133,8 @@ export function sendSameBuyNow(
 
 export interface LockedCart {
   cart: Order;
+  /** the cart's view (`viewSql`) as read right after its lock, before the stock locks */
+  view: ViewRow;
   items: OrderProductRelation[];
   options: OrderProductOptionRelation[];
   info: CustomerInfo | null;
@@ -161,8 +163,11 @@ export function lockCartCheckout(
   beforeStockLocks: () => void = () => undefined,
 ): Promise<{ buyer: boolean; cart: LockedCart | null }> {
   const buyer = send<{ id: number }>(sequelize, t, `SELECT id FROM users WHERE id = $1 FOR UPDATE`, { bind: [userId] });
-  const cartLock = positional(`WITH ${CART_LOCK_CTE} SELECT (SELECT row_to_json(cart) FROM cart) AS cart`, { userId });
-  const cart = send<{ cart: Record<string, unknown> | null }>(sequelize, t, cartLock.sql, { bind: cartLock.bind });
+  // with the cart's view (read behind the buyer's lock, which every change of the cart's items takes): the
+  // checkout's answer is that view with the rows its write statement returns laid over it (`overlayWritten`),
+  // so the statement under the stock locks only writes
+  const cartLock = positional(`WITH ${CART_LOCK_CTE}, ${viewSql('ARRAY(SELECT id FROM cart)', {}, {}, ', (SELECT row_to_json(cart) FROM cart) AS cart')}`, { userId });
+  const cart = send<ViewRow & { cart: Record<string, unknown> | null }>(sequelize, t, cartLock.sql, { bind: cartLock.bind });
   beforeStockLocks();
   const itemsLock = positional(
     `WITH ${CART_LOCK_CTE},
@@ -183,11 +188,13 @@ export function lockCartCheckout(
     if (!u) return { buyer: false, cart: null };
     if (!c?.cart) return { buyer: true, cart: null };
     const order = hydrate(Order, c.cart);
+    const { cart: _row, ...view } = c;
     if (row?.cart_id !== order.id) throw new Error(`cart checkout: locked cart ${order.id} but read the items of ${row?.cart_id ?? 'none'}`);
     return {
       buyer: true,
       cart: {
         cart: order,
+        view,
         items: hydrateAll(OrderProductRelation, row.items as never),
         options: hydrateAll(OrderProductOptionRelation, row.options as never),
         info: row.info ? hydrate(CustomerInfo, row.info) : null,
@@ -361,8 +368,10 @@ export interface CartCheckoutWrite {
 /**
  * Cart checkout's writes in ONE statement: the buyer's other holds released, re-priced items, the customer
  * info (updated, or created), the cart's name and preparation (snapshot, hash, hold), and the audit rows the
- * generic path writes for them, in its order (each re-priced item, the info, the cart); and the cart's view as
- * written (`viewSql`: the checkout's answer without a statement of its own).
+ * generic path writes for them, in its order (each re-priced item, the info, the cart); it returns the rows
+ * it wrote that the cart's view shows (the cart, the re-priced items, the customer info), which the caller
+ * lays over the view read with the cart's lock (`overlayWritten`): the checkout's answer without a statement
+ * of its own, and no view to read while the stock locks are held.
  */
 export async function writeCartCheckout(
   sequelize: Sequelize,
@@ -370,7 +379,7 @@ export async function writeCartCheckout(
   t: Transaction,
   /** send the COMMIT right behind the statement (src/db/pipeline.ts): the transaction ends with it */
   commit = false,
-): Promise<ViewRow> {
+): Promise<WrittenRows> {
   const actor = currentActor();
   const at = Date.now();
   const p = new Params();
@@ -427,21 +436,22 @@ export async function writeCartCheckout(
       VALUES (${p.add(randomUUID(), 'uuid')}, ${p.add(w.cart.id, 'uuid')}, NULL, ${p.add(w.info.name, 'text')}, ${p.add(w.info.phone, 'text')},
               ${p.add(w.info.email, 'text')}, ${p.add(w.info.organization, 'text')}, ${actorId}, ${actorId}, ${ts}, ${ts}) RETURNING *)`);
   }
-  const cartRef = p.add(w.cart.id, 'uuid');
-  if (cartAudit) ctes.push(`cart AS (UPDATE orders SET ${set(cartChanges, cartColumns, cartAudit)} WHERE id = ${cartRef} RETURNING *)`);
+  if (cartAudit) ctes.push(`cart AS (UPDATE orders SET ${set(cartChanges, cartColumns, cartAudit)} WHERE id = ${p.add(w.cart.id, 'uuid')} RETURNING *)`);
   const auditSources = [`SELECT x.k, x.table_name, x.record_id, x.action, x.before, x.after FROM ${AUDIT_RECORDSET.replace('%s', p.add(JSON.stringify(audits), 'jsonb'))}`];
   if (infoCreated) auditSources.push(auditSelect(String(infoCreateK), 'customer_infos', 'ci', auditJsonSql(CustomerInfo, 'ci')) + ' FROM info ci');
   ctes.push(`audit AS (
       INSERT INTO audit_logs (table_name, record_id, action, actor_user_id, actor_label, before, after, created_at)
       SELECT a.table_name, a.record_id, a.action, ${actorId}, ${p.add(actor.label, 'text')}, a.before, a.after, ${ts}
         FROM (${auditSources.join(' UNION ALL ')}) a ORDER BY a.k)`);
-  // and the cart's view as written (its rows replaced by the ones this statement updates or inserts): the answer
-  const view = viewSql(
-    `ARRAY[${cartRef}]`,
-    { infos: infoCreated ? 'info' : undefined },
-    { orders: cartAudit ? 'cart' : undefined, items: repriced.length ? 'repriced' : undefined, infos: w.existingInfo && infoAudit ? 'info' : undefined },
-  );
-  const sql = `WITH ${ctes.join(',\n    ')},\n    ${view}`;
-  const [row] = commit ? await commitWith<ViewRow>(sequelize, t, sql, { bind: p.values }) : await send<ViewRow>(sequelize, t, sql, { bind: p.values });
-  return row!;
+  // and the rows it wrote that the cart's view shows, for `overlayWritten` over the view read before the locks
+  const hasInfo = infoCreated || !!(w.existingInfo && infoAudit);
+  const sql = `WITH ${ctes.join(',\n    ')}
+    SELECT ${cartAudit ? '(SELECT json_agg(c) FROM cart c)' : 'NULL::json'} AS orders,
+           ${repriced.length ? '(SELECT json_agg(r) FROM repriced r)' : 'NULL::json'} AS items,
+           ${hasInfo ? '(SELECT json_agg(i) FROM info i)' : 'NULL::json'} AS infos`;
+  type J = Array<Record<string, unknown>> | null;
+  const [row] = commit
+    ? await commitWith<{ orders: J; items: J; infos: J }>(sequelize, t, sql, { bind: p.values })
+    : await send<{ orders: J; items: J; infos: J }>(sequelize, t, sql, { bind: p.values });
+  return { orders: row?.orders ?? undefined, items: row?.items ?? undefined, infos: row?.infos ?? undefined };
 }

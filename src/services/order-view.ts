@@ -226,6 +226,8 @@ export function viewSql(
   ids: string,
   written: { orders?: string; items?: string; options?: string; ticketInfos?: string; histories?: string; infos?: string } = {},
   updated: { orders?: string; items?: string; infos?: string } = {},
+  /** more columns for the SELECT list (`, (…) AS name`) */
+  extra = '',
 ): string {
   const plus = (cte: string | undefined) => (cte ? ` UNION ALL SELECT * FROM ${cte}` : '');
   const replaced = (cte: string | undefined) => (cte ? ` AND id NOT IN (SELECT id FROM ${cte}) UNION ALL SELECT * FROM ${cte}` : '');
@@ -252,10 +254,34 @@ export function viewSql(
     (SELECT json_agg(json_build_object('opr', d.order_product_relation_id, 'revoked_at', d.revoked_at)) FROM issued_documents d
       WHERE d.order_product_relation_id IN (SELECT id FROM i WHERE status = 'used') AND d.deleted_at IS NULL) AS documents,
     (SELECT json_agg(e.id) FROM events e
-      WHERE e.id IN (SELECT c.event_id FROM categories c WHERE c.id IN (SELECT category_id FROM p)) AND e.deleted_at IS NULL) AS live_events`;
+      WHERE e.id IN (SELECT c.event_id FROM categories c WHERE c.id IN (SELECT category_id FROM p)) AND e.deleted_at IS NULL) AS live_events${extra}`;
 }
 
 const VIEW_SQL = `WITH ${viewSql('$1::uuid[]')}`;
+
+/** Rows a statement wrote (`… RETURNING *` as JSON), for `overlayWritten`. */
+export interface WrittenRows {
+  orders?: Array<Record<string, unknown>>;
+  items?: Array<Record<string, unknown>>;
+  infos?: Array<Record<string, unknown>>;
+}
+
+/**
+ * A `viewSql` row read before a statement that wrote some of its rows, with those rows as written: each
+ * replaces the row with its id (in place: the order of the list stays), a new one is added — what `viewSql`'s
+ * `written` / `updated` CTEs give when the view is read by the writing statement itself. Cart checkout reads
+ * its view before it takes the stock locks, so that the statement under them only writes.
+ */
+export function overlayWritten(row: ViewRow, written: WrittenRows): ViewRow {
+  const overlay = (list: JsonRows, rows: Array<Record<string, unknown>> | undefined): JsonRows => {
+    if (!rows?.length) return list;
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const out = (list ?? []).map((r) => byId.get(r.id) ?? r);
+    for (const r of rows) if (!(list ?? []).some((x) => x.id === r.id)) out.push(r);
+    return out;
+  };
+  return { ...row, orders: overlay(row.orders, written.orders), items: overlay(row.items, written.items), infos: overlay(row.infos, written.infos) };
+}
 
 type JsonRows = Array<Record<string, unknown>> | null;
 

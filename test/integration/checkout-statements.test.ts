@@ -110,7 +110,8 @@ describe('checkouts in few statements (same rows, same audit rows)', () => {
     const first = (await b.post('/v1/shop/orders/cart/products/', { product: p.id, options: [] }).expect(201)).body as { id: string };
     await b.post('/v1/shop/orders/cart/products/', { product: q.id, options: [] }).expect(201);
     const created = await b.post('/v1/shop/orders/', { ...INFO, name: '처음 이름' }).expect(201); // a customer info to update later
-    // the answer is the cart's view as written by the same statement: what GET shows afterwards (info created)
+    // the answer is the cart's view read with its lock with the written rows laid over it: what GET shows
+    // afterwards (info created)
     expect(created.body).to.deep.equal((await b.get('/v1/shop/orders/cart/').expect(200)).body);
     expect(created.body.customer_info.name).to.equal('처음 이름');
     await p.update({ price: 25000 }); // the item is re-priced at the next checkout
@@ -127,7 +128,7 @@ describe('checkouts in few statements (same rows, same audit rows)', () => {
     const after = (await Order.findByPk(cart.id))!;
     expect(res.body.merchant_uid).to.equal(merchantUid(cart.id, after.preparedCartHash!));
     expect(res.body.products.map((i: { price: number }) => i.price)).to.deep.equal([25000, 5000]);
-    // (re-priced item, info and cart updated by the statement that answers)
+    // (re-priced item, info and cart as the write statement returned them, laid over the view)
     expect(res.body).to.deep.equal((await b.get('/v1/shop/orders/cart/').expect(200)).body);
     expect(res.body.customer_info.name).to.equal(INFO.name);
 
