@@ -267,22 +267,56 @@ export function send<T>(sequelize: Sequelize, t: Transaction, sql: string, value
  * `t.rollback()` would leave it.
  */
 export async function commitWith<T>(sequelize: Sequelize, t: Transaction, sql: string, values: Values = {}): Promise<T[]> {
+  return (await commitAnd<T, never>(sequelize, t, sql, values, null)).rows;
+}
+
+/**
+ * `commitWith`, and in the same message right behind the COMMIT a read that needs none of the transaction's
+ * locks (it runs after they are released, in a transaction of its own, and sees what the COMMIT made
+ * visible). Its failure fails the whole message as seen from here — although the COMMIT may have gone
+ * through: the caller must be able to run again (the webhook is: its retry finds the payment recorded).
+ */
+export async function commitThenRead<T, U>(
+  sequelize: Sequelize,
+  t: Transaction,
+  sql: string,
+  values: Values,
+  afterSql: string,
+  afterValues: Values = {},
+): Promise<{ rows: T[]; after: U[] }> {
+  const r = await commitAnd<T, U>(sequelize, t, sql, values, { sql: afterSql, values: afterValues });
+  return { rows: r.rows, after: r.after ?? [] };
+}
+
+async function commitAnd<T, U>(
+  sequelize: Sequelize,
+  t: Transaction,
+  sql: string,
+  values: Values,
+  then: { sql: string; values: Values } | null,
+): Promise<{ rows: T[]; after: U[] | null }> {
   const tx = internals(t);
-  const [s, c] = await Promise.allSettled([dispatch(sequelize, t, sql, values), dispatch(sequelize, t, 'COMMIT', {})]);
-  if (s.status === 'rejected' || c.status === 'rejected') {
-    const err = s.status === 'rejected' ? s.reason : (c as PromiseRejectedResult).reason;
+  const sent = [dispatch(sequelize, t, sql, values), dispatch(sequelize, t, 'COMMIT', {})];
+  if (then) sent.push(dispatch(sequelize, t, then.sql, then.values));
+  const [s, c, a] = await Promise.allSettled(sent);
+  if (s!.status === 'rejected' || c!.status === 'rejected' || a?.status === 'rejected') {
+    const err = [s, c, a].find((x): x is PromiseRejectedResult => x?.status === 'rejected')!.reason;
     // the COMMIT was skipped with the failed statement: the transaction is aborted (or the connection gone)
     await t.rollback().catch(() => undefined);
     throw err;
   }
-  if (c.value.command !== 'COMMIT') {
+  const commit = (c as PromiseFulfilledResult<pg.QueryResult>).value;
+  if (commit.command !== 'COMMIT') {
     await t.rollback().catch(() => undefined);
-    throw new Error(`pipeline: COMMIT answered ${c.value.command}`);
+    throw new Error(`pipeline: COMMIT answered ${commit.command}`);
   }
   tx.cleanup();
   tx.finished = 'commit';
   for (const hook of tx._afterCommitHooks) await hook(t);
-  return s.value.rows as T[];
+  return {
+    rows: (s as PromiseFulfilledResult<pg.QueryResult>).value.rows as T[],
+    after: a ? ((a as PromiseFulfilledResult<pg.QueryResult>).value.rows as U[]) : null,
+  };
 }
 
 let savepoints = 0;

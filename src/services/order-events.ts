@@ -3,9 +3,9 @@
  * (e-mail notifications) register once at start-up and must defer their side effects to after commit
  * (`transaction.afterCommit`), so a rollback sends nothing.
  *
- * A handler may also declare what it reads (`preload`): one SQL expression that a hot path (the webhook's
- * paid write) evaluates in the very statement that writes the event's rows, so the handler gets its facts
- * without a round trip of its own. Callers that do not preload (refunds, …) raise the event as before and
+ * A handler may also declare what it reads (`preload`): one SQL expression that a hot path evaluates in the
+ * statement that writes the event's rows, or (the webhook's paid write) in a read sent right behind its COMMIT
+ * in the same message, so the handler gets its facts without a round trip of its own. Callers that do not preload (refunds, …) raise the event as before and
  * the handler reads for itself. The webhook raises `paid` once its transaction has committed
  * (`emitCommittedOrderEvent`).
  */

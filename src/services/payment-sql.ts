@@ -13,8 +13,9 @@
  *                                 Order with the same id (order created, item and customer info moved, the
  *                                 cart deleted) with their audit rows — one statement;
  *   - `writePaid`                 the ledger row, the items paid, the hold released, their audit rows and the
- *                                 webhook's `payment_accepted` event row, plus what the order-event handlers
- *                                 read (folded in: `orderEventPreloads`) — one statement.
+ *                                 webhook's `payment_accepted` event row — one statement, sent with the COMMIT
+ *                                 and, behind it in the same message, what the order-event handlers read
+ *                                 (`orderEventPreloads`: outside the locks).
  * The locks and reads of the re-validation in between are in src/services/payment-revalidation.ts.
  *
  * Audit rows: a created row's `after` comes from the row as written (`auditJsonSql`); an update's `before` /
@@ -26,7 +27,7 @@ import type { Sequelize, Transaction } from 'sequelize';
 import { Order, OrderProductOptionRelation, OrderProductRelation, SingleProductCart, auditJsonSql } from '../models/index.js';
 import { currentActor } from '../context.js';
 import { hydrate, hydrateAll } from './json-rows.js';
-import { commitWith, send } from '../db/pipeline.js';
+import { commitThenRead, commitWith, send } from '../db/pipeline.js';
 import { namedQuery } from '../db/named-query.js';
 import { AUDIT_RECORDSET, Params, iso, updateAudit, type AuditRow } from './checkout-sql.js';
 import { emitCommittedOrderEvent, emitOrderEvent, orderEventPreloads } from './order-events.js';
@@ -291,15 +292,26 @@ export async function writePaid(sequelize: Sequelize, w: PaidWrite, t: Transacti
       SELECT x.table_name, x.record_id, x.action, ${by}, ${p.add(actor.label, 'text')}, x.before, x.after, ${ts}
         FROM ${AUDIT_RECORDSET.replace('%s', p.add(JSON.stringify(audits), 'jsonb'))} ORDER BY x.k)`);
   if (w.event) ctes.push(`ev AS (${eventInsert(p, { ...w.event, paymentHistoryId: phId })})`);
-  const preloads = orderEventPreloads('paid', orderRef, { orders: orderAudit ? 'ord' : undefined, items: 'paid', histories: 'ph' });
   // through the pipeline: prepared once per connection (planning it cost as much as running it, under the locks)
-  const sql = `WITH ${ctes.join(',\n    ')}
-     SELECT (SELECT count(*) FROM paid) AS paid${preloads.columns}`;
+  const write = `WITH ${ctes.join(',\n    ')}
+     SELECT (SELECT count(*) FROM paid) AS paid`;
   if (opts.commit) {
-    const [row] = await commitWith<Record<string, unknown>>(sequelize, t, sql, { bind: p.values });
-    await emitCommittedOrderEvent('paid', w.order.id, sequelize, preloads.read(row ?? {}));
+    // The handlers' reads (the paid e-mail's: the order's view, its templates, …) go right behind the COMMIT in
+    // the same message, not in the statement under the stock locks: they read the rows as committed, and the
+    // locks are gone by then. Should they fail, the whole message reports the failure although the payment
+    // may be committed: the webhook answers 500, PortOne sends it again, and the retry finds it recorded.
+    const after = orderEventPreloads('paid', '$1::uuid', {});
+    if (!after.columns) {
+      await commitWith(sequelize, t, write, { bind: p.values });
+      await emitCommittedOrderEvent('paid', w.order.id, sequelize);
+      return phId;
+    }
+    const { after: [row] } = await commitThenRead<unknown, Record<string, unknown>>(sequelize, t, write, { bind: p.values }, `SELECT true AS read${after.columns}`, { bind: [w.order.id] });
+    await emitCommittedOrderEvent('paid', w.order.id, sequelize, after.read(row ?? {}));
     return phId;
   }
+  const preloads = orderEventPreloads('paid', orderRef, { orders: orderAudit ? 'ord' : undefined, items: 'paid', histories: 'ph' });
+  const sql = `${write}${preloads.columns}`;
   const [row] = await send<Record<string, unknown>>(sequelize, t, sql, { bind: p.values });
   await emitOrderEvent('paid', w.order.id, t, preloads.read(row ?? {}));
   return phId;

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { resetDb, countQueries } from '../helpers/db.js';
-import { send, commitWith, guarded, inTransaction, positional } from '../../src/db/pipeline.js';
+import { send, commitWith, commitThenRead, guarded, inTransaction, positional } from '../../src/db/pipeline.js';
 import { namedQuery } from '../../src/db/named-query.js';
 import { createSequelize } from '../../src/db/sequelize.js';
 import { createPgSessionStore } from '../../src/http/auth/session.js';
@@ -171,6 +171,43 @@ describe('pipeline: statements sent together (src/db/pipeline.ts)', () => {
     // its connection went back to the pool in a usable state
     const again = await inTransaction(sequelize, (t) => commitWith<{ n: number }>(sequelize, t, 'SELECT n FROM pipeline_probe WHERE id = $1', { bind: [1] }));
     expect(again[0]!.n).to.equal(4);
+  });
+
+  it('commitThenRead: the read behind the COMMIT sees it, holds none of its locks, runs with its generic plan; its failure fails the message', async () => {
+    const seen = await inTransaction(sequelize, async (t) => {
+      await send(sequelize, t, 'SELECT n FROM pipeline_probe WHERE id = $1 FOR UPDATE', { bind: [1] });
+      return commitThenRead<{ n: number }, { n: number; locks: number; mode: string }>(
+        sequelize,
+        t,
+        'UPDATE pipeline_probe SET n = $1 WHERE id = 1 RETURNING n',
+        { bind: [7] },
+        // the writing transaction, while open, holds the lock of its own transaction id (its row locks wait on it)
+        `SELECT n, (SELECT count(*)::int FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'transactionid') AS locks,
+                current_setting('plan_cache_mode') AS mode
+           FROM pipeline_probe WHERE id = $1`,
+        { bind: [1] },
+      );
+    });
+    expect(seen.rows[0]!.n).to.equal(7);
+    expect(seen.after[0]!.n, 'the read sees the committed update').to.equal(7);
+    expect(seen.after[0]!.locks, 'the transaction that wrote is over: none of its locks').to.equal(0);
+    expect(seen.after[0]!.mode).to.equal('force_generic_plan');
+    // nobody waits: another connection locks the row at once
+    const other = await sequelize.transaction();
+    await sequelize.query(`SET LOCAL lock_timeout = '200ms'; SELECT id FROM pipeline_probe WHERE id = 1 FOR UPDATE NOWAIT`, { transaction: other });
+    await other.rollback();
+    // after it, the connection is back to auto plans (a Sequelize statement on it is planned as usual)
+    const [[mode]] = (await sequelize.query(`SELECT current_setting('plan_cache_mode') AS mode`)) as [Array<{ mode: string }>, unknown];
+    expect(mode!.mode).to.equal('auto');
+    // a failing read fails the message as seen by the caller — the COMMIT before it went through
+    const err = await inTransaction(sequelize, (t) =>
+      commitThenRead(sequelize, t, 'UPDATE pipeline_probe SET n = $1 WHERE id = 1', { bind: [8] }, 'SELECT 1 / (n - n) FROM pipeline_probe WHERE id = $1', { bind: [1] }),
+    ).catch((e: unknown) => e);
+    expect((err as { code?: string }).code).to.equal('22012');
+    const [[row]] = (await sequelize.query('SELECT n FROM pipeline_probe WHERE id = 1')) as [Array<{ n: number }>, unknown];
+    expect(row!.n, 'committed before the read failed').to.equal(8);
+    const again = await inTransaction(sequelize, (t) => commitWith<{ n: number }>(sequelize, t, 'SELECT n FROM pipeline_probe WHERE id = $1', { bind: [1] }));
+    expect(again[0]!.n).to.equal(8);
   });
 
   it('the BEGIN goes with the first statement: a checkout-shaped transaction is two round trips, and still one transaction', async () => {

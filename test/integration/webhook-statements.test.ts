@@ -328,17 +328,17 @@ describe('webhook completion in few statements (same rows, audit rows, notificat
     ]);
   });
 
-  it('statements: 8 per paid buy-now or cart payment with its e-mail (≤ 12), 9 with Kakao too; a duplicate 2', async () => {
+  it('statements: 9 per paid buy-now or cart payment with its e-mail (≤ 12), 10 with Kakao too; a duplicate 2', async () => {
     const tagged = await makeProduct({ stock: 10, price: 7000 });
     await makeTag({ stock: 100 }, [tagged]);
     const other = await makeProduct({ price: 3000 });
     // received; look-up + target + items + "recorded?"; order lock or cart lock + promotion; ledger + locks;
-    // catalogue rows; counts; ledger row + items paid + hold released + audit + accepted (+ the e-mail's reads),
-    // sent with the COMMIT; then, committed, the e-mail's history + recipient
+    // catalogue rows; counts; ledger row + items paid + hold released + audit + accepted, sent with the COMMIT
+    // and, behind the COMMIT in the same message, the e-mail's reads; then the e-mail's history + recipient
     const start = queryLog.length;
     const buyNow1 = await webhook((await buyNow(await makeUser(), tagged.id)).merchant_uid);
     const cart = await webhook((await cartCheckout(await makeUser(), [tagged.id, other.id])).merchant_uid);
-    expect([buyNow1.statements, cart.statements]).to.deep.equal([8, 8]);
+    expect([buyNow1.statements, cart.statements]).to.deep.equal([9, 9]);
     // the paid write is the transaction's last statement: its COMMIT follows it at once (one message, nothing
     // else while the locks are held), and the e-mail is written after it, on another connection or not
     const log = queryLog.slice(start);
@@ -356,11 +356,11 @@ describe('webhook completion in few statements (same rows, audit rows, notificat
     const again = await countQueries(() => request(app).post(WEBHOOK).send({ imp_uid: cart.payment.imp_uid, merchant_uid: cart.payment.merchant_uid, status: 'paid' }).expect(200));
     expect(again).to.equal(2);
 
-    // Kakao alimtalk configured: its own insert, its reads in the same paid write
+    // Kakao alimtalk configured: its own insert, its reads in the same read behind the COMMIT
     await kakaoSeeder.up(sequelize.getQueryInterface());
     configureNotifications({ ...SETTINGS, kakaoEnabled: true });
     const buyNow2 = await webhook((await buyNow(await makeUser(), tagged.id)).merchant_uid);
-    expect(buyNow2.statements).to.equal(9);
+    expect(buyNow2.statements).to.equal(10);
     expect((await NotificationHistory.findAll()).map((h) => h.channel).sort()).to.deep.equal(['email', 'email', 'email', 'kakao']);
   });
 
