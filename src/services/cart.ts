@@ -313,7 +313,7 @@ export async function checkoutCart(deps: ShopDeps, c: CallContext, body: unknown
   const prepared = await inTransaction(deps.sequelize, async (t) => {
     // locks: the buyer, the cart, then the items' products and their tags (checkout-sql.ts), then the writes
     // with the COMMIT — two messages (src/db/pipeline.ts). In the first, the catalogue rows go between the
-    // cart's lock and the stock locks, the counts behind the stock locks: only the counts (and the versions of
+    // cart's lock and the stock locks, the counts behind the stock locks: only the counts (with the versions of
     // the rows read: `sendRowsBeforeLock`) are read while the hot product is locked. The ids come from the
     // cart, in SQL: no round trip through the app before the writes.
     let factsSent!: ReturnType<typeof sendRowsBeforeLock>;

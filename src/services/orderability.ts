@@ -15,7 +15,7 @@ import type {
   UserTakenCounts,
 } from '../domain/cart/orderability.js';
 import { tr, type Lang } from '../domain/i18n.js';
-import { soldAndTakenCounts, sendCheckoutCounts, sendCheckoutCountsOf, type SoldCounts, type TakenCounts } from './stock.js';
+import { soldAndTakenCounts, sendCheckoutCounts, sendCheckoutCountsOf, type RowVersions, type SoldCounts, type TakenCounts } from './stock.js';
 import { send, positional } from '../db/pipeline.js';
 import { hydrate, hydrateAll } from './json-rows.js';
 
@@ -176,33 +176,18 @@ export function sendOrderabilityFacts(
 }
 
 /**
- * The versions (xmin) of what the rows statement reads that the stock locks protect: the live products
- * `products` (SQL of a uuid[]) and their live relations to live tags, with the tags' versions — the same rows
- * by the same conditions as `factsRowsSql`. Sent after the stock locks, its snapshot is taken after them.
- */
-function versionsSql(products: string, ctes?: string): string {
-  return `WITH ${ctes ? `${ctes},` : ''}
-              p AS MATERIALIZED (SELECT id, xmin::text AS version FROM products WHERE id = ANY(${products}) AND deleted_at IS NULL)
-         SELECT (SELECT json_object_agg(id, version) FROM p) AS products,
-                (SELECT json_agg(r.product_id || ' ' || r.tag_id || ' ' || tg.xmin::text)
-                   FROM product_tag_relations r JOIN tags tg ON tg.id = r.tag_id AND tg.deleted_at IS NULL
-                  WHERE r.product_id IN (SELECT id FROM p) AND r.deleted_at IS NULL) AS relations`;
-}
-type VersionsRow = { products: Record<string, string> | null; relations: string[] | null };
-
-/**
  * Did the rows statement, sent before the stock locks, read what a statement after them reads? The same live
  * products at the same versions, the same live relations to live tags, the tags at the same versions. (A row
  * version is its xmin: locking a row does not change it, an update does.) The rest of the rows (categories,
  * option groups, options) are not locked by any path, so reading them before or after the locks gives them
  * the same guarantee.
  */
-function sameAsAfterLocks(rows: FactsRow | null | undefined, after: VersionsRow | undefined): boolean {
+function sameAsAfterLocks(rows: FactsRow | null | undefined, after: RowVersions | undefined): boolean {
   const products = rows?.products ?? [];
-  const versions = after?.products ?? {};
-  if (products.length !== Object.keys(versions).length) return false;
-  if (!products.every((p) => versions[p.id as string] === p.row_version)) return false;
-  const relations = new Set(after?.relations ?? []);
+  const versions = after?.products ?? new Map<string, string>();
+  if (products.length !== versions.size) return false;
+  if (!products.every((p) => versions.get(p.id as string) === p.row_version)) return false;
+  const relations = after?.relations ?? new Set<string>();
   const read = rows?.relations ?? [];
   return read.length === relations.size && read.every((x) => relations.has(`${x.relation.product_id as string} ${x.relation.tag_id as string} ${x.tag_version}`));
 }
@@ -211,9 +196,9 @@ function sameAsAfterLocks(rows: FactsRow | null | undefined, after: VersionsRow 
  * `sendOrderabilityFacts` in two steps, so the catalogue rows can be read BEFORE the stock locks and only the
  * counts after them: in a rush everything between the hot product's lock and the COMMIT limits the rate, and
  * the rows statement was a fifth of it. The rows statement goes out now (after the buyer's and the cart's
- * locks, before the stock locks); `sendAfterLocks` sends, behind the stock locks, the versions of the rows
- * those locks protect (`versionsSql`: a small statement) and the counts. `factsOf` builds the facts from the
- * rows when they are what the versions statement read after the locks (`sameAsAfterLocks`); when an edit
+ * locks, before the stock locks); `sendAfterLocks` sends, behind the stock locks, the counts with the versions
+ * of the rows those locks protect (`sendCheckoutCountsOf(…, withVersions)`). `factsOf` builds the facts from the
+ * rows when they are what the counts statement read after the locks (`sameAsAfterLocks`); when an edit
  * committed in between (a product or tag changed, a tag put on or taken off), it reads the rows and counts
  * again, under the locks — the decision is always made on rows as they are once the locks are held.
  */
@@ -227,22 +212,17 @@ export function sendRowsBeforeLock(
   factsOf(requests: readonly ItemRequest[], excludeHolderId: string | null): Promise<LoadedFacts>;
 } {
   const sent = sendRows(sequelize, source, opts.transaction);
-  let after: { versions: Promise<VersionsRow[]>; counts: Promise<{ sold: SoldCounts; taken: TakenCounts }> } | null = null;
+  let counts: Promise<{ sold: SoldCounts; taken: TakenCounts; versions?: RowVersions }> | null = null;
   return {
     sendAfterLocks() {
-      const versions = positional(versionsSql(`CAST(${source.products} AS uuid[])`, source.ctes), source.replacements);
-      after = {
-        versions: send<VersionsRow>(sequelize, opts.transaction, versions.sql, { bind: versions.bind }),
-        counts: sendCheckoutCountsOf(sequelize, opts.transaction, source, source.replacements, userId, opts.now),
-      };
-      after.versions.catch(() => undefined);
-      after.counts.catch(() => undefined);
+      counts = sendCheckoutCountsOf(sequelize, opts.transaction, source, source.replacements, userId, opts.now, true);
+      counts.catch(() => undefined);
     },
     async factsOf(requests, excludeHolderId) {
-      if (!after) throw new Error('sendRowsBeforeLock: sendAfterLocks was never called');
-      const [[rows], [versions]] = await Promise.all([sent, after.versions, after.counts]);
+      if (!counts) throw new Error('sendRowsBeforeLock: sendAfterLocks was never called');
+      const [[rows], { versions }] = await Promise.all([sent, counts]);
       if (!sameAsAfterLocks(rows, versions)) return loadOrderabilityFacts(sequelize, userId, requests, { ...opts, excludeHolderId, pipelined: true });
-      return factsFromSent(sequelize, userId, rows, after.counts, requests, excludeHolderId, opts);
+      return factsFromSent(sequelize, userId, rows, counts, requests, excludeHolderId, opts);
     },
   };
 }

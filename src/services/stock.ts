@@ -222,7 +222,9 @@ export function sendCheckoutCountsOf(
   replacements: Record<string, unknown>,
   userId: number,
   now: Date,
-): Promise<{ sold: SoldCounts; taken: TakenCounts }> {
+  /** also read the versions of the rows the stock locks protect (`RowVersions`), in the same statement */
+  withVersions = false,
+): Promise<{ sold: SoldCounts; taken: TakenCounts; versions?: RowVersions }> {
   const live = `SELECT id FROM products WHERE id = ANY(CAST((SELECT products FROM src) AS uuid[])) AND deleted_at IS NULL`;
   // A product far from selling out is not counted unit by unit (see FAR_FROM_SOLD_OUT): its "sold" is the
   // bound, and only the others go to the exact count (`ids.products`)
@@ -246,9 +248,26 @@ export function sendCheckoutCountsOf(
     `EXISTS (SELECT 1 FROM ids WHERE cardinality(ids.products) + cardinality(ids.tags) + cardinality(ids.options) > 0)`,
   );
   const farSelect = `SELECT 'product' AS kind, far.id::text AS id, far.n AS n, NULL::bigint AS cart, NULL::bigint AS purchased FROM far`;
-  const sqlText = soldAndTakenSql({ cte: `${idsCte}, ${q.cte}`, selects: [...q.selects, farSelect] }, false);
+  // the live products asked for and their live relations to live tags, with their versions (xmin): what the
+  // catalogue rows statement reads of the rows the stock locks protect, here read behind those locks
+  const versionSelects = withVersions
+    ? [
+        `SELECT 'version:product', id::text || ' ' || xmin::text, NULL::bigint, NULL::bigint, NULL::bigint FROM products
+          WHERE id = ANY(CAST((SELECT products FROM src) AS uuid[])) AND deleted_at IS NULL`,
+        `SELECT 'version:relation', r.product_id::text || ' ' || r.tag_id::text || ' ' || tg.xmin::text, NULL::bigint, NULL::bigint, NULL::bigint
+           FROM product_tag_relations r JOIN tags tg ON tg.id = r.tag_id AND tg.deleted_at IS NULL
+          WHERE r.product_id IN (${live}) AND r.deleted_at IS NULL`,
+      ]
+    : [];
+  const sqlText = soldAndTakenSql({ cte: `${idsCte}, ${q.cte}`, selects: [...q.selects, farSelect, ...versionSelects] }, false);
   const statement = positional(sqlText, { ...replacements, now, userId });
   return send<SoldAndTakenRow>(sequelize, t, statement.sql, { bind: statement.bind }).then((rows) => soldAndTakenOf(rows, false));
+}
+
+/** Row versions read by `sendCheckoutCountsOf(…, withVersions)`: product id → xmin, and `product tag tagXmin` of each live relation. */
+export interface RowVersions {
+  products: Map<string, string>;
+  relations: Set<string>;
 }
 
 type SoldAndTakenRow = { kind: string; id: string; n: number | null; cart: number | null; purchased: number | null };
@@ -260,16 +279,26 @@ function soldAndTakenSql(q: { cte: string; selects: string[] } | null, lockCart:
      ${[...(q?.selects ?? []), ...TAKEN_SELECTS.map((t) => t.replace(/^SELECT '(\w+)'/, "SELECT 'taken:$1'")), ...cartSelect].join('\n     UNION ALL\n     ')}`;
 }
 
-function soldAndTakenOf(rows: readonly SoldAndTakenRow[], lockCart: boolean): { sold: SoldCounts; taken: TakenCounts; cart?: Record<string, unknown> | null } {
+function soldAndTakenOf(
+  rows: readonly SoldAndTakenRow[],
+  lockCart: boolean,
+): { sold: SoldCounts; taken: TakenCounts; cart?: Record<string, unknown> | null; versions?: RowVersions } {
   const sold: SoldCounts = { product: new Map(), tag: new Map(), option: new Map() };
   const taken: TakenCounts = { product: new Map(), tag: new Map(), group: new Map(), option: new Map() };
   let cart: Record<string, unknown> | null = null;
+  let versions: RowVersions | undefined;
   for (const r of rows) {
-    if (r.kind === 'cart') cart = JSON.parse(r.id) as Record<string, unknown>;
+    if (r.kind.startsWith('version:')) {
+      versions ??= { products: new Map(), relations: new Set() };
+      if (r.kind === 'version:product') {
+        const [id, xmin] = r.id.split(' ');
+        versions.products.set(id!, xmin!);
+      } else versions.relations.add(r.id);
+    } else if (r.kind === 'cart') cart = JSON.parse(r.id) as Record<string, unknown>;
     else if (r.kind.startsWith('taken:')) taken[r.kind.slice(6) as keyof TakenCounts].set(r.id, { cart: Number(r.cart), purchased: Number(r.purchased) });
     else sold[r.kind as keyof SoldCounts].set(r.id, Number(r.n));
   }
-  return lockCart ? { sold, taken, cart } : { sold, taken };
+  return { sold, taken, ...(lockCart ? { cart } : {}), ...(versions ? { versions } : {}) };
 }
 
 /** The buyer's cart row, locked: the same rows, order and lock as `findCart(userId, t, true)` (cart.ts). */
