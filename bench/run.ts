@@ -443,7 +443,8 @@ async function main(): Promise<void> {
   }
 
   // --- cart add ---
-  const cartBody = JSON.stringify({ product: info.cartProductId, options: [] });
+  // (not the checkouts' product: these units land on this side only, before the before/after checkouts)
+  const cartBody = JSON.stringify({ product: info.cartAddProductId, options: [] });
   if (want('cart')) rows.push({
     ...(await load(base, 'cart add', {
       connections: 10,

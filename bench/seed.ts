@@ -40,8 +40,14 @@ function md5uuid(s: string): string {
 }
 
 export interface SeedInfo {
-  /** a product of this year with limited (large) stock, no option groups: cart add / buy-now target */
+  /** a product of this year with limited (large) stock, no option groups: the checkouts' (buy-now, cart) target */
   cartProductId: string;
+  /**
+   * another product like it (limited large stock, no option groups, no per-person cap): the cart add scenario's,
+   * so that its units (this side only: the baseline's database is copied before it) are not in the checkouts'
+   * carts or counts
+   */
+  cartAddProductId: string;
   /** the buyer with exactly 20 purchased orders */
   twentyOrdersEmail: string;
   buyerEmail(n: number): string;
@@ -186,6 +192,7 @@ export async function seed(client: pg.Client, size: SeedSize): Promise<SeedInfo>
   }
   return {
     cartProductId: uuidOf('p', 1),
+    cartAddProductId: uuidOf('p', 6),
     twentyOrdersEmail: 'bench1@example.com',
     buyerEmail: (n) => `bench${n}@example.com`,
     counts,
