@@ -462,16 +462,17 @@ async function main(): Promise<void> {
     target: '≥ 300 req/s',
   });
 
-  // --- checkouts and the webhook; with BENCH_BASELINE_DIR, the same scenarios against the baseline app first ---
-  const checkoutScenarios = async (appBase: string, label: string, sideBuyers: Session[]): Promise<Row[]> => {
-    const out: Row[] = [];
+  // --- checkouts and the webhook; with BENCH_BASELINE_DIR, each scenario against the baseline app, then this one ---
+  // (one side's three scenarios, run step by step: see the interleaving below)
+  const checkoutSide = (appBase: string, label: string, sideBuyers: Session[]) => {
     const nextBuyer = rotate(sideBuyers);
     const named = (name: string) => (label ? `${name} ${label}` : name);
     // buy-now checkout (registers the amount with the PortOne simulator); with `--only webhook` it runs all the
     // same (the webhooks pay what it prepared) and only its row is left out
     const prepared: Array<{ merchant_uid: string }> = [];
     let n = 0;
-    if (want('checkout') || want('webhook')) {
+    const buyNow = async (): Promise<Row[]> => {
+      if (!want('checkout') && !want('webhook')) return [];
       const buyNowRow = await load(appBase, named('buy-now checkout'), {
         connections: 10,
         requests: [
@@ -489,11 +490,12 @@ async function main(): Promise<void> {
           },
         ],
       });
-      if (want('checkout')) out.push(buyNowRow);
-    }
+      return want('checkout') ? [buyNowRow] : [];
+    };
     // cart checkout: every buyer has a cart (one item added first); a new name each time, so each checkout
     // prepares the cart again (the same name while the hold is live is a double click: answered at once)
-    if (want('checkout')) {
+    const cart = async (): Promise<Row[]> => {
+      if (!want('checkout')) return [];
       for (const b of sideBuyers.slice(0, 200)) {
         const headers = { 'content-type': 'application/json', cookie: b.cookie, 'x-csrftoken': b.csrf };
         await fetch(`${appBase}/v1/shop/orders/cart/products/`, { method: 'POST', headers, body: JSON.stringify({ product: info.cartProductId, options: [] }) });
@@ -518,41 +520,51 @@ async function main(): Promise<void> {
             },
           ],
         });
-      out.push({ ...cartRow, note: `${cartRow.note ? `${cartRow.note}; ` : ''}${Math.min(200, sideBuyers.length)} buyers' carts, prepared again each time` });
-    }
+      return [{ ...cartRow, note: `${cartRow.note ? `${cartRow.note}; ` : ''}${Math.min(200, sideBuyers.length)} buyers' carts, prepared again each time` }];
+    };
     // webhook completion: pay each prepared buy-now checkout at the simulator, then deliver the webhooks
-    const toPay = want('webhook') ? prepared.slice(0, QUICKMODE ? 200 : 3000) : [];
-    const hooks: string[] = [];
-    for (const p of toPay) {
-      const r = await fetch(`${sim}/__sim/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ merchant_uid: p.merchant_uid, notify: false }) });
-      const { payment } = (await r.json()) as { payment: { imp_uid: string } };
-      hooks.push(JSON.stringify({ imp_uid: payment.imp_uid, merchant_uid: p.merchant_uid, status: 'paid' }));
-    }
-    const nextHook = rotate(hooks);
-    if (hooks.length) {
-      out.push({
-        ...(await load(appBase, named('webhook completion'), {
-          connections: Math.min(10, hooks.length),
-          amount: hooks.length,
-          requests: [{ method: 'POST', path: '/v1/shop/payment-histories/', setupRequest: (r) => ({ ...r, body: nextHook(), headers: { ...r.headers, 'content-type': 'application/json' } }) }],
-        })),
-        note: `${hooks.length} payments (buy-now), each delivered once`,
+    const webhook = async (): Promise<Row[]> => {
+      const toPay = want('webhook') ? prepared.slice(0, QUICKMODE ? 200 : 3000) : [];
+      const hooks: string[] = [];
+      for (const p of toPay) {
+        const r = await fetch(`${sim}/__sim/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ merchant_uid: p.merchant_uid, notify: false }) });
+        const { payment } = (await r.json()) as { payment: { imp_uid: string } };
+        hooks.push(JSON.stringify({ imp_uid: payment.imp_uid, merchant_uid: p.merchant_uid, status: 'paid' }));
+      }
+      if (!hooks.length) return [];
+      const nextHook = rotate(hooks);
+      const hookRow = await load(appBase, named('webhook completion'), {
+        connections: Math.min(10, hooks.length),
+        amount: hooks.length,
+        requests: [{ method: 'POST', path: '/v1/shop/payment-histories/', setupRequest: (r) => ({ ...r, body: nextHook(), headers: { ...r.headers, 'content-type': 'application/json' } }) }],
       });
-    }
-    return out.map((r) => (r.cpu ? { ...r, note: `${r.note ? `${r.note}; ` : ''}CPU per request: app ${r.cpu.app.toFixed(1)} ms + PostgreSQL ${r.cpu.pg.toFixed(1)} ms` } : r));
+      return [{ ...hookRow, note: `${hooks.length} payments (buy-now), each delivered once` }];
+    };
+    return { buyNow, cart, webhook };
   };
+  const withCpu = (rows: Row[]) =>
+    rows.map((r) => (r.cpu ? { ...r, note: `${r.note ? `${r.note}; ` : ''}CPU per request: app ${r.cpu.app.toFixed(1)} ms + PostgreSQL ${r.cpu.pg.toFixed(1)} ms` } : r));
   if (baseBase) {
     // the same buyers, signed in to the baseline app (its sessions live in its own database)
     const baseBuyers = await signInMany(baseBase, buyers.length, buyerEmail, 8);
-    const before = await checkoutScenarios(baseBase, '(baseline)', baseBuyers);
-    const after = await checkoutScenarios(base, '', buyers);
+    // Interleaved — baseline buy-now, ours, baseline cart, ours, baseline webhook, ours — so the two sides of
+    // each ratio are measured seconds apart: this VM's speed moves with its host within a minute, and with
+    // one side's three scenarios after the other's, a ratio compared moments ~40 s apart.
+    const sides = [checkoutSide(baseBase, '(baseline)', baseBuyers), checkoutSide(base, '', buyers)];
+    const before: Row[] = [];
+    const after: Row[] = [];
+    for (const step of ['buyNow', 'cart', 'webhook'] as const) {
+      before.push(...withCpu(await sides[0]![step]()));
+      after.push(...withCpu(await sides[1]![step]()));
+    }
     for (const r of before) {
       const now = after.find((x) => `${x.name} (baseline)` === r.name);
       rows.push({ ...r, note: `${r.note ? `${r.note}; ` : ''}${BASELINE_DIR}` });
       if (now) rows.push({ ...now, note: `${now.note ? `${now.note}; ` : ''}${(now.rps! / r.rps!).toFixed(2)}× baseline req/s, SQL ${f1(r.sql)} → ${f1(now.sql)}` });
     }
   } else {
-    rows.push(...(await checkoutScenarios(base, '', buyers)));
+    const side = checkoutSide(base, '', buyers);
+    for (const step of ['buyNow', 'cart', 'webhook'] as const) rows.push(...withCpu(await side[step]()));
   }
 
   // --- the order list of a buyer with 20 orders ---
