@@ -31,7 +31,7 @@ import { Order, OrderProductRelation, OrderProductOptionRelation, SingleProductC
 import { currentActor } from '../context.js';
 import { send, commitWith, positional } from '../db/pipeline.js';
 import { hydrate, hydrateAll } from './json-rows.js';
-import { singleProductCartViewFromRow, viewSql, type OrderDto, type ViewContext, type ViewRow, type WrittenRows } from './order-view.js';
+import { singleProductCartViewFromRow, viewSql, type OrderDto, type ViewContext, type ViewRow, type ReturnedRows } from './order-view.js';
 import { stockLockCtes, type FactsSource } from './orderability.js';
 import { CART_ID_SQL, CART_LOCK_CTE } from './stock.js';
 import type { CustomerInfo as CustomerInfoValue } from '../domain/cart/customer-info.js';
@@ -379,7 +379,7 @@ export async function writeCartCheckout(
   t: Transaction,
   /** send the COMMIT right behind the statement (src/db/pipeline.ts): the transaction ends with it */
   commit = false,
-): Promise<WrittenRows> {
+): Promise<ReturnedRows> {
   const actor = currentActor();
   const at = Date.now();
   const p = new Params();

@@ -5,8 +5,8 @@
  *
  * A handler may also declare what it reads (`preload`): one SQL expression that a hot path evaluates in the
  * statement that writes the event's rows, or (the webhook's paid write) in a read sent right behind its COMMIT
- * in the same message, so the handler gets its facts without a round trip of its own. Callers that do not preload (refunds, …) raise the event as before and
- * the handler reads for itself. The webhook raises `paid` once its transaction has committed
+ * in the same message, so the handler gets its facts without a round trip of its own. Callers that do not
+ * preload (refunds, …) raise the event as before and the handler reads for itself. The webhook raises `paid` once its transaction has committed
  * (`emitCommittedOrderEvent`).
  */
 import type { Sequelize, Transaction } from 'sequelize';

@@ -259,8 +259,11 @@ export function viewSql(
 
 const VIEW_SQL = `WITH ${viewSql('$1::uuid[]')}`;
 
-/** Rows a statement wrote (`… RETURNING *` as JSON), for `overlayWritten`. */
-export interface WrittenRows {
+/**
+ * Rows a statement wrote, as it returned them (`… RETURNING *` as JSON), for `overlayWritten` (not the CTE
+ * names of src/services/order-events.ts `WrittenRows`).
+ */
+export interface ReturnedRows {
   orders?: Array<Record<string, unknown>>;
   items?: Array<Record<string, unknown>>;
   infos?: Array<Record<string, unknown>>;
@@ -272,13 +275,13 @@ export interface WrittenRows {
  * `written` / `updated` CTEs give when the view is read by the writing statement itself. Cart checkout reads
  * its view before it takes the stock locks, so that the statement under them only writes.
  */
-export function overlayWritten(row: ViewRow, written: WrittenRows): ViewRow {
+export function overlayWritten(row: ViewRow, written: ReturnedRows): ViewRow {
   const overlay = (list: JsonRows, rows: Array<Record<string, unknown>> | undefined): JsonRows => {
     if (!rows?.length) return list;
     const byId = new Map(rows.map((r) => [r.id, r]));
     const out = (list ?? []).map((r) => byId.get(r.id) ?? r);
-    for (const r of rows) if (!(list ?? []).some((x) => x.id === r.id)) out.push(r);
-    return out;
+    const read = new Set((list ?? []).map((r) => r.id));
+    return out.concat(rows.filter((r) => !read.has(r.id)));
   };
   return { ...row, orders: overlay(row.orders, written.orders), items: overlay(row.items, written.items), infos: overlay(row.infos, written.infos) };
 }
