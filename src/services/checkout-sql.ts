@@ -29,6 +29,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { Order, OrderProductRelation, OrderProductOptionRelation, SingleProductCart, CustomerInfo, TicketInfo, auditJsonSql } from '../models/index.js';
 import { currentActor } from '../context.js';
+import { ServiceError } from './errors.js';
 import { send, commitWith, positional } from '../db/pipeline.js';
 import { hydrate, hydrateAll } from './json-rows.js';
 import { singleProductCartViewFromRow, viewSql, type OrderDto, type ViewContext, type ViewRow, type ReturnedRows } from './order-view.js';
@@ -153,7 +154,8 @@ export interface LockedCart {
  *      of the items' products and their tags (id order, after the cart's: user → order → products → tags).
  * Statement 3 finds the cart again by the same rule (re-locking a row this transaction holds is free) and
  * names the one it read: the buyer's lock keeps every other checkout and cart change of this buyer out, so
- * it is the cart of statement 2; `lockCartCheckout` refuses the odd case where it is not.
+ * it is the cart of statement 2 — unless a webhook holding the cart's lock recorded its payment while
+ * statement 2 waited (statement 2's snapshot is older than its lock): then the checkout answers 409.
  */
 export function lockCartCheckout(
   sequelize: Sequelize,
@@ -189,7 +191,12 @@ export function lockCartCheckout(
     if (!c?.cart) return { buyer: true, cart: null };
     const order = hydrate(Order, c.cart);
     const { cart: _row, ...view } = c;
-    if (row?.cart_id !== order.id) throw new Error(`cart checkout: locked cart ${order.id} but read the items of ${row?.cart_id ?? 'none'}`);
+    // Statement 2 found the cart in a snapshot taken before it waited for the cart's lock; a webhook that held
+    // that lock recorded the cart's payment meanwhile, so statement 3 (after the wait) no longer finds it as
+    // the buyer's cart. Not a fault of ours: the cart just stopped being one — a conflict, nothing written.
+    if (row?.cart_id !== order.id) {
+      throw ServiceError.client(409, 'cart_changed', '장바구니가 방금 결제되었거나 바뀌었습니다. 주문 내역과 장바구니를 확인한 뒤 다시 시도해주세요.');
+    }
     return {
       buyer: true,
       cart: {
