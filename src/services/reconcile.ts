@@ -12,6 +12,8 @@
  *   refund_not_recorded      PortOne cancelled for a refund attempt that still could not be recorded
  *   refund_outcome_unknown   a refund attempt whose outcome PortOne could not tell (look-ups failed)
  *   refund_unresolved        PortOne's balance matches neither outcome of a refund attempt
+ *   auto_cancel_failed       a payment the webhook refused (forged amount, a second payment, sold out…)
+ *                            whose automatic cancel failed, and PortOne still holds its money
  *   lookup_failed            PortOne could not be asked
  */
 import { Op, QueryTypes, type Sequelize } from 'sequelize';
@@ -117,6 +119,36 @@ export async function reconcile(deps: ReconcileDeps, opts: { since: Date }): Pro
           ? ['refund_outcome_unknown', `${a.amount}원 환불 요청의 결과를 PortOne에서 확인하지 못했습니다 (${why})`]
           : ['refund_unresolved', `${a.amount}원 환불 요청: PortOne 잔액이 환불 전후 어느 쪽과도 맞지 않습니다 (${why})`];
     drifts.push({ kind, order_id: a.orderId, imp_uid: a.impUid, merchant_uid: null, detail });
+  }
+
+  // 4. payments the webhook refused and could not give back (no ledger row: they were never recorded, so no
+  // step above sees them — a refused second payment of a paid order is in none of them). Listed while
+  // PortOne still holds money of them; one already given back some other way (the console) is not drift.
+  const failedCancels = await RefundAttempt.findAll({
+    where: { channel: 'webhook', status: 'failed', impUid: { [Op.ne]: null }, createdAt: { [Op.gte]: opts.since } },
+    order: [['createdAt', 'ASC']],
+  });
+  const listed = new Set<string>();
+  for (const a of failedCancels) {
+    if (listed.has(a.impUid!)) continue; // several refused notifications of one payment: one row
+    listed.add(a.impUid!);
+    checked++;
+    try {
+      const p = await deps.portone.findPayment(a.impUid!);
+      const held = Math.round(p.amount - (p.cancel_amount ?? 0));
+      if (p.status !== 'paid' || held <= 0) continue;
+      // the same payment may also look like "paid there, pending here" (step 2): this row says what it is
+      for (let i = drifts.length - 1; i >= 0; i--) if (drifts[i]!.kind === 'paid_there_pending_here' && drifts[i]!.imp_uid === p.imp_uid) drifts.splice(i, 1);
+      drifts.push({
+        kind: 'auto_cancel_failed',
+        order_id: a.orderId,
+        imp_uid: p.imp_uid,
+        merchant_uid: p.merchant_uid,
+        detail: `웹훅이 거절한 결제의 자동 취소 실패: PortOne에 ${held}원이 남아 있습니다 (사유: ${a.reason ?? '미상'}; 오류: ${a.error ?? '미상'})`,
+      });
+    } catch (e) {
+      drifts.push({ kind: 'lookup_failed', order_id: a.orderId, imp_uid: a.impUid, merchant_uid: null, detail: errText(e) });
+    }
   }
 
   const report = await ReconciliationReport.create({ since: opts.since, checked, driftCount: drifts.length, drifts });

@@ -62,6 +62,42 @@ describe('reconciliation with PortOne', () => {
     const result = await reconcile({ sequelize: await testDb(), portone: await portoneClient() }, { since: new Date(Date.now() - 60_000) });
     expect(result.drifts.map((d) => d.kind)).to.deep.equal(['lookup_failed']);
   });
+
+  it('lists the payments the webhook refused and could not give back, until the money is back', async () => {
+    const sim = await portoneSim();
+    const portone = await portoneClient();
+    const since = new Date(Date.now() - 60_000);
+    const p = await makeProduct({ price: 10000 });
+    const buy = async () => (await asBuyer(app, await makeUser()).post('/v1/shop/orders/single/', { product: p.id, options: [], customer_info: INFO }).expect(201)).body;
+    const notify = (imp: string, mu: string) => request(app).post('/v1/shop/payment-histories/').send({ imp_uid: imp, merchant_uid: mu, status: 'paid' });
+
+    // a second payment of an order already paid: refused, its cancel refused by PortOne — in no ledger row,
+    // so no other step of the report sees it
+    const twice = await buy();
+    const first = (await sim.pay({ merchant_uid: twice.merchant_uid, notify: false })).payment;
+    await notify(first.imp_uid, twice.merchant_uid).expect(200);
+    const second = (await sim.pay({ merchant_uid: twice.merchant_uid, notify: false })).payment;
+    sim.failNext('cancel', 'code1');
+    expect((await notify(second.imp_uid, twice.merchant_uid)).body.errors.map((e: { code: string }) => e.code)).to.include('portone_cancel_error');
+    // a forged amount, its cancel refused too: listed as what it is, not as "paid there, pending here"
+    const forged = await buy();
+    const fake = (await sim.pay({ merchant_uid: forged.merchant_uid, notify: false, amount: 700 })).payment;
+    sim.failNext('cancel', 'code1');
+    expect((await notify(fake.imp_uid, forged.merchant_uid)).body.errors.map((e: { code: string }) => e.code)).to.include('portone_cancel_error');
+
+    const result = await reconcile({ sequelize: await testDb(), portone }, { since });
+    expect(result.drifts.map((d) => `${d.kind}:${d.order_id}:${d.imp_uid}`).sort()).to.deep.equal(
+      [`auto_cancel_failed:${twice.id}:${second.imp_uid}`, `auto_cancel_failed:${forged.id}:${fake.imp_uid}`].sort(),
+    );
+    expect(result.drifts.find((d) => d.imp_uid === second.imp_uid)!.detail).to.contain('10000원');
+    expect(result.drifts.find((d) => d.imp_uid === fake.imp_uid)!.detail).to.contain('700원');
+
+    // an operator gives the money back (PortOne's console): no longer drift
+    await portone.cancelPayment({ impUid: second.imp_uid, amount: 10000, checksum: 10000, reason: 'console' });
+    await portone.cancelPayment({ impUid: fake.imp_uid, amount: 700, checksum: 700, reason: 'console' });
+    const after = await reconcile({ sequelize: await testDb(), portone }, { since });
+    expect(after.drifts).to.deep.equal([]);
+  });
 });
 
 describe('reconciliation: only real drift', () => {
