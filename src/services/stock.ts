@@ -225,17 +225,20 @@ export function sendCheckoutCountsOf(
   /** also read the versions of the rows the stock locks protect (`RowVersions`), in the same statement */
   withVersions = false,
 ): Promise<{ sold: SoldCounts; taken: TakenCounts; versions?: RowVersions }> {
-  const live = `SELECT id FROM products WHERE id = ANY(CAST((SELECT products FROM src) AS uuid[])) AND deleted_at IS NULL`;
+  // the live products asked for, read once (with their versions): a generic plan scanned the products table
+  // for each of the five places that ask "is it a live product asked for?"
+  const live = `SELECT id FROM live_products`;
   // A product far from selling out is not counted unit by unit (see FAR_FROM_SOLD_OUT): its "sold" is the
   // bound, and only the others go to the exact count (`ids.products`)
   const idsCte = `${sql.ctes ? `${sql.ctes},
      ` : ''}src AS MATERIALIZED (SELECT ${sql.products} AS products, ${sql.groups} AS groups, ${sql.exclude} AS exclude),
+     live_products AS MATERIALIZED (
+       SELECT id, stock, xmin::text AS version FROM products WHERE id = ANY(CAST((SELECT products FROM src) AS uuid[])) AND deleted_at IS NULL),
      bounds AS MATERIALIZED (
-       SELECT p.id, p.stock, ${UNITS_BOUND('p.id')} AS n FROM products p
-        WHERE p.id IN (${live} AND stock >= ${FAR_FROM_SOLD_OUT})),
+       SELECT p.id, p.stock, ${UNITS_BOUND('p.id')} AS n FROM live_products p WHERE p.stock >= ${FAR_FROM_SOLD_OUT}),
      far AS MATERIALIZED (SELECT id, n FROM bounds WHERE n <= stock - ${FAR_FROM_SOLD_OUT}),
      ids AS MATERIALIZED (SELECT
-       ARRAY(${live} AND stock <> 0 AND id NOT IN (SELECT id FROM far)) AS products,
+       ARRAY(SELECT id FROM live_products WHERE stock <> 0 AND id NOT IN (SELECT id FROM far)) AS products,
        ARRAY(SELECT DISTINCT r.tag_id FROM product_tag_relations r JOIN tags tg ON tg.id = r.tag_id AND tg.deleted_at IS NULL
               WHERE r.product_id IN (${live}) AND r.deleted_at IS NULL AND tg.stock <> 0) AS tags,
        ARRAY(SELECT o.id FROM option_groups g JOIN options o ON o.group_id = g.id AND o.deleted_at IS NULL
@@ -252,8 +255,7 @@ export function sendCheckoutCountsOf(
   // catalogue rows statement reads of the rows the stock locks protect, here read behind those locks
   const versionSelects = withVersions
     ? [
-        `SELECT 'version:product', id::text || ' ' || xmin::text, NULL::bigint, NULL::bigint, NULL::bigint FROM products
-          WHERE id = ANY(CAST((SELECT products FROM src) AS uuid[])) AND deleted_at IS NULL`,
+        `SELECT 'version:product', id::text || ' ' || version, NULL::bigint, NULL::bigint, NULL::bigint FROM live_products`,
         `SELECT 'version:relation', r.product_id::text || ' ' || r.tag_id::text || ' ' || tg.xmin::text, NULL::bigint, NULL::bigint, NULL::bigint
            FROM product_tag_relations r JOIN tags tg ON tg.id = r.tag_id AND tg.deleted_at IS NULL
           WHERE r.product_id IN (${live}) AND r.deleted_at IS NULL`,
