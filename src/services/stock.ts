@@ -91,13 +91,22 @@ function soldCountsSqlOf(sets: CountSets, exclude?: string, guard?: string): { c
   // for (one id array, computed once: `= ANY(ARRAY(…))` lets every branch read the product index — an `OR`
   // with an `IN (subquery)` made PostgreSQL scan every item, ~40 ms at 100,000 items), plus the items that
   // answered the options asked for.
+  // The id arrays are computed once, in a CTE, and read by the three branches of `consuming` (written into
+  // each branch, they were three copies of the same sub-plans: every copy is set up at each run, and the
+  // executor's set-up of these large plans was a fifth of PostgreSQL's time in a checkout). `count_go` (the
+  // guard) is its own CTE so that a guard that is false still skips computing them.
   const productSets: string[] = [];
   if (sets.products) productSets.push(`SELECT unnest(${sets.products})`);
   if (sets.tags) productSets.push(`SELECT product_id FROM product_tag_relations WHERE deleted_at IS NULL AND tag_id = ANY(${sets.tags})`);
+  const targets: string[] = [];
   const filters: string[] = [];
-  if (productSets.length) filters.push(`opr.product_id = ANY(ARRAY(${productSets.join(' UNION ')}))`);
+  if (productSets.length) {
+    targets.push(`ARRAY(${productSets.join(' UNION ')}) AS product_ids`);
+    filters.push(`opr.product_id = ANY(CAST((SELECT product_ids FROM count_targets) AS uuid[]))`);
+  }
   if (sets.options) {
-    filters.push(`opr.id = ANY(ARRAY(SELECT order_product_relation_id FROM order_product_option_relations WHERE deleted_at IS NULL AND product_option_id = ANY(${sets.options})))`);
+    targets.push(`ARRAY(SELECT order_product_relation_id FROM order_product_option_relations WHERE deleted_at IS NULL AND product_option_id = ANY(${sets.options})) AS item_ids`);
+    filters.push(`opr.id = ANY(CAST((SELECT item_ids FROM count_targets) AS uuid[]))`);
   }
   const selects: string[] = [];
   if (sets.products) {
@@ -115,7 +124,10 @@ function soldCountsSqlOf(sets: CountSets, exclude?: string, guard?: string): { c
       WHERE opor.product_option_id = ANY(${sets.options}) GROUP BY opor.product_option_id`);
   }
   const filter = filters.length === 1 ? filters[0]! : `(${filters.join(' OR ')})`;
-  return { cte: `c AS MATERIALIZED ${consuming(guard ? `${guard} AND ${filter}` : filter, exclude)}`, selects };
+  const ctes = [`count_targets AS MATERIALIZED (SELECT ${targets.join(', ')})`];
+  if (guard) ctes.push(`count_go AS MATERIALIZED (SELECT ${guard} AS go)`);
+  ctes.push(`c AS MATERIALIZED ${consuming(guard ? `(SELECT go FROM count_go) AND ${filter}` : filter, exclude)}`);
+  return { cte: ctes.join(',\n     '), selects };
 }
 
 function soldReplacements(ids: CountIds, opts: SoldCountOptions) {
