@@ -22,6 +22,9 @@ import { startJobs } from './jobs/definitions.js';
 import { configureNotifications, notificationSettingsFrom, registerOrderNotifications } from './services/notifications.js';
 import { mountAdmin, adminSettings } from '../admin/index.js';
 
+/** connections waiting to be accepted (see the listen call) */
+export const LISTEN_BACKLOG = 4096;
+
 /**
  * The local demo's PortOne: without PortOne credentials (and never with NODE_ENV=production) `npm start`
  * runs the PortOne v1 simulator in-process, so checkout → pay → webhook → refund work on a fresh clone.
@@ -105,7 +108,10 @@ async function serveWeb(
   // Admin panel at /admin; AdminJS is imported lazily (ADMIN_ENABLED=false to leave it out).
   const admin = adminSettings();
   if (admin.enabled) await mountAdmin(app, { config, sequelize: db.sequelize, portone }, admin);
-  const server: Server = app.listen(config.port, config.host, () => {
+  // A ticket opening sends thousands of connections at once: with Node's default listen backlog (511) the
+  // accept queue overflowed on a busy 2-core machine (the rush bench: 2,000 buyers, ~11,000 listen drops and
+  // connections reset). The kernel caps it at net.core.somaxconn.
+  const server: Server = app.listen(config.port, config.host, LISTEN_BACKLOG, () => {
     const base = `http://localhost:${config.port}`;
     logger.info('listening', {
       url: base,

@@ -6,7 +6,8 @@
 //  - failed sign-ins through either process count against one limit (the throttle's counts are in PostgreSQL);
 //  - `npm start` with WEB_CONCURRENCY=2 runs two web workers that both serve, and SIGTERM stops them all (exit 0).
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { resetDb, testConfig } from '../helpers/db.js';
 import { freePort } from '../helpers/net.js';
@@ -153,6 +154,15 @@ describe('several web processes on one database', function () {
       .map((l) => (JSON.parse(l) as { pid: number }).pid);
     expect(new Set(workers).size, app.log()).to.equal(2);
     expect(workers).to.not.include(app.child.pid);
+    // the listening socket takes a ticket opening's burst of connections: its backlog (Send-Q of a LISTEN
+    // socket) is src/main.ts's 4,096 (capped by net.core.somaxconn), not Node's default 511
+    const port = new URL(app.base).port;
+    const ss = spawnSync('ss', ['-Hltn', `sport = :${port}`], { encoding: 'utf8' });
+    if (ss.status === 0) {
+      const backlogs = ss.stdout.trim().split('\n').map((l) => Number(l.trim().split(/\s+/)[2]));
+      const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+      expect(backlogs, ss.stdout).to.deep.equal([Math.min(4096, somaxconn)]);
+    }
     for (let i = 0; i < 6; i++) expect((await request(app.base).get(LIST).expect(200)).body).to.have.length(1);
     expect(await stop(app), app.log()).to.equal(0);
     for (const pid of workers) expect(() => process.kill(pid, 0), `worker ${pid} still running`).to.throw();
