@@ -78,6 +78,14 @@ const INFO = { phone: '010-1234-5678', email: 'buyer@example.com', organization:
 
 const children: ChildProcess[] = [];
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
+/** `phase('x')` logs how long the phase before it took (where a run's time goes; --quick must stay under a minute) */
+let phaseStart = Date.now();
+let phaseName = 'set-up';
+const phase = (next: string) => {
+  log(`${phaseName}: ${((Date.now() - phaseStart) / 1000).toFixed(1)} s`);
+  phaseName = next;
+  phaseStart = Date.now();
+};
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -435,6 +443,7 @@ async function main(): Promise<void> {
   const moneyProblems: string[] = [];
   const catalogPath = '/v1/shop/products/';
 
+  phase('catalogue');
   // --- catalogue ---
   if (want('catalog')) {
     const sample = await fetch(`${base}${catalogPath}`);
@@ -477,6 +486,7 @@ async function main(): Promise<void> {
     await setVisibleProducts(client, SIZE.currentProducts, SIZE.products);
   }
 
+  phase('cart add');
   // --- cart add ---
   // (not the checkouts' product: these units land on this side only, before the before/after checkouts)
   const cartBody = JSON.stringify({ product: info.cartAddProductId, options: [] });
@@ -497,6 +507,7 @@ async function main(): Promise<void> {
     target: '≥ 300 req/s',
   });
 
+  phase('checkouts and webhook');
   // --- checkouts and the webhook; with BENCH_BASELINE_DIR, each scenario against the baseline app, then this one ---
   // (one side's three scenarios, run step by step: see the interleaving below)
   const checkoutSide = (appBase: string, label: string, sideBuyers: Session[]) => {
@@ -621,6 +632,7 @@ async function main(): Promise<void> {
     rows.push(...withCpu(poolRounds(measured)));
   }
 
+  phase('order list');
   // --- the order list of a buyer with 20 orders ---
   if (want('orders')) {
     const twenty = await signIn(base, info.twentyOrdersEmail);
@@ -631,6 +643,7 @@ async function main(): Promise<void> {
     });
   }
 
+  phase('refund storm');
   // --- refund storm ---
   if (want('refunds')) {
     const storm = await refundStorm(base, sim, info);
@@ -638,11 +651,13 @@ async function main(): Promise<void> {
     moneyProblems.push(...storm.problems);
   }
 
+  phase('certificates');
   // --- participation certificates: issue, download (rendered per request), concurrency, memory ---
   if (want('certificates')) {
     rows.push(await certificateScenario({ base, dbUrl: DB_URL, email: info.twentyOrdersEmail, signIn: (e) => signIn(base, e), appPid, quick: QUICKMODE }));
   }
 
+  phase('rush');
   // --- the ticket rush: many buyers at once for few tickets (bench/rush.ts) ---
   let rushResult: RushResult | null = null;
   if (want('rush')) {
@@ -653,6 +668,7 @@ async function main(): Promise<void> {
     rushResult = await rush({ base, sim, client, buyers: rushBuyers, tickets: RUSH.tickets, lateMs: RUSH.lateMs });
   }
 
+  phase('admin, CSV, Django import');
   // --- admin order list page, CSV export: through their services until they have HTTP endpoints ---
   const admin = HTTP ? (await fetch(`${base}/admin/login`)).status : 0;
   const service = async (what: string, argument: string): Promise<Record<string, unknown>> => {
@@ -731,6 +747,7 @@ async function main(): Promise<void> {
   await client.end();
   if (!KEEP) await dropBenchDatabases();
 
+  phase('report');
   // --- report ---
   for (const r of rows) {
     if (r.target && r.ok === undefined && r.rps !== undefined) {
