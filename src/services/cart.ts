@@ -34,7 +34,7 @@ import type { Lang } from '../domain/i18n.js';
 import type { PortOneClient } from '../portone/client.js';
 import { loadOrderabilityFacts, sendRowsBeforeLock, asUuid, type LoadedFacts } from './orderability.js';
 import { lockCheckout, lockCartCheckout, cartFactsSource, sendSameBuyNow, writeBuyNow, writeCartCheckout } from './checkout-sql.js';
-import { inTransaction } from '../db/pipeline.js';
+import { inTransaction, commitWith } from '../db/pipeline.js';
 import { orderView, orderViewsFromRow, overlayWritten, singleProductCartView, viewSql, type OrderDto, type ViewContext, type ViewRow } from './order-view.js';
 import { logger } from '../logger.js';
 import { ServiceError as ShopError } from './errors.js';
@@ -130,7 +130,9 @@ export async function getCart(deps: ShopDeps, c: CallContext): Promise<OrderDto 
 
 export async function addToCart(deps: ShopDeps, c: CallContext, body: unknown): Promise<OrderDto> {
   const request = asItemRequest(body);
-  return deps.sequelize.transaction(async (t) => {
+  // the BEGIN goes with the first statement and the COMMIT with the write (src/db/pipeline.ts): two round
+  // trips fewer
+  return inTransaction(deps.sequelize, async (t) => {
     // the buyer's row lock (as lockBuyer) is taken by the statement that reads the catalogue rows; the cart's
     // (as findCart(…, lock)) by the next one, which reads the counts under the buyer's lock
     const facts = await loadOrderabilityFacts(deps.sequelize, c.userId, [request], {
@@ -212,7 +214,10 @@ async function writeItemAndView(
               ${ticketInfo ? `UNION ALL SELECT ${options.length + 2} AS k, w.* FROM (${audit('ticket_infos', 'tk', TicketInfo)} FROM item_ticket tk) w` : ''}) a
        ORDER BY a.k),
     ${viewSql(ids, { orders: cart ? undefined : 'new_cart', items: 'item', options: 'item_options', ticketInfos: ticketInfo ? 'item_ticket' : undefined })}`;
-  const [row] = await deps.sequelize.query<ViewRow>(sql, { bind, type: QueryTypes.SELECT, transaction: t });
+  // a prepared statement with its generic plan (src/db/pipeline.ts): planned on every run, this statement
+  // took ~2.2 ms to plan against ~1 ms to run (pg_stat_statements on the bench); the transaction's COMMIT
+  // goes with it
+  const [row] = await commitWith<ViewRow>(deps.sequelize, t, sql, { bind });
   return orderViewsFromRow([cartId], row, viewCtx(deps, c))[0]!;
 }
 

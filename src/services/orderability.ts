@@ -302,7 +302,8 @@ export async function loadOrderabilityFacts(
     pipelinedCounts = sendCheckoutCounts(sequelize, t, { productIds: requestedProducts, groupIds: requestedGroups }, userId, { now: opts.now, excludeHolderId: opts.excludeHolderId });
     [[rows]] = await Promise.all([sentRows, pipelinedCounts]);
   } else if (productIds.size || groupIds.size || buyer) {
-    [rows] = await sequelize.query<FactsRow>(rowsSql, { bind: rowsBind, type: QueryTypes.SELECT, transaction: t });
+    // prepared, with its generic plan (src/db/pipeline.ts): cart add planned it on every run
+    [rows] = await send<FactsRow>(sequelize, t, rowsSql, { bind: rowsBind });
   }
   if (buyer && rows?.buyer == null) {
     return { taken: { product: new Map(), tag: new Map(), group: new Map(), option: new Map() }, products: new Map(), productRows: new Map(), tags: new Map(), buyerLocked: false, factsFor: () => ({ product: null, foreignOptionGroups: [], existingOptionIds: new Set() }) };
