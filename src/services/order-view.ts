@@ -3,8 +3,10 @@
  * constant number of queries for any number of orders. Soft-deleted items, options and ledger rows are
  * never shown; catalogue rows are read even when soft-deleted later (a past order keeps its product name).
  */
-import { QueryTypes, type Model, type ModelStatic, type Transaction } from 'sequelize';
+import type { Model, ModelStatic, Transaction } from 'sequelize';
 import { hydrate } from './json-rows.js';
+import { send } from '../db/pipeline.js';
+import { namedQuery } from '../db/named-query.js';
 import {
   Order,
   OrderProductRelation,
@@ -292,7 +294,10 @@ type JsonRows = Array<Record<string, unknown>> | null;
 export async function orderViews(orderIds: string[], ctx: ViewContext): Promise<OrderDto[]> {
   if (orderIds.length === 0) return [];
   const t = ctx.transaction;
-  const [r] = await Order.sequelize!.query<ViewRow>(VIEW_SQL, { bind: [orderIds], type: QueryTypes.SELECT, transaction: t });
+  // prepared (planned on every run, this statement took ~1.6 ms to plan against ~0.4 ms to run): in a
+  // transaction with its generic plan (src/db/pipeline.ts), else as a named statement of the connection,
+  // whose plan PostgreSQL keeps (src/db/named-query.ts)
+  const [r] = t ? await send<ViewRow>(Order.sequelize!, t, VIEW_SQL, { bind: [orderIds] }) : await namedQuery<ViewRow>(Order.sequelize!, VIEW_SQL, [orderIds]);
   return orderViewsFromRow(orderIds, r, ctx);
 }
 
