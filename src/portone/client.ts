@@ -175,7 +175,9 @@ export function createPortOneClient(options: PortOneClientOptions): PortOneClien
     if (token !== null) headers.Authorization = token;
     let answer: HttpAnswer;
     try {
-      answer = await exchange(apiUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), timeoutMs });
+      // everything but a cancel may be sent again on a dropped kept-alive connection (src/portone/http-exchange.ts)
+      const repeatable = !path.startsWith('/payments/cancel');
+      answer = await exchange(apiUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), timeoutMs, repeatable });
     } catch (e) {
       if (e instanceof HttpTimeoutError) throw fail(`${timeoutMs}ms 안에 응답이 없습니다 (timeout)`, { kind: 'timeout', cause: e });
       throw fail(`연결 오류 (${describe(e)})`, { kind: 'network', cause: e });

@@ -26,6 +26,12 @@ export interface HttpRequest {
   /** sent with its Content-Length; none for undefined */
   body?: string;
   timeoutMs: number;
+  /**
+   * May go out twice when a kept-alive connection turns out dropped (`staleSocket`): true for what PortOne
+   * does not act on twice (look-ups, the token, prepare). Never for a cancel: its lost answer is looked up
+   * (src/services/refund.ts), not sent again.
+   */
+  repeatable?: boolean;
 }
 
 /** One exchange: the PortOne client's transport (tests may give their own). */
@@ -43,6 +49,16 @@ const agents = {
   'https:': new https.Agent({ keepAlive: true }),
 };
 
+/**
+ * A kept-alive connection the server closed while it sat idle in the agent: the next request sent on it dies
+ * with ECONNRESET ("socket hang up") before any answer. Seen in the bench's ticket rush: one buy-now's
+ * prepare failed so, and the buyer got a 502. As Node's documentation advises, such a request is sent once
+ * more on a fresh connection — only a `repeatable` request, only when it went out on a reused socket and no
+ * byte of an answer came back.
+ */
+const staleSocket = (e: unknown, req: http.ClientRequest, answered: boolean) =>
+  !answered && req.reusedSocket && (e as NodeJS.ErrnoException).code === 'ECONNRESET';
+
 export const httpExchange: HttpExchange = (url, request) =>
   new Promise<HttpAnswer>((resolve, reject) => {
     const target = new URL(url);
@@ -50,7 +66,9 @@ export const httpExchange: HttpExchange = (url, request) =>
       reject(new Error(`unsupported protocol ${target.protocol}`));
       return;
     }
+    const protocol = target.protocol;
     let done = false;
+    let current: http.ClientRequest | null = null;
     const finish = (error: Error | null, answer?: HttpAnswer) => {
       if (done) return;
       done = true;
@@ -59,24 +77,33 @@ export const httpExchange: HttpExchange = (url, request) =>
       else resolve(answer!);
     };
     const headers = request.body === undefined ? request.headers : { ...request.headers, 'Content-Length': String(Buffer.byteLength(request.body)) };
-    const req = (target.protocol === 'https:' ? https : http).request(target, { method: request.method, headers, agent: agents[target.protocol] });
     const timer = setTimeout(() => {
       const error = new HttpTimeoutError(request.timeoutMs);
       finish(error);
-      req.destroy(error);
+      current?.destroy(error);
     }, request.timeoutMs);
-    req.on('error', (e) => finish(e));
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => finish(null, { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', (e) => finish(e));
-      // closed before the whole body arrived (the server reset the connection mid-answer)
-      res.on('close', () => {
-        if (!res.complete) finish(new Error('the connection closed before the whole answer arrived'));
+    const send = (retried: boolean) => {
+      const req = (protocol === 'https:' ? https : http).request(target, { method: request.method, headers, agent: agents[protocol] });
+      current = req;
+      let answered = false;
+      req.on('error', (e) => {
+        if (!done && !retried && request.repeatable && staleSocket(e, req, answered)) send(true);
+        else finish(e);
       });
-    });
-    req.end(request.body);
+      req.on('response', (res) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => finish(null, { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (e) => finish(e));
+        // closed before the whole body arrived (the server reset the connection mid-answer)
+        res.on('close', () => {
+          if (!res.complete) finish(new Error('the connection closed before the whole answer arrived'));
+        });
+      });
+      req.end(request.body);
+    };
+    send(false);
   });
 
 /** `fetch` (or a stand-in for it) as an exchange: for tests that answer without a server. */

@@ -95,4 +95,49 @@ describe('PortOne transport (node:http with keep-alive)', () => {
     expect(cut).to.be.instanceOf(PortOneError);
     expect((cut as PortOneError).kind).to.equal('network');
   });
+  it('a kept-alive connection the server dropped meanwhile: a repeatable request is sent once more on a fresh one (only then)', async () => {
+    let n = 0;
+    handler = (req, res) => {
+      n++;
+      // the second request is the one on the reused connection: the server drops it without an answer,
+      // as a server closing an idle kept-alive connection does when a request crosses the close
+      if (n === 2) return req.socket.destroy();
+      res.end(JSON.stringify({ n }));
+    };
+    const before = connections;
+    expect(JSON.parse((await httpExchange(`${base}/a`, { method: 'GET', headers: {}, timeoutMs: 2000 })).text)).to.deep.equal({ n: 1 });
+    const again = await httpExchange(`${base}/b`, { method: 'POST', headers: {}, body: '{}', timeoutMs: 2000, repeatable: true });
+    expect(JSON.parse(again.text)).to.deep.equal({ n: 3 });
+    expect(connections - before, 'the first connection, then a fresh one for the retry').to.equal(2);
+
+    // a fresh connection that fails is not retried (the request may have reached a server that then died)
+    for (const sock of sockets) sock.destroy();
+    await new Promise((r) => setTimeout(r, 50)); // the agent drops its closed idle connection
+    n = 0;
+    handler = (req) => {
+      n++;
+      req.socket.destroy();
+    };
+    const err = await httpExchange(`${base}/c`, { method: 'POST', headers: {}, body: '{}', timeoutMs: 2000, repeatable: true }).then(
+      () => null,
+      (e: unknown) => e as NodeJS.ErrnoException,
+    );
+    expect(err?.code).to.equal('ECONNRESET');
+    expect(n, 'sent once').to.equal(1);
+
+    // a request that must not go out twice (a cancel) is not sent again on a fresh connection
+    n = 0;
+    handler = (req, res) => {
+      n++;
+      if (n === 2) return req.socket.destroy();
+      res.end('{}');
+    };
+    await httpExchange(`${base}/d`, { method: 'GET', headers: {}, timeoutMs: 2000, repeatable: true });
+    const cancel = await httpExchange(`${base}/payments/cancel`, { method: 'POST', headers: {}, body: '{}', timeoutMs: 2000 }).then(
+      () => null,
+      (e: unknown) => e as NodeJS.ErrnoException,
+    );
+    expect(cancel?.code).to.equal('ECONNRESET');
+    expect(n, 'the cancel went out once').to.equal(2);
+  });
 });
