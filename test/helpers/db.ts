@@ -93,3 +93,15 @@ export async function countQueries(fn: () => Promise<unknown>): Promise<number> 
   await fn();
   return queryLog.slice(start).filter((q) => !/^Executing \((default|[0-9a-f-]+)\): (START TRANSACTION|COMMIT|ROLLBACK|SET)/.test(q)).length;
 }
+
+/** Wait until some statement of this database waits for a lock (a request queued behind a test's transaction). */
+export async function untilSomeoneWaitsForALock(sequelize: Sequelize): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const [[row]] = (await sequelize.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    )) as [Array<{ n: number }>, unknown];
+    if (row!.n > 0) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('nothing ever waited for a lock');
+}

@@ -8,23 +8,12 @@
 import { expect } from 'chai';
 import type { Express } from 'express';
 import type { Sequelize } from 'sequelize';
-import { resetDb } from '../helpers/db.js';
+import { resetDb, untilSomeoneWaitsForALock } from '../helpers/db.js';
 import { makeApp, portoneSim } from '../helpers/app.js';
 import { asBuyer } from '../helpers/buyer.js';
 import { makeProduct, makeUser } from '../helpers/fixtures.js';
 
 const INFO = { name: '홍길동', phone: '010-1234-5678', email: 'gildong@example.com', organization: '' };
-
-async function untilSomeoneWaitsForALock(sequelize: Sequelize): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    const [[row]] = (await sequelize.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-    )) as [Array<{ n: number }>, unknown];
-    if (row!.n > 0) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('the checkout never waited for the lock');
-}
 
 describe('cart checkout: the cart paid while the checkout waited for its lock', () => {
   let app: Express;
