@@ -232,6 +232,9 @@ export function viewSql(
   extra = '',
 ): string {
   const plus = (cte: string | undefined) => (cte ? ` UNION ALL SELECT * FROM ${cte}` : '');
+  // catalogue rows by \`id = ANY(ARRAY(…))\`, not \`id IN (SELECT …)\`: the generic plan expects ~20 rows from
+  // the CTE and hashes it against a sequential scan of the whole table (all 2,000 options: 0.9 ms of the
+  // webhook's 1.2 ms view read on the bench); an array of ids is looked up in the primary key
   const replaced = (cte: string | undefined) => (cte ? ` AND id NOT IN (SELECT id FROM ${cte}) UNION ALL SELECT * FROM ${cte}` : '');
   return `
   i AS MATERIALIZED (
@@ -239,7 +242,7 @@ export function viewSql(
        op AS MATERIALIZED (
          SELECT * FROM order_product_option_relations
           WHERE order_product_relation_id IN (SELECT id FROM i) AND deleted_at IS NULL${plus(written.options)}),
-       p AS MATERIALIZED (SELECT * FROM products WHERE id IN (SELECT product_id FROM i))
+       p AS MATERIALIZED (SELECT * FROM products WHERE id = ANY(ARRAY(SELECT DISTINCT product_id FROM i)))
   SELECT
     (SELECT json_agg(o) FROM (SELECT * FROM orders WHERE id = ANY(${ids}) AND deleted_at IS NULL${replaced(updated.orders)}${plus(written.orders)}) o) AS orders,
     (SELECT json_agg(i ORDER BY i.created_at, i.id) FROM i) AS items,
@@ -250,9 +253,9 @@ export function viewSql(
     (SELECT json_agg(ti) FROM (SELECT * FROM ticket_infos
                                 WHERE order_product_relation_id IN (SELECT id FROM i) AND deleted_at IS NULL${plus(written.ticketInfos)}) ti) AS ticket_infos,
     (SELECT json_agg(p) FROM p) AS products,
-    (SELECT json_agg(c) FROM categories c WHERE c.id IN (SELECT category_id FROM p)) AS categories,
-    (SELECT json_agg(g) FROM option_groups g WHERE g.id IN (SELECT product_option_group_id FROM op)) AS groups,
-    (SELECT json_agg(x) FROM options x WHERE x.id IN (SELECT product_option_id FROM op)) AS option_rows,
+    (SELECT json_agg(c) FROM categories c WHERE c.id = ANY(ARRAY(SELECT DISTINCT category_id FROM p))) AS categories,
+    (SELECT json_agg(g) FROM option_groups g WHERE g.id = ANY(ARRAY(SELECT DISTINCT product_option_group_id FROM op))) AS groups,
+    (SELECT json_agg(x) FROM options x WHERE x.id = ANY(ARRAY(SELECT DISTINCT product_option_id FROM op))) AS option_rows,
     (SELECT json_agg(json_build_object('opr', d.order_product_relation_id, 'revoked_at', d.revoked_at)) FROM issued_documents d
       WHERE d.order_product_relation_id IN (SELECT id FROM i WHERE status = 'used') AND d.deleted_at IS NULL) AS documents,
     (SELECT json_agg(e.id) FROM events e
