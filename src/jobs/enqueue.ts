@@ -15,7 +15,7 @@
 import type { Sequelize, Transaction } from 'sequelize';
 import { AuditLog } from '../models/index.js';
 import { logger } from '../logger.js';
-import { JobQueue, poolConfigOf } from './agenda.js';
+import { AGENDA_TABLE, JobQueue, poolConfigOf } from './agenda.js';
 
 let registered: JobQueue | null = null;
 const lazyQueues = new WeakMap<Sequelize, Promise<JobQueue>>();
@@ -82,4 +82,36 @@ export async function enqueueAfterCommit(
       logger.error('job enqueue after commit failed', { job: name, data, error: e instanceof Error ? e.message : String(e) });
     }
   });
+}
+
+/**
+ * Enqueueing a job to run now *inside* the statement that writes what the job is about: one round trip and
+ * one commit where `enqueueNow` after that statement took three (the statement, the job's INSERT and the
+ * NOTIFY, each on its own), and the job row commits with those rows or not at all — the webhook's paid
+ * e-mail (src/services/notifications.ts), written after the payment's COMMIT, uses it.
+ *
+ * The row is the one `agenda.now(name, data)` writes through @agendajs/postgres-backend 3.0.6 (its `saveJob`
+ * INSERT of a new normal job: the same columns and values; the table is ours, migration 20261125000010) and
+ * the NOTIFY the one its notification channel publishes (channel `agenda_jobs`, the same JSON), so a
+ * listening worker takes the job at once. test/integration/jobs.test.ts compares the two rows and runs the
+ * job through a worker: upgrading the package means checking it still passes.
+ *
+ * Arguments are SQL expressions of the statement: `name` (text), `data` (jsonb), `at` (the job's next_run_at
+ * as an ISO 8601 text), `from` the rows to enqueue one job each for (the FROM clause of the INSERT's SELECT).
+ * Returns the CTE to add to the statement's WITH and the expression that publishes, to SELECT FROM `cte`.
+ */
+export function enqueueNowSql(opts: { cte: string; name: string; data: string; at: string; from: string }): { cte: string; notify: string } {
+  const source = registered?.agenda.attrs.name ?? null; // what agenda.now stores as last_modified_by and sends as source
+  const by = source === null ? 'NULL::text' : `'${source.replace(/'/g, "''")}'`;
+  return {
+    cte: `${opts.cte} AS (
+       INSERT INTO ${AGENDA_TABLE} (name, priority, next_run_at, type, repeat_timezone, repeat_interval, data, repeat_at, disabled, fork,
+                                 last_modified_by, start_date, end_date, skip_days)
+       SELECT ${opts.name}, 0, (${opts.at})::timestamptz, 'normal', NULL, NULL, ${opts.data}, NULL, false, false, ${by}, NULL, NULL, NULL
+         FROM ${opts.from}
+       RETURNING id, name, priority)`,
+    notify: `pg_notify('${AGENDA_TABLE}', json_build_object('jobId', ${opts.cte}.id, 'jobName', ${opts.cte}.name, 'nextRunAt', ${opts.at},
+                 'priority', ${opts.cte}.priority, 'timestamp', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                 'source', ${by})::text)`,
+  };
 }

@@ -36,7 +36,8 @@ import { logger } from '../logger.js';
 import { pythonIsoformat } from '../domain/checkout/snapshot.js';
 import { missingVariables, renderTemplate, templateVariables } from '../domain/notification/template.js';
 import type { FieldError } from '../domain/messages.js';
-import { enqueueAfterCommit, enqueueNow } from '../jobs/enqueue.js';
+import { enqueueAfterCommit, enqueueNow, enqueueNowSql } from '../jobs/enqueue.js';
+import { namedQuery } from '../db/named-query.js';
 import { JOB } from '../jobs/names.js';
 import { orderViews, orderViewsFromRow, viewSql, type OrderDto, type ViewRow } from './order-view.js';
 import { onOrderEvent, type OrderEventKind, type WrittenRows } from './order-events.js';
@@ -523,22 +524,27 @@ async function createEventMessage(
   const at = new Date();
   const recipientId = randomUUID();
   const rendered = renderMessage(template, item.context);
-  const sql = `WITH h AS (
+  // the history, then its recipient (one statement); `r` is the recipient written
+  const write = `WITH h AS (
        INSERT INTO notification_histories (id, channel, template_id, template_code, template_language, template_snapshot, sender, trigger, event_key,
                                            context_override, created_by_id, created_by_label, created_at)
-       VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6::jsonb, $7, $8, $9, '{}'::jsonb, $10::integer, $11, $12::timestamptz) RETURNING id)
-     INSERT INTO notification_recipients (id, history_id, order_id, dedupe_key, recipient, context, subject, body, status, attempts, created_at, updated_at)
-     SELECT $13::uuid, h.id, $14::uuid, $15, $16, $17::jsonb, $18, $19, 'CREATED', 0, $12::timestamptz, $12::timestamptz FROM h`;
+       VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6::jsonb, $7, $8, $9, '{}'::jsonb, $10::integer, $11, $12::timestamptz) RETURNING id),
+     r AS (
+       INSERT INTO notification_recipients (id, history_id, order_id, dedupe_key, recipient, context, subject, body, status, attempts, created_at, updated_at)
+       SELECT $13::uuid, h.id, $14::uuid, $15, $16, $17::jsonb, $18, $19, 'CREATED', 0, $12::timestamptz, $12::timestamptz FROM h RETURNING id)`;
   const bind = [
     randomUUID(), channel, template.id, template.code, template.language, JSON.stringify(snapshotOf(template)), senderOf(channel),
     kind === 'paid' ? 'order_paid' : 'order_refunded', eventKey, actor.userId, actor.label, at.toISOString(),
     recipientId, orderId, orderId, item.recipient, JSON.stringify(item.context), rendered.subject, rendered.body,
   ];
   if (!t) {
-    await sequelize.query(sql, { bind, type: QueryTypes.INSERT });
-    await enqueueNow(JOB.NOTIFICATION_SEND, { recipientId }, { sequelize });
+    // on its own (after the payment's COMMIT): the job row and its NOTIFY in the same statement — one round
+    // trip and one commit instead of three, and no message without its job (src/jobs/enqueue.ts)
+    const job = enqueueNowSql({ cte: 'job', name: '$20', data: "jsonb_build_object('recipientId', r.id)", at: '$21::text', from: 'r' });
+    await namedQuery(sequelize, `${write},\n     ${job.cte}\n     SELECT ${job.notify} FROM job`, [...bind, JOB.NOTIFICATION_SEND, at.toISOString()]);
     return recipientId;
   }
+  const sql = `${write} SELECT id FROM r`;
   if (savepoint) await guarded(sequelize, t, sql, { bind });
   else await sequelize.query(sql, { bind, type: QueryTypes.INSERT, transaction: t });
   await enqueueAfterCommit(t, JOB.NOTIFICATION_SEND, { recipientId });

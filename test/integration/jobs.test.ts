@@ -6,7 +6,7 @@ import { makeGroup, makeOption, makeOrder, makeProduct, makeSingleProductCart, m
 import { waitFor } from '../helpers/smtp.js';
 import { startTestWorker, workerConfig, type TestWorker } from '../helpers/jobs.js';
 import { JobQueue } from '../../src/jobs/agenda.js';
-import { enqueueNow } from '../../src/jobs/enqueue.js';
+import { enqueueNow, enqueueNowSql, registerJobQueue } from '../../src/jobs/enqueue.js';
 import { JOB } from '../../src/jobs/names.js';
 import { scheduleRecurringJobs } from '../../src/jobs/definitions.js';
 import { cleanupAbandonedCarts } from '../../src/services/cart-cleanup.js';
@@ -104,6 +104,60 @@ describe('jobs (Agenda on PostgreSQL)', function () {
       } finally {
         await web.stop();
         await worker.stop();
+      }
+    });
+
+    it('a job enqueued inside a statement (enqueueNowSql) is the row agenda.now writes, and wakes a worker at once', async () => {
+      const web = await JobQueue.create({ connection: testConfig.testDatabaseUrl, name: 'web-test' });
+      registerJobQueue(web); // its name is what both ways store as last_modified_by
+      let worker: JobQueue | null = null;
+      const enqueueBySql = async (name: string, id: string) => {
+        const job = enqueueNowSql({ cte: 'job', name: '$1', data: "jsonb_build_object('recipientId', src.id)", at: '$2::text', from: '(SELECT $3::text AS id) src' });
+        const [row] = await sequelize.query<{ id: string }>(`WITH ${job.cte} SELECT ${job.notify}, job.id FROM job`, {
+          bind: [name, new Date().toISOString(), id],
+          type: QueryTypes.SELECT,
+        });
+        return row!.id;
+      };
+      try {
+        // the same job both ways, as written (a name no worker defines: nothing runs them)
+        const viaAgenda = await web.enqueue('test-compare', { recipientId: 'a' });
+        const viaSql = await enqueueBySql('test-compare', 'b');
+        const rows = await sequelize.query<Record<string, unknown>>(`SELECT * FROM agenda_jobs WHERE name = 'test-compare' ORDER BY created_at, id`, { type: QueryTypes.SELECT });
+        const byId = new Map(rows.map((r) => [r.id, r]));
+        const comparable = (r: Record<string, unknown> | undefined) => {
+          const { id, data, next_run_at, created_at, updated_at, ...rest } = r!;
+          void [id, created_at, updated_at];
+          return { ...rest, data: Object.keys(data as object), due: next_run_at instanceof Date && next_run_at.getTime() <= Date.now() };
+        };
+        expect(comparable(byId.get(viaSql))).to.deep.equal(comparable(byId.get(viaAgenda)));
+        expect(comparable(byId.get(viaSql))).to.include({ last_modified_by: 'web-test', type: 'normal', priority: 0, due: true, locked_at: null });
+        expect(byId.get(viaSql)!.data).to.deep.equal({ recipientId: 'b' });
+
+        // a worker polling once a minute takes it at once: the NOTIFY went out with the statement
+        worker = await JobQueue.create({ connection: testConfig.testDatabaseUrl, pollIntervalMs: 60_000, name: 'listen-test' });
+        const ran: unknown[] = [];
+        worker.agenda.define('test-ping', async (job) => {
+          ran.push(job.attrs.data);
+        });
+        await worker.start();
+        await waitFor(async () => {
+          const [row] = await sequelize.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'`,
+            { type: QueryTypes.SELECT },
+          );
+          return row!.n > 0;
+        }, 10_000);
+        await sleep(200); // the worker's first scan (at start) done: what runs next is what the NOTIFY wakes
+        const t0 = Date.now();
+        await enqueueBySql('test-ping', 'c');
+        await waitFor(() => ran.length === 1, 5000, 10);
+        expect(Date.now() - t0, 'woken by the NOTIFY, not the 60 s poll').to.be.below(3000);
+        expect(ran).to.deep.equal([{ recipientId: 'c' }]);
+      } finally {
+        registerJobQueue(null);
+        await web.stop();
+        await worker?.stop();
       }
     });
   });

@@ -8,9 +8,11 @@ import { expect } from 'chai';
 import { createRequire } from 'node:module';
 import request from 'supertest';
 import type { Express } from 'express';
-import type { Sequelize } from 'sequelize';
+import { QueryTypes, type Sequelize } from 'sequelize';
 import { resetDb, countQueries, queryLog, testConfig } from '../helpers/db.js';
 import { makeApp, portoneSim } from '../helpers/app.js';
+import { startTestSmtp, waitFor } from '../helpers/smtp.js';
+import { startTestWorker } from '../helpers/jobs.js';
 import { asBuyer } from '../helpers/buyer.js';
 import { makeProduct, makeGroup, makeOption, makeTag, makeUser } from '../helpers/fixtures.js';
 import {
@@ -362,6 +364,35 @@ describe('webhook completion in few statements (same rows, audit rows, notificat
     const buyNow2 = await webhook((await buyNow(await makeUser(), tagged.id)).merchant_uid);
     expect(buyNow2.statements).to.equal(10);
     expect((await NotificationHistory.findAll()).map((h) => h.channel).sort()).to.deep.equal(['email', 'email', 'email', 'kakao']);
+  });
+
+  it('the paid e-mail\'s job is written by the e-mail\'s own statement, after the COMMIT; a worker sends it', async () => {
+    const p = await makeProduct({ price: 12000, stock: 5, nameKo: '티켓' });
+    const co = await buyNow(await makeUser(), p.id);
+    const start = queryLog.length;
+    await webhook(co.merchant_uid);
+    // no statement of its own for the job or its NOTIFY: both ride in the e-mail's insert
+    const log = queryLog.slice(start);
+    const mail = log.filter((q) => /INSERT INTO notification_histories/.test(q));
+    expect(mail).to.have.length(1);
+    expect(mail[0]).to.match(/INSERT INTO agenda_jobs/).and.match(/pg_notify\('agenda_jobs'/);
+    expect(log.filter((q) => /INSERT INTO "?agenda_jobs"?/.test(q) && !/notification_histories/.test(q))).to.deep.equal([]);
+    const [recipient] = await NotificationRecipient.findAll({ where: { orderId: co.id } });
+    const jobs = await sequelize.query<{ name: string; data: unknown }>(`SELECT name, data FROM agenda_jobs`, { type: QueryTypes.SELECT });
+    expect(jobs).to.deep.equal([{ name: 'notification-send', data: { recipientId: recipient!.id } }]);
+
+    // and a worker delivers it
+    const smtp = await startTestSmtp();
+    const worker = await startTestWorker(smtp.port);
+    try {
+      const sent = await waitFor(() => smtp.received[0], 15_000);
+      expect(sent.to).to.deep.equal([INFO.email]);
+      await waitFor(async () => (await NotificationRecipient.findByPk(recipient!.id))!.status === 'SENT', 10_000);
+    } finally {
+      await worker.stop();
+      await smtp.close();
+      configureNotifications({ ...SETTINGS, kakaoEnabled: false });
+    }
   });
 
   it('when the paid e-mail cannot be written, the payment still commits, without the e-mail or its job', async () => {
