@@ -191,6 +191,31 @@ describe('signed-in catalogue: the buyer\'s own counts cached per process', () =
     }
   });
 
+  it('one build per query at a time; a rebuild that finds the same catalogue keeps the same body (and its compressed bytes)', async () => {
+    const p = await limitedProduct();
+    const cache = new CatalogCache(sequelize);
+    try {
+      const q = () => ({ lang: 'ko' as const, now: new Date() });
+      // ten requests at once on an empty cache: one answer, built once, shared
+      const first = await Promise.all(Array.from({ length: 10 }, () => cache.anonymousJson(q(), 50)));
+      for (const b of first) expect(b, 'the same answer object for every concurrent request').to.equal(first[0]);
+      // expired (50 ms TTL), rebuilt from a reload: same bytes, so the same body object (same ETag, its
+      // brotli / gzip variants kept)
+      await new Promise((r) => setTimeout(r, 80));
+      const again = await cache.anonymousJson(q(), 50);
+      expect(again).to.equal(first[0]);
+      // a change to the catalogue: a new body
+      await p.update({ nameKo: '바뀐 이름' });
+      const changed = await cache.anonymousJson(q(), 50);
+      expect(changed).not.to.equal(first[0]);
+      expect(changed.etag).not.to.equal(first[0]!.etag);
+      expect(changed.json.toString()).to.include('바뀐 이름');
+      expect(changed.json.toString()).to.equal(JSON.stringify(await listProducts(sequelize, q())));
+    } finally {
+      cache.dispose();
+    }
+  });
+
   it('many buyers in a row never grow the cache past its bound', async () => {
     await limitedProduct();
     const cache = new CatalogCache(sequelize, 5);
