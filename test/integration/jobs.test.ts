@@ -37,6 +37,20 @@ async function ageOrder(sequelize: Sequelize, orderId: string, days: number): Pr
   );
 }
 
+/**
+ * Until a worker's LISTEN is in place (its connection's last statement is the LISTEN): an enqueue before it
+ * would be found only by the next poll (a fixed sleep was too short under load).
+ */
+async function untilListening(sequelize: Sequelize): Promise<void> {
+  await waitFor(async () => {
+    const [row] = await sequelize.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'`,
+      { type: QueryTypes.SELECT },
+    );
+    return row!.n > 0;
+  }, 10_000);
+}
+
 describe('jobs (Agenda on PostgreSQL)', function () {
   this.timeout(30_000);
   let sequelize: Sequelize;
@@ -88,15 +102,7 @@ describe('jobs (Agenda on PostgreSQL)', function () {
           ran++;
         });
         await worker.start();
-        // the worker's LISTEN must be in place before the enqueue (a fixed sleep was too short under load):
-        // its connection's last statement is the LISTEN
-        await waitFor(async () => {
-          const [row] = await sequelize.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'`,
-            { type: QueryTypes.SELECT },
-          );
-          return row!.n > 0;
-        }, 10_000);
+        await untilListening(sequelize);
         const t0 = Date.now();
         await web.enqueue('test-ping', {});
         await waitFor(() => ran === 1, 5000, 10);
@@ -141,13 +147,7 @@ describe('jobs (Agenda on PostgreSQL)', function () {
           ran.push(job.attrs.data);
         });
         await worker.start();
-        await waitFor(async () => {
-          const [row] = await sequelize.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'`,
-            { type: QueryTypes.SELECT },
-          );
-          return row!.n > 0;
-        }, 10_000);
+        await untilListening(sequelize);
         await sleep(200); // the worker's first scan (at start) done: what runs next is what the NOTIFY wakes
         const t0 = Date.now();
         await enqueueBySql('test-ping', 'c');
