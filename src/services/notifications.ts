@@ -505,7 +505,7 @@ function viewContext(lang: NotificationLanguage) {
 
 /**
  * The automatic message's history and recipient (what `NotificationHistory.create` + `NotificationRecipient.create`
- * write) in one statement, and its job enqueued after commit. Returns the recipient id.
+ * write) and its job in one statement (the job runs once the statement's transaction commits). Returns the recipient id.
  */
 async function createEventMessage(
   sequelize: Sequelize,
@@ -537,17 +537,16 @@ async function createEventMessage(
     kind === 'paid' ? 'order_paid' : 'order_refunded', eventKey, actor.userId, actor.label, at.toISOString(),
     recipientId, orderId, orderId, item.recipient, JSON.stringify(item.context), rendered.subject, rendered.body,
   ];
-  if (!t) {
-    // on its own (after the payment's COMMIT): the job row and its NOTIFY in the same statement — one round
-    // trip and one commit instead of three, and no message without its job (src/jobs/enqueue.ts)
-    const job = enqueueNowSql({ cte: 'job', name: '$20', data: "jsonb_build_object('recipientId', r.id)", at: '$21::text', from: 'r' });
-    await namedQuery(sequelize, `${write},\n     ${job.cte}\n     SELECT ${job.notify} FROM job`, [...bind, JOB.NOTIFICATION_SEND, at.toISOString()]);
-    return recipientId;
-  }
-  const sql = `${write} SELECT id FROM r`;
-  if (savepoint) await guarded(sequelize, t, sql, { bind });
-  else await sequelize.query(sql, { bind, type: QueryTypes.INSERT, transaction: t });
-  await enqueueAfterCommit(t, JOB.NOTIFICATION_SEND, { recipientId });
+  // the message's job in the same statement (src/jobs/enqueue.ts): the job row commits with the message or
+  // not at all (a rollback, also of the savepoint, enqueues nothing; its NOTIFY goes out at commit), and no
+  // round trips of its own. On its own (the webhook's message, after its payment's COMMIT): one round trip and
+  // one commit where the message, the job's INSERT and its NOTIFY took three.
+  const job = enqueueNowSql({ cte: 'job', name: '$20', data: "jsonb_build_object('recipientId', r.id)", at: '$21::text', from: 'r' });
+  const sql = `${write},\n     ${job.cte}\n     SELECT ${job.notify} FROM job`;
+  const values = [...bind, JOB.NOTIFICATION_SEND, at.toISOString()];
+  if (!t) await namedQuery(sequelize, sql, values);
+  else if (savepoint) await guarded(sequelize, t, sql, { bind: values });
+  else await sequelize.query(sql, { bind: values, type: QueryTypes.SELECT, transaction: t });
   return recipientId;
 }
 

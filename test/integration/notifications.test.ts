@@ -108,7 +108,11 @@ describe('notifications (Agenda worker + SMTP)', function () {
       await sequelize.transaction(async (t) => {
         recipientId = await notifyOrderEvent(order.id, 'paid', t);
         expect(recipientId).to.be.a('string');
-        // not committed yet: no job anywhere (another connection sees nothing), nothing sent
+        // the job is written with the message, in the transaction (its own statement: enqueueNowSql)…
+        expect(await sequelize.query(`SELECT name, data FROM agenda_jobs`, { type: QueryTypes.SELECT, transaction: t })).to.deep.equal([
+          { name: JOB.NOTIFICATION_SEND, data: { recipientId } },
+        ]);
+        // …and not committed yet: another connection sees no job, nothing is sent
         expect(await jobRows(sequelize)).to.have.length(0);
         await new Promise((r) => setTimeout(r, 150));
         expect(smtp.received).to.have.length(0);
