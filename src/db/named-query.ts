@@ -14,8 +14,8 @@
  * src/db/pipeline.ts deallocates only its own `pl_` statements, so these stay as node-pg believes they are.
  */
 import type pg from 'pg';
-import { DatabaseError, type Sequelize } from 'sequelize';
-import { inline, statementName } from './pipeline.js';
+import { DatabaseError, type Sequelize, type Transaction } from 'sequelize';
+import { inline, send, statementName } from './pipeline.js';
 
 interface Internals {
   connectionManager: {
@@ -41,4 +41,12 @@ export async function namedQuery<T>(sequelize: Sequelize, text: string, values: 
   }
   await s.runHooks('afterQuery', {}, { sql: shown });
   return rows;
+}
+
+/**
+ * A hot read prepared either way: in a transaction through its pipeline (`send`, src/db/pipeline.ts: the
+ * transaction's connection, the generic plan), outside one as a named statement (`namedQuery`).
+ */
+export function preparedRead<T>(sequelize: Sequelize, t: Transaction | null | undefined, text: string, values: unknown[]): Promise<T[]> {
+  return t ? send<T>(sequelize, t, text, { bind: values }) : namedQuery<T>(sequelize, text, values);
 }

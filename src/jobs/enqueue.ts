@@ -87,8 +87,9 @@ export async function enqueueAfterCommit(
 /**
  * Enqueueing a job to run now *inside* the statement that writes what the job is about: one round trip and
  * one commit where `enqueueNow` after that statement took three (the statement, the job's INSERT and the
- * NOTIFY, each on its own), and the job row commits with those rows or not at all — the webhook's paid
- * e-mail (src/services/notifications.ts), written after the payment's COMMIT, uses it.
+ * NOTIFY, each on its own), and the job row commits with those rows or not at all. Every automatic message
+ * (src/services/notifications.ts) writes its job this way: the webhook's paid e-mail after its payment's
+ * COMMIT, the others inside their transactions (the NOTIFY goes out at commit).
  *
  * The row is the one `agenda.now(name, data)` writes through @agendajs/postgres-backend 3.0.6 (its `saveJob`
  * INSERT of a new normal job: the same columns and values; the table is ours, migration 20261125000010) and

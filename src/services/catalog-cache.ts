@@ -148,7 +148,7 @@ export class CatalogCache {
   private sold: Entry<CatalogSoldCounts> | null = null;
   private responses = new Map<string, Prepared>();
   /** the answer of each query being built now: requests arriving meanwhile wait for it instead of building their own */
-  private building = new Map<string, { gen: number; promise: Promise<Prepared> }>();
+  private building = new Map<string, Promise<Prepared>>();
   /**
    * the last body sent for each query, kept across expiries and invalidations: a rebuild that comes out
    * byte-identical keeps that body object, and with it its compressed variants (src/http/encoded-body.ts)
@@ -384,19 +384,19 @@ export class CatalogCache {
     const now = q.now.getTime();
     const hit = this.responses.get(key);
     if (hit && hit.gen === this.gen && now < hit.validUntil) return hit;
+    // (`invalidate` drops the builds under way: one found here is of the current generation)
     const running = this.building.get(key);
-    if (running && running.gen === this.gen) {
-      const built = await running.promise;
+    if (running) {
+      const built = await running;
       // (built for a `now` a moment earlier: still valid at ours unless a window changed in between)
       if (now < built.validUntil) return built;
     }
-    const gen = this.gen;
-    const promise = this.build(key, q, ttlMs, gen);
-    this.building.set(key, { gen, promise });
+    const promise = this.build(key, q, ttlMs, this.gen);
+    this.building.set(key, promise);
     try {
       return await promise;
     } finally {
-      if (this.building.get(key)?.promise === promise) this.building.delete(key);
+      if (this.building.get(key) === promise) this.building.delete(key);
     }
   }
 

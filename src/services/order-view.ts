@@ -5,8 +5,7 @@
  */
 import type { Model, ModelStatic, Transaction } from 'sequelize';
 import { hydrate } from './json-rows.js';
-import { send } from '../db/pipeline.js';
-import { namedQuery } from '../db/named-query.js';
+import { preparedRead } from '../db/named-query.js';
 import {
   Order,
   OrderProductRelation,
@@ -232,10 +231,11 @@ export function viewSql(
   extra = '',
 ): string {
   const plus = (cte: string | undefined) => (cte ? ` UNION ALL SELECT * FROM ${cte}` : '');
-  // catalogue rows by \`id = ANY(ARRAY(…))\`, not \`id IN (SELECT …)\`: the generic plan expects ~20 rows from
-  // the CTE and hashes it against a sequential scan of the whole table (all 2,000 options: 0.9 ms of the
-  // webhook's 1.2 ms view read on the bench); an array of ids is looked up in the primary key
   const replaced = (cte: string | undefined) => (cte ? ` AND id NOT IN (SELECT id FROM ${cte}) UNION ALL SELECT * FROM ${cte}` : '');
+  // products, categories, option groups and options by \`id = ANY(ARRAY(…))\`, not \`id IN (SELECT …)\`: the
+  // generic plan expects ~20 rows from the CTE and hashes it against a sequential scan of the whole table (all
+  // 2,000 options: 0.9 ms of the webhook's 1.2 ms view read on the bench); an array of ids is looked up in the
+  // primary key
   return `
   i AS MATERIALIZED (
          SELECT * FROM order_product_relations WHERE order_id = ANY(${ids}) AND deleted_at IS NULL${replaced(updated.items)}${plus(written.items)}),
@@ -300,7 +300,7 @@ export async function orderViews(orderIds: string[], ctx: ViewContext): Promise<
   // prepared (planned on every run, this statement took ~1.6 ms to plan against ~0.4 ms to run): in a
   // transaction with its generic plan (src/db/pipeline.ts), else as a named statement of the connection,
   // whose plan PostgreSQL keeps (src/db/named-query.ts)
-  const [r] = t ? await send<ViewRow>(Order.sequelize!, t, VIEW_SQL, { bind: [orderIds] }) : await namedQuery<ViewRow>(Order.sequelize!, VIEW_SQL, [orderIds]);
+  const [r] = await preparedRead<ViewRow>(Order.sequelize!, t, VIEW_SQL, [orderIds]);
   return orderViewsFromRow(orderIds, r, ctx);
 }
 

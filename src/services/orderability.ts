@@ -17,7 +17,7 @@ import type {
 import { tr, type Lang } from '../domain/i18n.js';
 import { soldAndTakenCounts, sendCheckoutCounts, sendCheckoutCountsOf, type RowVersions, type SoldCounts, type TakenCounts } from './stock.js';
 import { send, positional } from '../db/pipeline.js';
-import { namedQuery } from '../db/named-query.js';
+import { preparedRead } from '../db/named-query.js';
 import { hydrate, hydrateAll } from './json-rows.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -305,9 +305,7 @@ export async function loadOrderabilityFacts(
   } else if (productIds.size || groupIds.size || buyer) {
     // prepared, with its generic plan (src/db/pipeline.ts): cart add planned it on every run. Without a
     // transaction (the admin's option-change preview) a named statement on a pool connection: `send` needs one
-    [rows] = t
-      ? await send<FactsRow>(sequelize, t, rowsSql, { bind: rowsBind })
-      : await namedQuery<FactsRow>(sequelize, rowsSql, rowsBind);
+    [rows] = await preparedRead<FactsRow>(sequelize, t, rowsSql, rowsBind);
   }
   if (buyer && rows?.buyer == null) {
     return { taken: { product: new Map(), tag: new Map(), group: new Map(), option: new Map() }, products: new Map(), productRows: new Map(), tags: new Map(), buyerLocked: false, factsFor: () => ({ product: null, foreignOptionGroups: [], existingOptionIds: new Set() }) };
